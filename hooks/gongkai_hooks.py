@@ -1,0 +1,10 @@
+"""MkDocs hooks of a gongkai portal: each event only hands over to gongkai.mkdocs_glue."""
+from gongkai import mkdocs_glue
+
+
+def on_config(config):
+    return mkdocs_glue.on_config(config)
+
+
+def on_files(files, config):
+    return mkdocs_glue.on_files(files, config=config)

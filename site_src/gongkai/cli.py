@@ -1,0 +1,262 @@
+"""The `gongkai` command: argument parsing only; each verb hands over to one function."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongkai", description="政府信息公开专栏:先审后发的静态网站构建工具")
+    parser.add_argument("--version", action="version", version=f"gongkai {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    def command(name: str, help: str, func) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("-f", "--config-file", default="mkdocs.yml", help="门户配置文件(默认 mkdocs.yml)")
+        p.set_defaults(func=func)
+        return p
+
+    p = command("build", "构建网站(含发布闸门)", cmd_build)
+    p.add_argument("--strict", action="store_true", help="严格模式:任何警告或无效签名都使构建失败")
+    p.add_argument("-d", "--site-dir", help="输出目录(默认 mkdocs.yml 的 site_dir)")
+    p = command("serve", "本地预览(编辑时自动刷新)", cmd_serve)
+    p.add_argument("-a", "--dev-addr", default=None, help="监听地址,如 127.0.0.1:8000")
+    p = command("check", "检查全部信息的状态和问题,不构建网站", cmd_check)
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--strict", action="store_true", help="有警告也以 1 退出")
+    p = command("digest", "打印信息的摘要 sha256:…", cmd_digest)
+    p.add_argument("item", help="信息文件")
+    p = command("sign", "用 SSH 密钥为信息签署审核意见", cmd_sign)
+    p.add_argument("item", help="信息文件")
+    p.add_argument("--stage", required=True, help="审核环节:初审 复审 终审 保密审查")
+    p.add_argument("--as", dest="reviewer", required=True, help="审核人 id(reviewers.yml)")
+    p.add_argument("--key", required=True, help="SSH 私钥文件")
+    p.add_argument("--at", default=None, help=argparse.SUPPRESS)
+    command("allowed-signers", "打印 OpenSSH allowed_signers 文件,供 ssh-keygen -Y verify 独立核验", cmd_allowed_signers)
+    return parser
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    from mkdocs.__main__ import ColorFormatter
+
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(h, "_gongkai", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(ColorFormatter())
+        handler._gongkai = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger.propagate = False
+
+
+def _load_config(args, **overrides):
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    path = Path(args.config_file)
+    if not path.exists():
+        raise _Usage(f"找不到配置文件 {path}:请在门户仓库根目录运行,或用 -f 指定 mkdocs.yml")
+    try:
+        return load_config(str(path), **overrides)
+    except ConfigurationError as exc:
+        raise _Problems(f"{path}: 配置错误:{exc}") from None
+
+
+class _Usage(Exception):
+    pass
+
+
+class _Problems(Exception):
+    pass
+
+
+def _guarded(func):
+    def wrapper(args) -> int:
+        try:
+            return func(args)
+        except _Usage as exc:
+            print(f"gongkai: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except _Problems as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_PROBLEMS
+
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+def _portal(args):
+    from .errors import ConfigError
+    from .portal import evaluate
+
+    config = _load_config(args)
+    try:
+        return config, evaluate(Path(config.config_file_path).parent, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name)
+    except ConfigError as exc:
+        raise _Problems(str(exc)) from None
+
+
+# ---------------------------------------------------------------- verbs
+
+
+@_guarded
+def cmd_build(args) -> int:
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort, BuildError, ConfigurationError
+
+    _setup_logging()
+    overrides = {"strict": bool(args.strict)}
+    if args.site_dir:
+        overrides["site_dir"] = args.site_dir
+    config = _load_config(args, **overrides)
+    try:
+        build(config)
+    except (Abort, BuildError, ConfigurationError) as exc:
+        message = str(exc)
+        if message and "Aborted with a BuildError" not in message:
+            print(f"构建失败:{message}", file=sys.stderr)
+        else:
+            print("构建失败(原因见上方 ERROR)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+@_guarded
+def cmd_serve(args) -> int:
+    from mkdocs.commands.serve import serve
+
+    _setup_logging()
+    kwargs = {"dev_addr": args.dev_addr} if args.dev_addr else {}
+    serve(config_file=args.config_file, livereload=True, **kwargs)
+    return EXIT_OK
+
+
+@_guarded
+def cmd_check(args) -> int:
+    from .model import VERDICT_LABELS, Verdict
+
+    _, portal = _portal(args)
+    problems = portal.problems
+    errors = [p for p in problems if p.is_error]
+    warnings = [p for p in problems if not p.is_error]
+    counts = portal.counts()
+    if args.json:
+        items = []
+        for decision in portal.decisions:
+            item = decision.item
+            items.append(
+                {
+                    "path": decision.path,
+                    "index_no": item.index_no if item else None,
+                    "title": item.title if item else None,
+                    "attribute": item.meta.get("attribute") if item else None,
+                    "state": decision.verdict.value,
+                    "label": VERDICT_LABELS[decision.verdict],
+                    "missing": list(decision.missing),
+                    "reason": decision.reason,
+                }
+            )
+        summary = {v.value: counts[v] for v in Verdict} | {"errors": len(errors), "warnings": len(warnings)}
+        print(json.dumps({"items": items, "problems": [p.as_dict() for p in problems], "summary": summary}, ensure_ascii=False, indent=1))
+    else:
+        for decision in portal.decisions:
+            detail = ""
+            if decision.verdict is Verdict.HOLD or decision.verdict in (Verdict.REFUSE, Verdict.FAIL):
+                detail = f"({decision.reason})"
+            print(f"{decision.path}: {VERDICT_LABELS[decision.verdict]}{detail}")
+        if problems:
+            print()
+            for problem in problems:
+                print(problem)
+        print()
+        parts = ",".join(f"{VERDICT_LABELS[v]} {counts[v]}" for v in Verdict)
+        print(f"共 {len(portal.decisions)} 条信息:{parts};错误 {len(errors)} 处,警告 {len(warnings)} 处")
+    if errors or (args.strict and warnings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _load_one(args, path: str):
+    from .loader import load_item
+
+    config = _load_config(args)
+    root = Path(config.config_file_path).parent.resolve()
+    item_path = Path(path).resolve()
+    docs_dir = Path(config.docs_dir).resolve()
+    if not item_path.is_file():
+        raise _Usage(f"找不到信息文件 {path}")
+    try:
+        item_path.relative_to(docs_dir)
+    except ValueError:
+        raise _Usage(f"{path} 不在内容目录 {docs_dir} 中") from None
+    return config, root, docs_dir, item_path, load_item
+
+
+@_guarded
+def cmd_digest(args) -> int:
+    from .review import item_digest
+
+    _, root, docs_dir, item_path, load_item = _load_one(args, args.item)
+    loaded = load_item(item_path, docs_dir, root, None)
+    if loaded.item is None or any(p.is_error for p in loaded.problems):
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(item_digest(loaded.item))
+    return EXIT_OK
+
+
+@_guarded
+def cmd_sign(args) -> int:
+    from . import signing
+    from .errors import GongkaiError
+
+    from .errors import ConfigError
+    from .portal import load_context
+
+    _, root, docs_dir, item_path, _ = _load_one(args, args.item)
+    config = _load_config(args)
+    try:
+        settings, trust = load_context(root, (config.extra or {}).get("gongkai"), config.site_name)
+        review = signing.sign_item(root, docs_dir, settings, trust, item_path, args.stage, args.reviewer, Path(args.key), at=args.at)
+    except (GongkaiError, ConfigError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"已签署:{args.item} {review.stage} {review.by} {review.at}")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_allowed_signers(args) -> int:
+    from .review import allowed_signers
+
+    _, portal = _portal(args)
+    for problem in portal.trust.problems:
+        print(problem, file=sys.stderr)
+    sys.stdout.write(allowed_signers(portal.trust))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

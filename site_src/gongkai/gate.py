@@ -1,0 +1,175 @@
+"""The publication gate: Item -> Decision, and the redaction of 部分公开 items."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Iterable
+
+from . import scan
+from .errors import WARNING, Problem
+from .loader import Loaded
+from .model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
+from .review import Verifier
+
+OPEN, CLOSE = "【不公开】", "【/不公开】"
+# Anything that looks like a disclosure marker but is not written exactly: a near miss would
+# otherwise publish the text it was meant to withhold.
+_MARKER_LIKE = re.compile(r"[【\[［〔(（<《]\s*/?\s*不\s*公\s*开\s*[】\]］〕)）>》]")
+_MARKER = re.compile(f"{re.escape(OPEN)}|{re.escape(CLOSE)}")
+
+
+def notice(basis: str) -> str:
+    """Returns the text that replaces a withheld span."""
+    return f"【此处内容依法不予公开,依据:{basis}】" if basis else "【此处内容依法不予公开】"
+
+
+def redact(body: str, basis: str, path: str, first_line: int) -> tuple[str, list[Problem]]:
+    """Returns the body with every 【不公开】…【/不公开】 span replaced by a notice, or the problems."""
+    problems = _near_misses(body, path, first_line)
+    out: list[str] = []
+    position, open_at = 0, None
+    for match in _MARKER.finditer(body):
+        line = first_line + body.count("\n", 0, match.start())
+        if match.group(0) == OPEN:
+            if open_at is not None:
+                problems.append(Problem(path, line, f"【不公开】标记未闭合就再次出现(上一个在第 {open_at[1]} 行):请先写【/不公开】"))
+                return body, problems
+            out.append(body[position : match.start()])
+            open_at = (match.start(), line)
+        else:
+            if open_at is None:
+                problems.append(Problem(path, line, "【/不公开】前面没有对应的【不公开】"))
+                return body, problems
+            out.append(notice(basis))
+            open_at = None
+        position = match.end()
+    if open_at is not None:
+        problems.append(Problem(path, open_at[1], "【不公开】标记没有对应的【/不公开】:不公开内容必须成对标记"))
+        return body, problems
+    out.append(body[position:])
+    return "".join(out), problems
+
+
+def _near_misses(text: str, path: str, first_line: int) -> list[Problem]:
+    problems = []
+    for offset, line in enumerate(text.split("\n")):
+        exact = line.count(OPEN) + line.count(CLOSE)
+        if len(_MARKER_LIKE.findall(scan.normalize(line))) > exact:
+            problems.append(Problem(path, first_line + offset, "疑似不公开标记写法不规范:只能写【不公开】和【/不公开】(全角方括号,无空格)"))
+    return problems
+
+
+def published_fields(item: Item) -> Iterable[tuple[int, str]]:
+    """Yields (line, text) for every front-matter string a catalog or page may show."""
+    for key, value in item.meta.items():
+        if key in ("reviews",):
+            continue
+        for text in _strings(value):
+            yield item.line_of(key), text
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for entry in value:
+            yield from _strings(entry)
+    elif isinstance(value, dict):
+        for key, entry in value.items():
+            yield str(key)
+            yield from _strings(entry)
+
+
+class Gate:
+    """Decides, item by item, what reaches the site."""
+
+    def __init__(self, settings: Settings, verifier: Verifier, today: date):
+        self.settings, self.verifier, self.today = settings, verifier, today
+
+    def decide(self, loaded: Loaded) -> Decision:
+        """Returns the decision for one loaded content file."""
+        item, problems = loaded.item, list(loaded.problems)
+        if item is None:
+            return Decision(loaded.path, Verdict.REFUSE, None, problems=tuple(problems), reason=_first_error(problems))
+        failures = self._classified(item)
+        if failures:
+            return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + failures), reason=failures[0].message)
+        if any(p.is_error for p in problems):
+            return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
+        attribute = item.attribute
+        if attribute is Attribute.不予公开:
+            return Decision(item.path, Verdict.EXCLUDE, item, problems=tuple(problems), reason="不予公开:不发布任何内容")
+        text = item.body
+        if attribute is Attribute.部分公开:
+            text, redaction = redact(item.body, str(item.meta.get("basis") or ""), item.path, item.body_line)
+            problems += redaction
+            if not redaction and OPEN not in item.body:
+                problems.append(Problem(item.path, item.body_line, "公开属性为部分公开,但正文中没有【不公开】…【/不公开】标记:请标出不公开的内容,或核对附件是否已作删节处理", WARNING))
+        else:
+            markers = _near_misses(item.body, item.path, item.body_line)
+            for offset, line in enumerate(item.body.split("\n")):
+                if OPEN in line or CLOSE in line:
+                    markers.append(Problem(item.path, item.body_line + offset, f"正文含有【不公开】标记,但公开属性为{attribute.value}:需要删节发布时请把 attribute 改为 部分公开 并写明 basis"))
+            problems += markers
+        if any(p.is_error for p in problems):
+            return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
+        outcome = self.verifier.evaluate(item, self.settings.required_stages(item.category))
+        problems += outcome.refused
+        if outcome.refused:
+            return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=outcome.refused[0].message)
+        if outcome.missing:
+            return Decision(item.path, Verdict.HOLD, item, missing=outcome.missing, problems=tuple(problems), reason=f"待审:缺少{'、'.join(outcome.missing)}")
+        published = item.published
+        if published is not None and published > self.today:
+            return Decision(item.path, Verdict.HOLD, item, problems=tuple(problems), reason=f"定时发布:{published} 发布")
+        body_text = text if attribute is not Attribute.依申请公开 else ""
+        ids = self._id_numbers(item, body_text)
+        if ids:
+            return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + ids), reason=ids[0].message)
+        problems += self._mobiles(item, body_text)
+        if any(p.is_error for p in problems):
+            return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
+        if attribute is Attribute.依申请公开:
+            return Decision(item.path, Verdict.METADATA, item, problems=tuple(problems), reason="依申请公开:仅在依申请公开目录中列出")
+        return Decision(item.path, Verdict.PUBLISH, item, text=text, problems=tuple(problems), reason="已发布")
+
+    def _classified(self, item: Item) -> list[Problem]:
+        failures = []
+        secrecy = item.meta.get("secrecy")
+        if secrecy is not None and secrecy != NOT_CLASSIFIED:
+            failures.append(Problem(item.path, item.line_of("secrecy"), f"密级为 {secrecy}:涉密信息严禁进入本仓库和网站。请立即删除此文件并按保密规定处理,构建已停止"))
+        for line, text in published_fields(item):
+            for _, mark in scan.secrecy_marks(text, line):
+                failures.append(Problem(item.path, line, f"字段中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
+        for line, mark in scan.secrecy_marks(item.body, item.body_line):
+            failures.append(Problem(item.path, line, f"正文出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
+        return failures
+
+    def _id_numbers(self, item: Item, body: str) -> list[Problem]:
+        found = []
+        sources = list(published_fields(item)) + [(item.line_of("attachments"), name) for name, _ in item.attachment_digests]
+        for line, text in sources:
+            for _, masked in scan.id_numbers(text, line):
+                found.append(Problem(item.path, line, f"字段中有未遮蔽的居民身份证号 {masked}:请遮蔽(如 {masked})或删除后再发布"))
+        for line, masked in scan.id_numbers(body, item.body_line):
+            found.append(Problem(item.path, line, f"正文有未遮蔽的居民身份证号 {masked}:请遮蔽出生日期等位(如 {masked})、放入【不公开】标记或删除后再发布"))
+        return found
+
+    def _mobiles(self, item: Item, body: str) -> list[Problem]:
+        found = []
+        severity = "error" if self.settings.pii_mobile == "error" else WARNING
+        for line, masked in scan.mobile_numbers(body, item.body_line):
+            found.append(Problem(item.path, line, f"正文有手机号码 {masked}:个人手机号属于个人信息,确需公开请确认已获本人同意", severity))
+        return found
+
+
+def _first_error(problems: list[Problem]) -> str:
+    for problem in problems:
+        if problem.is_error:
+            return problem.message
+    return ""
+
+
+def decide_all(loaded: Iterable[Loaded], gate: Gate) -> list[Decision]:
+    """Returns the decisions for every content file, in path order."""
+    return [gate.decide(entry) for entry in sorted(loaded, key=lambda entry: entry.path)]

@@ -1,0 +1,426 @@
+"""content/ -> Items: front-matter with line numbers, UTF-8 only, the SPEC §3 schema enforced."""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import schema, yamlsafe
+from .errors import WARNING, Problem
+from .model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, Settings
+from .taxonomy import category_ids
+
+INDEX_NO = re.compile(r"^(?P<code>[0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])/(?P<year>\d{4})-(?P<seq>\d{5})$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FENCE = re.compile(r"^---[ \t]*$")
+_FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+@dataclass
+class Loaded:
+    """One content file: the item if it could be read at all, and every problem found in it."""
+
+    path: str
+    item: Item | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.item is not None and not any(p.is_error for p in self.problems)
+
+
+@dataclass
+class Tree:
+    """Everything under content/: the item files and the problems of files that are not items."""
+
+    files: list[Loaded]
+    problems: list[Problem]  # tree-level findings (symlinks, …)
+
+
+def read_text(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """Returns the UTF-8 text with LF line endings, or a problem telling how to convert the file."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        guess = "GBK/GB18030(常见于 Word、WPS 或记事本另存)"
+        try:
+            raw.decode("gb18030")
+        except UnicodeDecodeError:
+            guess = "未知编码"
+        message = (
+            f"文件不是 UTF-8 编码,疑似 {guess}。请转换为 UTF-8 后再提交,例如:"
+            f"iconv -f GB18030 -t UTF-8 原文件 > 新文件;或在编辑器中“另存为”时选择 UTF-8 编码"
+        )
+        return None, [Problem(path, line, message)]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def split_front_matter(text: str, path: str) -> tuple[str, str, int] | Problem:
+    """Returns (front-matter text, body, first body line), or a problem."""
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        return Problem(path, 1, "缺少 front-matter:信息文件必须以一行 --- 开头,写明标题、索引号、公开属性等字段,再以一行 --- 结束")
+    for number in range(1, len(lines)):
+        if _FENCE_END.match(lines[number]):
+            front = "\n".join(lines[1:number])
+            body = "\n".join(lines[number + 1 :])
+            return front, body, number + 2
+    return Problem(path, 1, "front-matter 没有结束:请在字段之后加一行 ---")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None) -> Loaded:
+    """Returns the item in one Markdown file with every problem of its own (no cross-item checks).
+
+    Without settings only the parsing is checked (enough to compute a digest)."""
+    path = abs_path.relative_to(root).as_posix()
+    rel = abs_path.relative_to(docs_dir).as_posix()
+    text, problems = read_text(abs_path.read_bytes(), path)
+    if text is None:
+        return Loaded(path, None, problems)
+    split = split_front_matter(text, path)
+    if isinstance(split, Problem):
+        return Loaded(path, None, [split])
+    front, body, body_line = split
+    try:
+        parsed = yamlsafe.parse(front)
+    except yamlsafe.YamlProblem as exc:
+        return Loaded(path, None, [Problem(path, exc.line + 1, exc.message)])
+    meta = parsed.data
+    if not isinstance(meta, dict):
+        return Loaded(path, None, [Problem(path, 2, "front-matter 必须是“字段: 值”的列表")])
+    lines = {key: line + 1 for key, line in parsed.lines.items()}
+    if settings is not None:
+        checker = _Checker(path, meta, lines, settings)
+        checker.check()
+        problems = checker.problems
+    attachments = _attachments(abs_path, docs_dir, meta, lines, path, problems)
+    reviews = _reviews(meta, lines, path, problems)
+    top_lines = {key: line for key, line in lines.items() if "." not in key and "[" not in key}
+    item = Item(
+        path=path,
+        rel=rel,
+        meta=meta,
+        body=body,
+        body_line=body_line,
+        lines=top_lines,
+        attachment_digests=attachments,
+        reviews=reviews,
+    )
+    return Loaded(path, item, problems)
+
+
+def load_tree(docs_dir: Path, root: Path, settings: Settings) -> Tree:
+    """Returns every item under docs_dir with its problems, including duplicate 索引号."""
+    docs_dir, root = Path(docs_dir).resolve(), Path(root).resolve()
+    files: list[Loaded] = []
+    problems: list[Problem] = []
+    for dirpath, dirnames, filenames in os.walk(docs_dir):
+        dirnames.sort()
+        here = Path(dirpath)
+        for name in list(dirnames):
+            if (here / name).is_symlink():
+                problems.append(Problem(_rel(here / name, root), 1, "符号链接目录不会被发布,也不会被检查", WARNING))
+                dirnames.remove(name)
+            elif name.startswith("."):
+                dirnames.remove(name)
+        for name in sorted(filenames):
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            abs_path = here / name
+            mode = os.lstat(abs_path).st_mode
+            if not stat.S_ISREG(mode):
+                problems.append(Problem(_rel(abs_path, root), 1, "符号链接或特殊文件不会被发布:请改为普通文件", WARNING))
+                continue
+            files.append(load_item(abs_path, docs_dir, root, settings))
+    _check_unique_index(files)
+    return Tree(files, problems)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _check_unique_index(files: list[Loaded]) -> None:
+    seen: dict[str, Loaded] = {}
+    for loaded in files:
+        item = loaded.item
+        if item is None or not isinstance(item.meta.get("index_no"), str):
+            continue
+        first = seen.get(item.index_no)
+        if first is None:
+            seen[item.index_no] = loaded
+            continue
+        assert first.item is not None
+        line = item.line_of("index_no")
+        loaded.problems.append(
+            Problem(item.path, line, f"索引号 {item.index_no} 与 {first.path}:{first.item.line_of('index_no')} 重复:索引号全站唯一,请用 gongkai new 重新分配")
+        )
+        first.problems.append(
+            Problem(first.path, first.item.line_of("index_no"), f"索引号 {item.index_no} 与 {item.path}:{line} 重复:索引号全站唯一,请用 gongkai new 重新分配")
+        )
+
+
+class _Checker:
+    """Applies the SPEC §3 schema to one front-matter, collecting problems at the line of each key."""
+
+    def __init__(self, path: str, meta: dict[str, Any], lines: dict[str, int], settings: Settings):
+        self.path, self.meta, self.lines, self.settings = path, meta, lines, settings
+        self.problems: list[Problem] = []
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.lines.get(key, 1), message))
+
+    def warn(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.lines.get(key, 1), message, WARNING))
+
+    def check(self) -> None:
+        meta = self.meta
+        for key in meta:
+            if key not in schema.KEYS:
+                self.error(key, _unknown_key(key))
+        for key in ("title", "index_no", "unit", "attribute", "category", "created"):
+            if key not in meta or meta[key] in (None, ""):
+                self.problems.append(Problem(self.path, self.lines.get(key, 1), f"缺少必填字段 {key}({_label(key)})"))
+        for key in ("title", "basis", "topic", "genre", "doc_no", "summary", "interprets", "secrecy"):
+            if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+                self.error(key, f"字段 {key}({_label(key)})应为文字,请加引号")
+        self._check_attribute()
+        self._check_unit()
+        self._check_category()
+        self._check_dates()
+        self._check_index_no()
+        self._check_validity()
+        self._check_source()
+        if "interprets" in meta and isinstance(meta["interprets"], str) and not INDEX_NO.match(meta["interprets"]):
+            self.error("interprets", f"interprets 应为被解读文件的索引号(如 {self._example_index()}),实际为 {meta['interprets']}")
+        if "secrecy" in meta and isinstance(meta["secrecy"], str) and meta["secrecy"] != NOT_CLASSIFIED:
+            pass  # the gate fails the build for this; reported there once
+        if meta.get("category") == "年度报告" and "report" not in meta:
+            self.error("category", "年度报告必须有 report: 数据块(见 SPEC §7)")
+        if "report" in meta and meta.get("category") != "年度报告":
+            self.error("report", "只有 category: 年度报告 的信息才能有 report: 数据块")
+        if "report" in meta and not isinstance(meta["report"], dict):
+            self.error("report", "report: 应为字段列表(year、requests …)")
+
+    def _check_attribute(self) -> None:
+        meta = self.meta
+        value = meta.get("attribute")
+        if value is None:
+            return
+        if value not in {a.value for a in Attribute}:
+            self.error("attribute", f"公开属性 {value!r} 无效:只能是 主动公开、部分公开、依申请公开、不予公开")
+            return
+        if value != "主动公开" and not meta.get("basis"):
+            self.error("attribute", f"公开属性为{value}时必须写明法定理由 basis(如:条例第十五条 个人隐私)")
+        if value in ("主动公开", "部分公开") and not meta.get("published"):
+            self.error("attribute", f"公开属性为{value}时必须写明发布日期 published(YYYY-MM-DD)")
+
+    def _check_unit(self) -> None:
+        known = [u.id for u in self.settings.units]
+        unit = self.meta.get("unit")
+        if unit is not None and unit not in known:
+            self.error("unit", f"发布机构 {unit!r} 未在 mkdocs.yml 的 extra.gongkai.units 中定义{_suggest(str(unit), known)}")
+        co_units = self.meta.get("co_units")
+        if co_units is None:
+            return
+        if not isinstance(co_units, list) or not all(isinstance(u, str) for u in co_units):
+            self.error("co_units", "co_units 应为机构 id 列表,如 [fgj, jyj]")
+            return
+        for other in co_units:
+            if other not in known:
+                self.error("co_units", f"联合发文机构 {other!r} 未在 extra.gongkai.units 中定义{_suggest(other, known)}")
+            elif other == unit:
+                self.error("co_units", f"联合发文机构 {other} 与发布机构相同")
+
+    def _check_category(self) -> None:
+        category = self.meta.get("category")
+        if category is None:
+            return
+        known = category_ids(self.settings.categories)
+        if category not in known:
+            self.error("category", f"目录类别 {category!r} 不存在{_suggest(str(category), list(known))};可用类别见 SPEC §4,或在 extra.gongkai.categories 中增加")
+
+    def _check_dates(self) -> None:
+        for key in ("created", "published", "repealed_on"):
+            if key in self.meta and self.meta[key] is not None:
+                self._date(key, self.meta[key])
+        created, published = self._date_or_none("created"), self._date_or_none("published")
+        if created and published and published < created:
+            self.warn("published", f"发布日期 {published} 早于成文日期 {created}")
+
+    def _date(self, key: str, value: Any) -> date | None:
+        if isinstance(value, str) and ISO_DATE.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.error(key, f"日期 {key}({_label(key)})格式错误:{value!r},应为 YYYY-MM-DD 形式的有效日期,如 2025-03-01")
+        return None
+
+    def _date_or_none(self, key: str) -> date | None:
+        value = self.meta.get(key)
+        if isinstance(value, str) and ISO_DATE.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return None
+        return None
+
+    def _example_index(self) -> str:
+        units = self.settings.units
+        return f"{units[0].code}/2025-00001" if units else "机构代码/2025-00001"
+
+    def _check_index_no(self) -> None:
+        value = self.meta.get("index_no")
+        if value is None or value == "":
+            return
+        match = INDEX_NO.match(value) if isinstance(value, str) else None
+        if not match:
+            self.error("index_no", f"索引号 {value!r} 格式错误:应为 {{机构代码}}/{{年份}}-{{五位序号}},如 {self._example_index()}")
+            return
+        unit = self.settings.unit(str(self.meta.get("unit")))
+        if unit is not None and match["code"] != unit.code:
+            self.error("index_no", f"索引号前缀 {match['code']} 与发布机构 {unit.name} 的机构代码 {unit.code} 不一致")
+
+    def _check_validity(self) -> None:
+        validity = self.meta.get("validity")
+        if validity is not None and validity not in VALIDITIES:
+            self.error("validity", f"有效性 {validity!r} 无效:只能是 有效、失效、废止")
+        if "repealed_on" in self.meta and (validity in (None, "有效")):
+            self.error("repealed_on", "写了废止日期 repealed_on,但有效性仍为有效:请把 validity 改为 失效 或 废止")
+
+    def _check_source(self) -> None:
+        source = self.meta.get("source")
+        if source is None:
+            return
+        if not isinstance(source, dict):
+            self.error("source", "source 应写明转载来源:name(来源名称)、url(原文链接)、date(原文日期)")
+            return
+        for key in source:
+            if key not in schema.SOURCE_KEYS:
+                self.error(f"source.{key}", f"source 中的未知字段 {key}{_suggest(key, list(schema.SOURCE_KEYS))}")
+        if not source.get("name"):
+            self.error("source", "转载信息必须写明来源名称 source.name")
+        if "date" in source:
+            self._date("source.date", source["date"])
+
+
+def _attachments(abs_path: Path, docs_dir: Path, meta: dict, lines: dict, path: str, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    declared = meta.get("attachments")
+    if declared is None:
+        return ()
+    line = lines.get("attachments", 1)
+    if not isinstance(declared, list):
+        problems.append(Problem(path, line, "attachments 应为附件路径列表,如 [files/附件1.pdf]"))
+        return ()
+    result = []
+    for index, entry in enumerate(declared):
+        entry_line = lines.get(f"attachments[{index}]", line)
+        problem = _attachment_problem(abs_path.parent, docs_dir, entry)
+        if problem:
+            problems.append(Problem(path, entry_line, problem))
+            continue
+        result.append((entry, file_sha256(abs_path.parent / entry)))
+    return tuple(result)
+
+
+def _attachment_problem(item_dir: Path, docs_dir: Path, entry: Any) -> str | None:
+    if not isinstance(entry, str) or not entry.strip():
+        return "附件路径应为文字"
+    if "\\" in entry:
+        return f"附件路径 {entry} 含反斜杠:请用 / 分隔目录"
+    pure = PurePosixPath(entry)
+    if pure.is_absolute() or ".." in pure.parts or entry.startswith("~"):
+        return f"附件路径 {entry} 必须是本信息所在目录之内的相对路径(不能以 / 开头,不能含 ..)"
+    if pure.suffix.lower() == ".md":
+        return f"附件 {entry} 是 Markdown 文件:信息页面不能作为附件"
+    current = item_dir
+    for part in pure.parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            return f"附件 {entry} 不存在(注意文件名大小写)"
+        if stat.S_ISLNK(mode):
+            return f"附件 {entry} 是符号链接:附件必须是普通文件"
+    if not stat.S_ISREG(os.lstat(current).st_mode):
+        return f"附件 {entry} 不是普通文件"
+    try:
+        current.resolve().relative_to(docs_dir)
+    except ValueError:
+        return f"附件 {entry} 不在 content/ 目录内"
+    return None
+
+
+def _reviews(meta: dict, lines: dict, path: str, problems: list[Problem]) -> tuple[Review, ...]:
+    declared = meta.get("reviews")
+    if declared is None:
+        return ()
+    line = lines.get("reviews", 1)
+    if not isinstance(declared, list):
+        problems.append(Problem(path, line, "reviews 应为审核签名列表(由 gongkai sign 写入)"))
+        return ()
+    result = []
+    for index, entry in enumerate(declared):
+        entry_path = f"reviews[{index}]"
+        entry_line = lines.get(entry_path, line)
+        if not isinstance(entry, dict):
+            problems.append(Problem(path, entry_line, "每条审核签名应包含 stage、by、at、sig"))
+            continue
+        bad = False
+        for key in entry:
+            if key not in schema.REVIEW_KEYS:
+                problems.append(Problem(path, lines.get(f"{entry_path}.{key}", entry_line), f"审核签名中的未知字段 {key}{_suggest(key, list(schema.REVIEW_KEYS))}"))
+                bad = True
+        for key in schema.REVIEW_KEYS:
+            if not isinstance(entry.get(key), str) or not entry.get(key):
+                problems.append(Problem(path, entry_line, f"审核签名缺少 {key} 或其值不是文字"))
+                bad = True
+        if not bad and entry["stage"] not in STAGES:
+            problems.append(Problem(path, lines.get(f"{entry_path}.stage", entry_line), f"审核环节 {entry['stage']!r} 无效:只能是 {'、'.join(STAGES)}"))
+            bad = True
+        if not bad:
+            result.append(Review(entry["stage"], entry["by"], entry["at"], entry["sig"], entry_line))
+    return tuple(result)
+
+
+def _label(key: str) -> str:
+    for f in schema.FIELDS:
+        if f.key == key:
+            return f.label
+    return key
+
+
+def _suggest(value: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    return f",是否应为 {close[0]}?" if close else ""
+
+
+def _unknown_key(key: str) -> str:
+    if key in schema.LABELS:
+        target = schema.LABELS[key]
+        return f"未知字段 {key}:字段名请用英文,是否应为 {target}({key})?"
+    close = difflib.get_close_matches(key, schema.KEYS, n=1, cutoff=0.6)
+    if close:
+        return f"未知字段 {key},是否应为 {close[0]}({_label(close[0])})?"
+    return f"未知字段 {key}:可用字段为 {', '.join(schema.KEYS)}"

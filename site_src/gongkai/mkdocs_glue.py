@@ -1,0 +1,104 @@
+"""The only module that knows MkDocs: MkDocs events -> the engine's pure functions."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from . import pages
+from .errors import ConfigError, GongkaiError
+from .model import Verdict
+from .portal import Portal, evaluate
+from .settings import load_settings
+
+log = logging.getLogger("mkdocs.plugins.gongkai")
+
+_portal: Portal | None = None
+
+
+def on_config(config):
+    """Validates extra.gongkai and enforces what a government portal needs, whatever mkdocs.yml says."""
+    try:
+        load_settings((config.extra or {}).get("gongkai"), config.site_name, "mkdocs.yml")
+    except ConfigError as exc:
+        raise PluginError(str(exc)) from exc
+    if config.theme.name == "material":
+        config.theme["font"] = False
+    _disable_builtin_search(config)
+    for key in ("extra_css", "extra_javascript"):
+        for entry in config[key]:
+            url = str(getattr(entry, "path", entry))
+            if url.startswith(("http:", "https:", "//")):
+                raise PluginError(f"mkdocs.yml: {key} 引用了其他网站的资源 {url}:政府网站页面不得从外部主机加载任何内容,请把文件放进 theme/ 目录")
+    analytics = (config.extra or {}).get("analytics")
+    if analytics:
+        log.warning("mkdocs.yml: extra.analytics 已被忽略:页面不得加载第三方统计脚本")
+        config.extra["analytics"] = None
+    return config
+
+
+def _disable_builtin_search(config) -> None:
+    """Unregisters Material's (or MkDocs') search plugin: Pagefind indexes the published HTML instead."""
+    for name in [n for n in config.plugins if n.split("/")[-1] == "search"]:
+        plugin = config.plugins[name]
+        for methods in config.plugins.events.values():
+            methods[:] = [m for m in methods if getattr(m, "__self__", None) is not plugin]
+        del config.plugins[name]
+
+
+def on_files(files: Files, config) -> Files:
+    """Runs the gate before any page is read: only published items and their attachments remain."""
+    global _portal
+    root = Path(config.config_file_path).parent
+    try:
+        portal = evaluate(root, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name)
+    except GongkaiError as exc:
+        raise PluginError(str(exc)) from exc
+    _portal = portal
+    failures = [p for d in portal.by_verdict(Verdict.FAIL) for p in d.problems if p.is_error]
+    for problem in portal.problems:
+        if problem not in failures:
+            log.warning(str(problem))
+    if failures:
+        raise PluginError("构建已停止,以下内容不得发布:\n" + "\n".join(str(p) for p in sorted(set(failures))))
+    counts = portal.counts()
+    log.info(
+        "gongkai: 发布 %d 条,依申请公开目录 %d 条,待发布 %d 条,不予公开 %d 条,拒绝 %d 条",
+        counts[Verdict.PUBLISH], counts[Verdict.METADATA], counts[Verdict.HOLD], counts[Verdict.EXCLUDE], counts[Verdict.REFUSE],
+    )
+    return _published_files(files, config, portal)
+
+
+def _published_files(files: Files, config, portal: Portal) -> Files:
+    docs_dir = Path(config.docs_dir).resolve()
+    # Nothing under content/ is published except what the gate lets through below: not a draft
+    # .docx, not a .csv, not a symlink (judged by where it lies, not by where it points).
+    kept = [f for f in files if not _from_docs(f, docs_dir)]
+    result = Files(kept)
+    for decision in portal.by_verdict(Verdict.PUBLISH):
+        item = decision.item
+        page = File.generated(config, item.rel, content=pages.item_page(decision, portal.settings))
+        page.inclusion = InclusionLevel.NOT_IN_NAV
+        result.append(page)
+        folder = Path(item.rel).parent
+        for attachment, _ in item.attachment_digests:
+            uri = (folder / attachment).as_posix()
+            if result.get_file_from_path(uri) is None:
+                result.append(File.generated(config, uri, abs_src_path=str(docs_dir / uri)))
+    if result.get_file_from_path("index.md") is None:
+        result.append(File.generated(config, "index.md", content=pages.home_page(config.site_name, portal.decisions, portal.settings)))
+    return result
+
+
+def _from_docs(file: File, docs_dir: Path) -> bool:
+    if file.src_dir is not None and Path(file.src_dir).resolve() == docs_dir:
+        return True
+    source = file.abs_src_path
+    if source is None:
+        return False
+    for candidate in (Path(source).absolute(), Path(source).resolve()):
+        if candidate == docs_dir or docs_dir in candidate.parents:
+            return True
+    return False

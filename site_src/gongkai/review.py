@@ -1,0 +1,249 @@
+"""Review signatures (SPEC §5): item digest, signed statement, reviewers.yml, policy evaluation."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from . import sshsig, yamlsafe
+from .errors import WARNING, Problem
+from .model import STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings
+
+NAMESPACE = "gongkai-review"
+CHINA = timezone(timedelta(hours=8))
+REVIEWER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+REVIEWER_KEYS = ("id", "name", "units", "roles", "keys", "valid_until")
+DEMO_KEYS_FILE = Path(__file__).parent / "data" / "demo_keys.pub"
+
+
+def canonical_front_matter(meta: dict[str, Any]) -> bytes:
+    """Returns the canonical JSON of the front-matter without `reviews` (sorted keys, no spaces)."""
+    unsigned = {k: v for k, v in meta.items() if k != "reviews"}
+    return json.dumps(unsigned, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def item_digest(item: Item) -> str:
+    """Returns ``sha256:<hex>`` over front-matter, body and declared attachments (SPEC §5)."""
+    h = hashlib.sha256()
+    h.update(b"gongkai-item-v1\n")
+    h.update(canonical_front_matter(item.meta))
+    h.update(b"\n")
+    h.update(item.body.encode("utf-8"))
+    for path, sha in item.attachment_digests:
+        h.update(f"\n{path}\0{sha}".encode("utf-8"))
+    return "sha256:" + h.hexdigest()
+
+
+def statement(index_no: str, stage: str, reviewer: str, at: str, digest: str) -> bytes:
+    """Returns the UTF-8 statement a reviewer signs, one field a line."""
+    return (
+        f"gongkai-review-v1\nitem: {index_no}\nstage: {stage}\nreviewer: {reviewer}\nat: {at}\ndigest: {digest}\n"
+    ).encode("utf-8")
+
+
+def parse_at(value: str) -> datetime | None:
+    """Returns the aware datetime of an ISO 8601 timestamp with offset, or None."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def now_at() -> str:
+    """Returns the current time as the `at` of a new review (China Standard Time, seconds)."""
+    return datetime.now(CHINA).replace(microsecond=0).isoformat()
+
+
+def key_expiry(reviewer: Reviewer) -> datetime | None:
+    """Returns the moment a reviewer's keys stop being valid: 00:00 China time on valid_until."""
+    if reviewer.valid_until is None:
+        return None
+    return datetime.combine(reviewer.valid_until, time(0), CHINA)
+
+
+@dataclass
+class Trust:
+    """The reviewers of reviewers.yml, with the key blobs each may sign with."""
+
+    reviewers: dict[str, Reviewer] = field(default_factory=dict)
+    blobs: dict[str, list[bytes]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_trust(path: Path, display: str, settings: Settings) -> Trust:
+    """Returns the trust roots in reviewers.yml; a bad entry is reported and left out."""
+    trust = Trust()
+    if not path.exists():
+        trust.problems.append(Problem(display, 1, f"找不到审核人信任文件 {display}:没有它,任何签名都不能通过,所有信息都不会发布"))
+        return trust
+    try:
+        parsed = yamlsafe.parse(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        trust.problems.append(Problem(display, 1, "文件不是 UTF-8 编码,请另存为 UTF-8"))
+        return trust
+    except yamlsafe.YamlProblem as exc:
+        trust.problems.append(Problem(display, exc.line, exc.message))
+        return trust
+    data, lines = parsed.data, parsed.lines
+    if not isinstance(data, dict) or not isinstance(data.get("reviewers"), list):
+        trust.problems.append(Problem(display, 1, "应以 reviewers: 开头,列出审核人(id、name、units、roles、keys)"))
+        return trust
+    unit_ids = {u.id for u in settings.units}
+    demo = demo_key_blobs()
+    for index, entry in enumerate(data["reviewers"]):
+        where = f"reviewers[{index}]"
+        line = lines.get(where, 1)
+        reviewer, blobs = _reviewer(entry, where, line, lines, display, unit_ids, trust.problems)
+        if reviewer is None:
+            continue
+        if reviewer.id in trust.reviewers:
+            trust.problems.append(Problem(display, line, f"审核人 id {reviewer.id} 重复"))
+            continue
+        for blob in blobs:
+            if blob in demo:
+                trust.problems.append(
+                    Problem(display, line, f"审核人 {reviewer.id} 使用的是 gongkai 示例密钥(私钥公开在仓库中,任何人都能签名):正式上线前必须换成本人的密钥", WARNING)
+                )
+        trust.reviewers[reviewer.id] = reviewer
+        trust.blobs[reviewer.id] = blobs
+    return trust
+
+
+def _reviewer(entry: Any, where: str, line: int, lines: dict, display: str, unit_ids: set[str], problems: list[Problem]):
+    def bad(message: str, key: str | None = None) -> None:
+        problems.append(Problem(display, lines.get(f"{where}.{key}", line) if key else line, message))
+
+    if not isinstance(entry, dict):
+        bad("每个审核人应包含 id、name、units、roles、keys")
+        return None, []
+    count = len(problems)
+    for key in entry:
+        if key not in REVIEWER_KEYS:
+            bad(f"未知字段 {key};可用字段为 {', '.join(REVIEWER_KEYS)}", key)
+    rid = entry.get("id")
+    if not isinstance(rid, str) or not REVIEWER_ID.match(rid):
+        bad("审核人 id 必填,只能用字母、数字、_ . -(如 zhangsan)", "id")
+    if not isinstance(entry.get("name"), str) or not entry.get("name"):
+        bad("审核人姓名 name 必填", "name")
+    units = entry.get("units")
+    if not isinstance(units, list) or not units or not all(isinstance(u, str) for u in units):
+        bad("units 应为该审核人负责的机构 id 列表,负责全部机构写 [\"*\"]", "units")
+        units = []
+    for unit in units:
+        if unit != "*" and unit not in unit_ids:
+            bad(f"机构 {unit} 未在 extra.gongkai.units 中定义", "units")
+    roles = entry.get("roles")
+    if not isinstance(roles, list) or not roles or not all(r in STAGES for r in roles):
+        bad(f"roles 应为审核环节列表,只能包含 {'、'.join(STAGES)}", "roles")
+        roles = []
+    keys = entry.get("keys")
+    blobs: list[bytes] = []
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        bad("keys 应为 SSH 公钥列表,如 [\"ssh-ed25519 AAAA… zhangsan\"]", "keys")
+        keys = []
+    for index, key in enumerate(keys):
+        try:
+            blobs.append(sshsig.key_blob(key))
+        except sshsig.SignatureError as exc:
+            problems.append(Problem(display, lines.get(f"{where}.keys[{index}]", line), str(exc)))
+    valid_until = None
+    if "valid_until" in entry:
+        try:
+            valid_until = date.fromisoformat(str(entry["valid_until"]))
+        except ValueError:
+            bad("valid_until 应为日期 YYYY-MM-DD", "valid_until")
+    if len(problems) > count:
+        return None, []
+    reviewer = Reviewer(rid, entry["name"], tuple(units), tuple(roles), tuple(keys), valid_until, line)
+    return reviewer, blobs
+
+
+def demo_key_blobs() -> set[bytes]:
+    """Returns the key blobs of the demo keys shipped with the sample portal."""
+    if not DEMO_KEYS_FILE.exists():
+        return set()
+    return {sshsig.key_blob(line) for line in DEMO_KEYS_FILE.read_text().splitlines() if line.strip() and not line.startswith("#")}
+
+
+def allowed_signers(trust: Trust) -> str:
+    """Returns an OpenSSH allowed_signers file equivalent to the trust roots."""
+    out = [
+        "# gongkai allowed-signers: 用于 ssh-keygen -Y verify -n gongkai-review 独立核验审核签名",
+        "# 核验某条签名时请加 -Overify-time=<签名时间>(UTC,YYYYMMDDHHMMSSZ),使 valid-before 按签名时间判断",
+    ]
+    for reviewer in trust.reviewers.values():
+        options = f'namespaces="{NAMESPACE}"'
+        expiry = key_expiry(reviewer)
+        if expiry is not None:
+            options += f',valid-before="{expiry.astimezone(timezone.utc):%Y%m%d%H%M%S}Z"'
+        for key in reviewer.keys:
+            out.append(f"{reviewer.id} {options} {key}")
+    return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """Which required stages are validly signed, which are missing, and every refused signature."""
+
+    valid: dict[str, tuple[str, ...]]  # stage -> reviewer ids
+    missing: tuple[str, ...]
+    refused: tuple[Problem, ...]
+
+
+class Verifier:
+    """Verifies review signatures against the trust roots, each (statement, signature) once."""
+
+    def __init__(self, trust: Trust):
+        self.trust = trust
+        self._cache: dict[tuple[bytes, str, str], str | None] = {}
+
+    def check(self, item: Item, review: Review, digest: str) -> str | None:
+        """Returns None when the review is valid for the item, else why not (Chinese)."""
+        reviewer = self.trust.reviewers.get(review.by)
+        if reviewer is None:
+            return f"审核人 {review.by} 不在 reviewers.yml 中(或其登记有错误)"
+        if review.stage not in reviewer.roles:
+            return f"审核人 {review.by}({reviewer.name})无权进行{review.stage},其角色为 {'、'.join(reviewer.roles)}"
+        if not reviewer.covers_unit(item.unit):
+            return f"审核人 {review.by}({reviewer.name})不负责发布机构 {item.unit}"
+        moment = parse_at(review.at)
+        if moment is None:
+            return f"签名时间 {review.at!r} 格式错误:应为带时区的 ISO 8601 时间,如 2025-03-01T10:00:00+08:00"
+        expiry = key_expiry(reviewer)
+        if expiry is not None and moment >= expiry:
+            return f"审核人 {review.by} 的密钥有效期至 {reviewer.valid_until},签名时间 {review.at} 已过期"
+        message = statement(item.index_no, review.stage, review.by, review.at, digest)
+        key = (message, review.sig, review.by)
+        if key not in self._cache:
+            try:
+                sshsig.verify(review.sig, message, NAMESPACE, self.trust.blobs.get(review.by, []))
+                self._cache[key] = None
+            except sshsig.SignatureError as exc:
+                self._cache[key] = str(exc)
+        return self._cache[key]
+
+    def evaluate(self, item: Item, required: tuple[str, ...]) -> ReviewOutcome:
+        """Returns the state of the item's reviews against the policy's required stages."""
+        digest = item_digest(item)
+        valid: dict[str, list[str]] = {}
+        refused: list[Problem] = []
+        for review in item.reviews:
+            why = self.check(item, review, digest)
+            if why is None:
+                valid.setdefault(review.stage, []).append(review.by)
+            else:
+                refused.append(Problem(item.path, review.line or item.line_of("reviews"), f"{review.stage}签名无效:{why}"))
+        people: dict[str, str] = {}
+        for stage in THREE_REVIEWS:
+            for person in valid.get(stage, []):
+                if person in people and people[person] != stage:
+                    line = next((r.line for r in item.reviews if r.stage == stage and r.by == person), item.line_of("reviews"))
+                    refused.append(Problem(item.path, line, f"{people[person]}和{stage}不能由同一人({person})完成:三审须由三位不同的审核人签名"))
+                people.setdefault(person, stage)
+        missing = tuple(stage for stage in required if stage not in valid)
+        return ReviewOutcome({k: tuple(v) for k, v in valid.items()}, missing, tuple(refused))

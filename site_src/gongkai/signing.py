@@ -1,0 +1,112 @@
+"""`gongkai sign`: check the reviewer may sign, sign with OpenSSH, write the review into the item."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from . import sshsig, yamlsafe
+from .errors import ContentError, GongkaiError
+from .loader import load_item, split_front_matter
+from .model import STAGES, Review, Settings
+from .review import NAMESPACE, Trust, Verifier, item_digest, now_at, parse_at, statement
+
+
+def public_key_line(key_path: Path) -> str:
+    """Returns the public key of a private key file: KEY.pub if present, else `ssh-keygen -y`."""
+    pub = key_path.with_name(key_path.name + ".pub")
+    if pub.exists():
+        return pub.read_text().strip()
+    result = subprocess.run(["ssh-keygen", "-y", "-f", str(key_path)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise GongkaiError(f"无法读取私钥 {key_path} 的公钥:{result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item_path: Path, stage: str, reviewer_id: str, key_path: Path, at: str | None = None) -> Review:
+    """Returns the review it signed and appended to the item file; raises GongkaiError with the reason."""
+    loaded = load_item(item_path.resolve(), docs_dir.resolve(), root.resolve(), settings)
+    display = loaded.path
+    errors = [p for p in loaded.problems if p.is_error]
+    if loaded.item is None or errors:
+        raise GongkaiError("信息有错误,请先修正再签名:\n" + "\n".join(str(p) for p in loaded.problems))
+    item = loaded.item
+    if stage not in STAGES:
+        raise GongkaiError(f"审核环节 {stage} 无效:只能是 {'、'.join(STAGES)}")
+    reviewer = trust.reviewers.get(reviewer_id)
+    if reviewer is None:
+        raise GongkaiError(f"审核人 {reviewer_id} 不在 {settings.reviewers_file} 中")
+    if stage not in reviewer.roles:
+        raise GongkaiError(f"审核人 {reviewer_id}({reviewer.name})无权进行{stage},其角色为 {'、'.join(reviewer.roles)}")
+    if not reviewer.covers_unit(item.unit):
+        raise GongkaiError(f"审核人 {reviewer_id}({reviewer.name})不负责发布机构 {item.unit}")
+    try:
+        blob = sshsig.key_blob(public_key_line(key_path))
+    except sshsig.SignatureError as exc:
+        raise GongkaiError(f"{key_path}: {exc}") from None
+    if blob not in trust.blobs.get(reviewer_id, []):
+        raise GongkaiError(f"密钥 {key_path}({sshsig.fingerprint(blob)})不是审核人 {reviewer_id} 在 {settings.reviewers_file} 中登记的密钥")
+    at = at or now_at()
+    if parse_at(at) is None:
+        raise GongkaiError(f"签名时间 {at} 格式错误:应为带时区的 ISO 8601 时间")
+    digest = item_digest(item)
+    message = statement(item.index_no, stage, reviewer_id, at, digest)
+    try:
+        signature = sshsig.sign_with_ssh_keygen(message, key_path, NAMESPACE)
+    except sshsig.SignatureError as exc:
+        raise GongkaiError(str(exc)) from None
+    review = Review(stage, reviewer_id, at, signature.strip() + "\n")
+    verifier = Verifier(trust)
+    why = verifier.check(item, review, digest)
+    if why is not None:
+        raise GongkaiError(f"新签名未能通过核验,未写入文件:{why}")
+    original = item_path.read_bytes()
+    item_path.write_bytes(add_review(original.decode("utf-8-sig"), review, display).encode("utf-8"))
+    reloaded = load_item(item_path.resolve(), docs_dir.resolve(), root.resolve(), settings)
+    if reloaded.item is None or item_digest(reloaded.item) != digest:
+        item_path.write_bytes(original)
+        raise GongkaiError(f"{display}: 写入签名时无法保持内容不变,文件已恢复原状;请检查 reviews 字段的格式")
+    return review
+
+
+def add_review(text: str, review: Review, display: str) -> str:
+    """Returns the file text with the review appended to `reviews:` (other lines untouched)."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    text = text.replace("\r\n", "\n")
+    split = split_front_matter(text, display)
+    if not isinstance(split, tuple):
+        raise ContentError(split.path, split.line, split.message)
+    front, _, body_line = split
+    lines = text.split("\n")
+    front_lines = lines[1 : body_line - 2]
+    try:
+        parsed = yamlsafe.parse(front)
+    except yamlsafe.YamlProblem as exc:
+        raise ContentError(display, exc.line + 1, exc.message) from None
+    existing = list((parsed.data or {}).get("reviews") or [])
+    if "reviews" in parsed.lines:
+        start = parsed.lines["reviews"] - 1
+        later = sorted(line - 1 for key, line in parsed.lines.items() if "." not in key and "[" not in key and line - 1 > start)
+        end = later[0] if later else len(front_lines)
+        while end > start + 1 and (not front_lines[end - 1].strip() or front_lines[end - 1].startswith("#")):
+            end -= 1
+        front_lines = front_lines[:start] + front_lines[end:]
+        insert_at = start
+    else:
+        insert_at = len(front_lines)
+    entries = [Review(e["stage"], e["by"], e["at"], e["sig"]) for e in existing if isinstance(e, dict) and all(k in e for k in ("stage", "by", "at", "sig"))]
+    block = _reviews_block(entries + [review])
+    front_lines = front_lines[:insert_at] + block + front_lines[insert_at:]
+    rebuilt = [lines[0], *front_lines, lines[body_line - 2], *lines[body_line - 1 :]]
+    return newline.join(rebuilt)
+
+
+def _reviews_block(reviews: list[Review]) -> list[str]:
+    out = ["reviews:"]
+    for review in reviews:
+        out.append(f"  - stage: {json.dumps(review.stage, ensure_ascii=False)}")
+        out.append(f"    by: {json.dumps(review.by, ensure_ascii=False)}")
+        out.append(f"    at: {json.dumps(review.at, ensure_ascii=False)}")
+        out.append("    sig: |")
+        out.extend(f"      {line}" for line in review.sig.strip().split("\n"))
+    return out
