@@ -60,6 +60,8 @@ def parse(text: str) -> Parsed:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (mark is None or mark.line >= text.count("\n")):
+            mark = exc.context_mark  # the parser noticed at the end: point at what was left open
         line = mark.line + 1 if mark else 1
         raise YamlProblem(line, f"YAML 格式错误:{_describe(exc)}") from None
     except yaml.YAMLError as exc:
@@ -80,6 +82,10 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
         "mapping values are not allowed here": "此处不能出现冒号;值中含冒号时请用引号括起来",
         "could not find expected ':'": "缺少冒号“:”,或上一行的引号没有闭合",
         "found undefined tag handle": "使用了未定义的标签",
+        "did not find expected ',' or ']'": "方括号 [ 没有闭合,或列表项之间缺少逗号",
+        "did not find expected ',' or '}'": "花括号 { 没有闭合,或字段之间缺少逗号",
+        "found unexpected end of stream": "引号没有闭合",
+        "could not find expected ':'": "缺少冒号“:”,或引号没有闭合",
     }
     for english, chinese in hints.items():
         if english in problem:

@@ -1,0 +1,143 @@
+"""A throwaway portal in tmp_path: settings, real SSH keys, items, real builds, byte scans."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+REVIEWERS = {
+    # id: (name, units, roles)
+    "chu": ("初审员", ["xzf", "fgj"], ["初审"]),
+    "fu": ("复审员", ["xzf", "fgj"], ["复审"]),
+    "zhong": ("终审员", ["xzf", "fgj"], ["终审"]),
+    "bm": ("保密员", ["*"], ["保密审查"]),
+    "multi": ("多面手", ["xzf"], ["初审", "复审", "终审"]),
+    "fgjonly": ("发改初审", ["fgj"], ["初审"]),
+}
+UNITS = [
+    {"id": "xzf", "name": "测试县人民政府办公室", "code": "11369999MB0000001A", "address": "测试县人民路1号", "phone": "0799-1234567"},
+    {"id": "fgj", "name": "测试县发展和改革局", "code": "11369999MB0000002B"},
+]
+ALL_STAGES = ["初审", "复审", "终审", "保密审查"]
+STAGE_SIGNER = {"初审": "chu", "复审": "fu", "终审": "zhong", "保密审查": "bm"}
+
+
+def make_keys(folder: Path, names) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = {}
+    for name in names:
+        key = folder / name
+        if not key.exists():
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{name}@test", "-f", str(key)], check=True)
+        keys[name] = key
+    return keys
+
+
+@dataclass
+class Portal:
+    root: Path
+    keys: dict[str, Path]
+    extra: dict = field(default_factory=dict)
+    reviewers_extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        (self.root / "content").mkdir(parents=True, exist_ok=True)
+        (self.root / "hooks").mkdir(exist_ok=True)
+        (self.root / "theme").mkdir(exist_ok=True)
+        shutil.copy(REPO / "hooks" / "gongkai_hooks.py", self.root / "hooks" / "gongkai_hooks.py")
+        self.write_settings()
+        self.write_reviewers()
+
+    # ------------------------------------------------------------- setup
+
+    def write_settings(self, **gongkai) -> None:
+        settings = {"units": UNITS, **self.extra, **gongkai}
+        config = {
+            "site_name": "测试县政府信息公开",
+            "site_url": "https://www.example.gov.cn/",
+            "docs_dir": "content",
+            "theme": {"name": "material", "custom_dir": "theme", "language": "zh"},
+            "hooks": ["hooks/gongkai_hooks.py"],
+            "extra": {"gongkai": settings},
+        }
+        # JSON is YAML: no quoting surprises in the test settings.
+        (self.root / "mkdocs.yml").write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def write_reviewers(self, **overrides) -> None:
+        entries = []
+        for rid, (name, units, roles) in REVIEWERS.items():
+            pub = self.keys[rid].with_name(rid + ".pub").read_text().strip()
+            entry = {"id": rid, "name": name, "units": units, "roles": roles, "keys": [pub]}
+            entry.update(overrides.get(rid, {}))
+            entries.append(entry)
+        (self.root / "reviewers.yml").write_text(json.dumps({"reviewers": entries}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def item(self, rel: str, body: str = "正文。", **meta) -> Path:
+        """Writes content/<rel> with front-matter from meta (defaults for a valid 主动公开 notice)."""
+        seq = len(list((self.root / "content").rglob("*.md"))) + 1
+        defaults = {
+            "title": f"测试信息{seq}",
+            "index_no": f"11369999MB0000001A/2025-{seq:05d}",
+            "unit": "xzf",
+            "attribute": "主动公开",
+            "category": "通知公告",
+            "created": "2025-03-01",
+            "published": "2025-03-03",
+        }
+        defaults.update(meta)
+        lines = ["---"]
+        for key, value in defaults.items():
+            if value is None:
+                continue
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+        lines.append("---")
+        path = self.root / "content" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n" + body + "\n", encoding="utf-8")
+        return path
+
+    def sign(self, rel: str, stages=ALL_STAGES, signer: dict | None = None, at: str | None = None) -> None:
+        from gongkai.portal import load_context
+        from gongkai.signing import sign_item
+
+        settings, trust = load_context(self.root, json.loads((self.root / "mkdocs.yml").read_text())["extra"]["gongkai"], "测试县")
+        for stage in stages:
+            who = (signer or {}).get(stage, STAGE_SIGNER[stage])
+            sign_item(self.root, self.root / "content", settings, trust, self.root / "content" / rel, stage, who, self.keys[who], at=at)
+
+    # ------------------------------------------------------------- run
+
+    def run(self, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        environment = {**os.environ, **(env or {})}
+        return subprocess.run([sys.executable, "-m", "gongkai.cli", *args], cwd=self.root, capture_output=True, text=True, env=environment)
+
+    def build(self, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        return self.run("build", *args, env=env)
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    def site_files(self) -> list[Path]:
+        return [p for p in self.site.rglob("*") if p.is_file()]
+
+    def leaks(self, canary: str) -> list[str]:
+        """Returns every built file whose bytes contain the canary (UTF-8, or its JSON/HTML escapes)."""
+        needles = {canary.encode("utf-8"), json.dumps(canary).strip('"').encode("ascii")}
+        found = []
+        for path in self.site_files():
+            data = path.read_bytes()
+            if data[:2] == b"\x1f\x8b":  # sitemap.xml.gz, search fragments
+                try:
+                    data += gzip.decompress(data)
+                except (OSError, EOFError):
+                    pass
+            if any(n in data for n in needles):
+                found.append(str(path.relative_to(self.site)))
+        return found
