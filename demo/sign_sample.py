@@ -1,0 +1,53 @@
+"""Re-signs the sample portal with the DEMO keys, as demo/signing-plan.yml says.
+
+    python demo/sign_sample.py
+
+Existing signatures are removed first, so an edited sample item gets fresh ones. The demo keys'
+private halves are public (demo/keys/): never trust them in a real portal.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+from gongkai.portal import load_context
+from gongkai.signing import sign_item
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNER = {
+    "xzf": {"初审": "liming", "复审": "wangfang", "终审": "zhaogang", "保密审查": "wumin"},
+    "fgj": {"初审": "chenjing", "复审": "sunwei", "终审": "zhouqiang", "保密审查": "wumin"},
+    "jyj": {"初审": "chenjing", "复审": "sunwei", "终审": "zhouqiang", "保密审查": "wumin"},
+}
+# Sample reviews are dated shortly after each item was created, as a real office would sign.
+_REVIEWS = re.compile(r"^reviews:\n(?:[ \-].*\n|\n)*", re.M)
+
+
+def main() -> int:
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    settings, trust = load_context(ROOT, config["extra"]["gongkai"], config["site_name"])
+    plan = yaml.safe_load((ROOT / "demo" / "signing-plan.yml").read_text(encoding="utf-8"))
+    for key in (ROOT / "demo" / "keys").iterdir():
+        if not key.name.endswith(".pub"):
+            os.chmod(key, 0o600)  # ssh-keygen refuses private keys others can read; git does not keep modes
+    for rel, stages in sorted(plan.items()):
+        path = ROOT / rel
+        text = path.read_text(encoding="utf-8")
+        path.write_text(_REVIEWS.sub("", text, count=1), encoding="utf-8")
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        unit = front["unit"]
+        created = str(front["created"])
+        for number, stage in enumerate(stages):
+            who = SIGNER[unit][stage]
+            at = f"{created}T{9 + number:02d}:30:00+08:00"
+            sign_item(ROOT, ROOT / "content", settings, trust, path, stage, who, ROOT / "demo" / "keys" / who, at=at)
+        print(f"{rel}: {', '.join(stages)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
