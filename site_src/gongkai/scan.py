@@ -50,7 +50,7 @@ def is_id_number(digits: str, today: date | None = None) -> bool:
 
 
 def mask_id(digits: str) -> str:
-    return digits[:6] + "*" * 8 + digits[14:]
+    return digits[:6] + "*" * 8 + digits[14:].upper()
 
 
 def id_numbers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
