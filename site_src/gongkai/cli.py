@@ -58,12 +58,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool = False) -> None:
-    from mkdocs.__main__ import ColorFormatter
-
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_gongkai", False) for h in logger.handlers):
         handler = logging.StreamHandler()
-        handler.setFormatter(ColorFormatter())
+        # One problem a line, never wrapped: editors and CI grep for `path:line: message`.
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         handler._gongkai = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
