@@ -18,6 +18,9 @@ from .taxonomy import category_ids
 
 INDEX_NO = re.compile(r"^(?P<code>[0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])/(?P<year>\d{4})-(?P<seq>\d{5})$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Paths the engine writes itself: an item there would collide with a generated page.
+RESERVED_DIRS = ("xxgk", "assets", "pagefind", "search", "gongkai")
+RESERVED_FILES = ("index.md", "README.md", "404.md")
 _FENCE = re.compile(r"^---[ \t]*$")
 _FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 
@@ -110,6 +113,9 @@ def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | N
         checker = _Checker(path, meta, lines, settings)
         checker.check()
         problems = checker.problems
+    top = rel.split("/", 1)[0]
+    if top in RESERVED_DIRS or rel in RESERVED_FILES or abs_path.name == "README.md":
+        problems.append(Problem(path, 1, f"{rel} 是系统生成页面的保留路径({'、'.join(RESERVED_DIRS + RESERVED_FILES)}):请把信息放到机构目录下,如 content/xzf/2025/"))
     attachments = _attachments(abs_path, docs_dir, meta, lines, path, problems)
     reviews = _reviews(meta, lines, path, problems)
     top_lines = {key: line for key, line in lines.items() if "." not in key and "[" not in key}

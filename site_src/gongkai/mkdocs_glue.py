@@ -7,11 +7,23 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from . import pages
+from . import catalog, guide, pages
 from .errors import ConfigError, GongkaiError
 from .model import Verdict
 from .portal import Portal, evaluate
 from .settings import load_settings
+from .urls import page_url
+
+# The site's own navigation: a handful of generated pages, never the items (a nav listing every
+# item is rendered into every page: O(N²) output).
+NAV = [
+    {"首页": "index.md"},
+    {"信息公开": "xxgk/index.md"},
+    {"公开指南": "xxgk/gkzn/index.md"},
+    {"公开目录": "xxgk/gkml/index.md"},
+    {"依申请公开": "xxgk/ysqgk/index.md"},
+    {"年度报告": "xxgk/gknb/index.md"},
+]
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
 
@@ -32,6 +44,8 @@ def on_config(config):
             url = str(getattr(entry, "path", entry))
             if url.startswith(("http:", "https:", "//")):
                 raise PluginError(f"mkdocs.yml: {key} 引用了其他网站的资源 {url}:政府网站页面不得从外部主机加载任何内容,请把文件放进 theme/ 目录")
+    if config.nav is None:
+        config.nav = NAV
     analytics = (config.extra or {}).get("analytics")
     if analytics:
         log.warning("mkdocs.yml: extra.analytics 已被忽略:页面不得加载第三方统计脚本")
@@ -77,9 +91,10 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
     # .docx, not a .csv, not a symlink (judged by where it lies, not by where it points).
     kept = [f for f in files if not _from_docs(f, docs_dir)]
     result = Files(kept)
+    links = pages.relations(portal.decisions)
     for decision in portal.by_verdict(Verdict.PUBLISH):
         item = decision.item
-        page = File.generated(config, item.rel, content=pages.item_page(decision, portal.settings))
+        page = File.generated(config, item.rel, content=pages.item_page(decision, portal.settings, links))
         page.inclusion = InclusionLevel.NOT_IN_NAV
         result.append(page)
         folder = Path(item.rel).parent
@@ -87,9 +102,47 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
             uri = (folder / attachment).as_posix()
             if result.get_file_from_path(uri) is None:
                 result.append(File.generated(config, uri, abs_src_path=str(docs_dir / uri)))
-    if result.get_file_from_path("index.md") is None:
-        result.append(File.generated(config, "index.md", content=pages.home_page(config.site_name, portal.decisions, portal.settings)))
+    for src, content in _generated(config, portal):
+        if result.get_file_from_path(src) is not None:
+            raise PluginError(f"{src}: 与系统生成的页面或文件重名,请改名")
+        generated = File.generated(config, src, content=content)
+        generated.inclusion = InclusionLevel.NOT_IN_NAV
+        result.append(generated)
     return result
+
+
+def _generated(config, portal: Portal):
+    """Yields (src path, content) of every page and export the engine generates."""
+    settings, day = portal.settings, portal.today
+    directory_urls = config.use_directory_urls
+
+    def url_of(src: str) -> str:
+        return page_url(src, directory_urls)
+
+    entries = catalog.build_entries(portal.decisions, settings, url_of)
+    generated = [pages.site_home(config.site_name, entries, settings, url_of, day), pages.xxgk_home(entries, settings, url_of, day)]
+    generated += catalog.catalog_pages(entries, settings, url_of, day)
+    generated.append(guide.guide_page(settings, url_of, day))
+    for unit in settings.units:
+        generated.append(guide.guide_page(settings, url_of, day, unit))
+        generated.append(pages.unit_home(unit, entries, settings, url_of, day))
+    generated += guide.on_demand_pages(entries, settings, url_of, day)
+    generated += pages.report_pages(entries, settings, url_of, day)
+    for page in generated:
+        yield page.src, page.markdown
+    site_url = config.site_url or ""
+    yield "catalog.json", catalog.catalog_json(entries, site_url)
+    yield "catalog.csv", catalog.catalog_csv(entries, site_url)
+    yield "feed.xml", catalog.feed_xml(entries, config.site_name, site_url, _build_time())
+
+
+def _build_time():
+    import os
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return moment.replace(microsecond=0)
 
 
 def _from_docs(file: File, docs_dir: Path) -> bool:

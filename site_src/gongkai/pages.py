@@ -1,10 +1,17 @@
-"""Markdown of the pages the engine generates for items and the home page (pure functions)."""
+"""Markdown of the item pages and the home pages the engine generates (pure functions)."""
 from __future__ import annotations
 
-import json
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
 from html import escape
+from typing import Callable, Iterable, Sequence
 
-from .model import Attribute, Decision, Item, Settings
+from .catalog import Entry, GeneratedPage, front_matter, page_src
+from .model import Attribute, Decision, Item, Settings, Verdict
+from .taxonomy import categories
+from .urls import href
 
 ITEM_FIELDS = (
     ("索引号", "index_no"),
@@ -18,9 +25,25 @@ ITEM_FIELDS = (
 )
 
 
-def _front_matter(title: str) -> str:
-    # JSON strings are valid YAML scalars: the title cannot break out of the front-matter.
-    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n"
+@dataclass
+class Relations:
+    """Links between published items: a 政策解读 and the policy it explains, both ways."""
+
+    interprets: dict[str, Item] = field(default_factory=dict)  # rel of 解读 -> policy item
+    interpretations: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))  # rel of policy -> 解读 items
+
+
+def relations(decisions: Iterable[Decision]) -> Relations:
+    """Returns the links between published items (only published items are ever linked)."""
+    published = [d.item for d in decisions if d.verdict is Verdict.PUBLISH and d.item is not None]
+    by_index = {item.index_no: item for item in published}
+    result = Relations()
+    for item in published:
+        target = by_index.get(str(item.meta.get("interprets") or ""))
+        if target is not None:
+            result.interprets[item.rel] = target
+            result.interpretations[target.rel].append(item)
+    return result
 
 
 def unit_names(item: Item, settings: Settings) -> str:
@@ -39,21 +62,46 @@ def metadata_table(item: Item, settings: Settings) -> str:
             value = unit_names(item, settings)
         elif key == "validity":
             value = item.validity
+            if item.meta.get("repealed_on"):
+                value += f"({item.meta['repealed_on']} 起)"
         else:
             value = str(item.meta.get(key) or "")
         rows.append(f'<tr><th scope="row">{escape(label)}</th><td>{escape(value)}</td></tr>')
     return '<table class="gongkai-meta">\n<caption>信息索引</caption>\n' + "\n".join(rows) + "\n</table>\n"
 
 
-def item_page(decision: Decision, settings: Settings) -> str:
-    """Returns the Markdown of a published item's page: title, metadata, notice, body, attachments."""
+def _link(from_item: Item, to_item: Item) -> str:
+    target = posixpath.relpath(to_item.rel, posixpath.dirname(from_item.rel) or ".")
+    return f"[{_md_text(to_item.title)}]({_md_url(target)})"
+
+
+def item_page(decision: Decision, settings: Settings, links: Relations | None = None) -> str:
+    """Returns the Markdown of a published item's page: title, metadata, notices, body, attachments."""
     item = decision.item
     assert item is not None and decision.text is not None
-    parts = [_front_matter(item.title), metadata_table(item, settings), "\n"]
+    links = links or Relations()
+    day = item.meta.get("published") or item.meta.get("created")
+    parts = [front_matter(item.title, "item", day), f"# {_md_text(item.title)}\n\n", metadata_table(item, settings), "\n"]
+    if item.validity != "有效":
+        parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)},仅供查阅。</p>\n\n')
     if item.attribute is Attribute.部分公开:
         basis = escape(str(item.meta.get("basis") or ""))
         parts.append(f'<p class="gongkai-partial">本信息为部分公开,不公开部分已依法删除。依据:{basis}</p>\n\n')
+    policy = links.interprets.get(item.rel)
+    if policy is not None:
+        parts.append(f'<p class="gongkai-related">本文解读:{_link(item, policy)}</p>\n\n')
     parts.append(decision.text.strip("\n") + "\n")
+    source = item.meta.get("source")
+    if isinstance(source, dict):
+        name = escape(str(source.get("name") or ""))
+        url = str(source.get("url") or "")
+        link = f' 原文链接:<a href="{escape(url, quote=True)}" rel="nofollow noopener">{escape(url)}</a>' if url.startswith(("http://", "https://")) else ""
+        when = f" 原文日期:{escape(str(source['date']))}" if source.get("date") else ""
+        parts.append(f'\n<p class="gongkai-source">来源:{name}{when}{link}</p>\n')
+    interpretations = links.interpretations.get(item.rel, [])
+    if interpretations:
+        parts.append("\n## 相关解读\n\n")
+        parts.extend(f"- {_link(item, other)}\n" for other in interpretations)
     if item.attachment_digests:
         parts.append("\n## 附件\n\n")
         for index, (path, _) in enumerate(item.attachment_digests, start=1):
@@ -62,23 +110,109 @@ def item_page(decision: Decision, settings: Settings) -> str:
     return "".join(parts)
 
 
-def home_page(site_name: str, decisions: list[Decision], settings: Settings, limit: int = 20) -> str:
-    """Returns the Markdown of the site home: the newest published items."""
-    published = [d for d in decisions if d.text is not None and d.item is not None]
-    published.sort(key=lambda d: (str(d.item.meta.get("published") or ""), d.item.index_no), reverse=True)
-    lines = [_front_matter(site_name), f"# {_md_text(site_name)}\n\n", "## 最新信息\n\n"]
-    for decision in published[:limit]:
-        item = decision.item
-        lines.append(f"- [{_md_text(item.title)}]({_md_url(item.rel)}) <small>{escape(str(item.meta.get('published') or ''))}</small>\n")
-    if not published:
-        lines.append("暂无已发布的信息。\n")
-    return "".join(lines)
+def _entry_list(entries: Sequence[Entry], here: str, limit: int) -> str:
+    rows = [
+        f'<li><a href="{escape(href(here, e.page))}">{escape(e.item.title)}</a> <span class="gongkai-date">{escape(e.field("published"))}</span></li>'
+        for e in entries[:limit]
+    ]
+    return '<ul class="gongkai-newest">\n' + "\n".join(rows) + "\n</ul>\n" if rows else "<p>暂无已发布的信息。</p>\n"
+
+
+def _links(here: str, url_of: Callable[[str], str], unit: str | None = None) -> str:
+    prefix = f"xxgk/{unit}" if unit else "xxgk"
+    targets = [
+        ("政府信息公开指南", f"{prefix}/gkzn/index.md"),
+        ("政府信息公开目录", f"{prefix}/gkml/index.md"),
+        ("依申请公开", "xxgk/ysqgk/index.md"),
+        ("政府信息公开年报", "xxgk/gknb/index.md"),
+    ]
+    items = "".join(f'<li><a href="{href(here, url_of(src))}">{label}</a></li>' for label, src in targets)
+    return f'<ul class="gongkai-portal-links">{items}</ul>\n'
+
+
+def _category_grid(entries: Sequence[Entry], settings: Settings, here: str, url_of: Callable[[str], str]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        if not entry.on_demand:
+            counts[entry.item.category] += 1
+    cells = "".join(
+        f'<li><a href="{href(here, url_of(page_src(f"xxgk/gkml/{c.slug}", 1)))}">{escape(c.id)}</a> <span>{counts[c.id]}</span></li>'
+        for c in categories(settings.categories)
+    )
+    return f'<ul class="gongkai-category-grid">{cells}</ul>\n'
+
+
+def xxgk_home(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
+    """Returns the 信息公开 home: guide, catalogs, reports, newest items, categories and units."""
+    src = "xxgk/index.md"
+    here = url_of(src)
+    published = [e for e in entries if not e.on_demand]
+    units = "".join(f'<li><a href="{href(here, url_of(f"xxgk/{u.id}/index.md"))}">{escape(u.name)}</a></li>' for u in settings.units)
+    parts = [
+        front_matter("政府信息公开", "xxgk", day),
+        "# 政府信息公开\n\n",
+        _links(here, url_of),
+        "\n## 最新信息\n\n",
+        _entry_list(published, here, 15),
+        "\n## 信息分类\n\n",
+        _category_grid(entries, settings, here, url_of),
+        "\n## 发布机构\n\n",
+        f'<ul class="gongkai-unit-list">{units}</ul>\n',
+    ]
+    return GeneratedPage(src, "".join(parts))
+
+
+def unit_home(unit, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
+    src = f"xxgk/{unit.id}/index.md"
+    here = url_of(src)
+    own = [e for e in entries if not e.on_demand and unit.id in (e.item.unit, *e.item.co_units)]
+    parts = [front_matter(f"{unit.name} · 政府信息公开", "xxgk", day), f"# {escape(unit.name)} · 政府信息公开\n\n", _links(here, url_of, unit.id), "\n## 最新信息\n\n", _entry_list(own, here, 15)]
+    return GeneratedPage(src, "".join(parts))
+
+
+def site_home(site_name: str, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
+    """Returns the site home: newest items, the portal's entry points, categories and units."""
+    src = "index.md"
+    here = url_of(src)
+    published = [e for e in entries if not e.on_demand]
+    units = "".join(f'<li><a href="{href(here, url_of(f"xxgk/{u.id}/index.md"))}">{escape(u.name)}</a></li>' for u in settings.units)
+    parts = [
+        front_matter(site_name, "home", day),
+        f"# {_md_text(site_name)}\n\n",
+        _links(here, url_of),
+        "\n## 最新信息\n\n",
+        _entry_list(published, here, 20),
+        "\n## 信息分类\n\n",
+        _category_grid(entries, settings, here, url_of),
+        "\n## 发布机构\n\n",
+        f'<ul class="gongkai-unit-list">{units}</ul>\n',
+    ]
+    return GeneratedPage(src, "".join(parts))
 
 
 def _md_text(text: str) -> str:
-    """Returns text safe inside Markdown link text: HTML escaped, brackets neutralised."""
-    return escape(text).replace("[", "&#91;").replace("]", "&#93;")
+    """Returns text safe inside Markdown: HTML escaped, Markdown punctuation neutralised."""
+    out = escape(text)
+    for char in "\\[]*_`#|~":
+        out = out.replace(char, f"&#{ord(char)};")
+    return out
 
 
 def _md_url(path: str) -> str:
-    return "<" + path.replace(">", "%3E").replace("<", "%3C") + ">"
+    return "<" + path.replace(">", "%3E").replace("<", "%3C").replace(" ", "%20") + ">"
+
+
+def report_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> list[GeneratedPage]:
+    """Returns the list of annual reports at xxgk/gknb/, by year and unit."""
+    src = "xxgk/gknb/index.md"
+    here = url_of(src)
+    reports = [e for e in entries if e.item.category == "年度报告" and not e.on_demand]
+    rows = []
+    for entry in sorted(reports, key=lambda e: (str((e.item.meta.get("report") or {}).get("year", "")), e.item.unit), reverse=True):
+        year = (entry.item.meta.get("report") or {}).get("year", "")
+        rows.append(f'<tr><td>{escape(str(year))}</td><td>{escape(entry.unit_name)}</td><td><a href="{escape(href(here, entry.page))}">{escape(entry.item.title)}</a></td><td>{escape(entry.field("published"))}</td></tr>')
+    if not rows:
+        rows.append('<tr><td colspan="4">暂无年度报告</td></tr>')
+    table = '<table class="gongkai-reports">\n<caption>政府信息公开工作年度报告</caption>\n<thead><tr><th scope="col">年度</th><th scope="col">发布机构</th><th scope="col">报告</th><th scope="col">发布日期</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
+    intro = "<p>根据《中华人民共和国政府信息公开条例》第四十九条、第五十条,各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告。</p>\n\n"
+    return [GeneratedPage(src, front_matter("政府信息公开工作年度报告", "report-index", day) + "# 政府信息公开工作年度报告\n\n" + intro + table)]

@@ -10,7 +10,7 @@ import bisect
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -171,6 +171,7 @@ for _row in TABLE3_ROWS:
         REQUEST_FIELDS.setdefault(_row.path[0], ())
         if len(_row.path) == 2:
             REQUEST_FIELDS[_row.path[0]] += (_row.path[1],)
+del _row
 # result groups (予以公开 … 其他处理) with their official labels, for charts and narrative checks
 RESULT_GROUPS: tuple[tuple[str, str], ...] = tuple(
     dict.fromkeys((r.path[0], r.labels[1]) for r in TABLE3_ROWS if r.is_result)
@@ -274,11 +275,20 @@ def front_matter_lines(source: str) -> dict[tuple[str, ...], int]:
 
 
 class _Lines:
-    """Maps a key path under the item to a file line: the deepest known key, else ``report:``."""
+    """Maps a key path under the item to a file line: the deepest known key, else ``report:``.
 
-    def __init__(self, item: Item, source: str | None):
+    ``source`` is the item file's text, or a map of dotted key paths to file lines as the loader
+    builds it (``{"report.requests.自然人.新收": 13, …}``), or None.
+    """
+
+    def __init__(self, item: Item, source: str | Mapping[str, int] | None):
         self.item = item
-        self.known = front_matter_lines(source) if source else {}
+        if isinstance(source, str):
+            self.known = front_matter_lines(source)
+        elif source:
+            self.known = {tuple(key.split(".")): line for key, line in source.items() if "[" not in key}
+        else:
+            self.known = {}
 
     def __call__(self, path: Sequence[str]) -> int:
         path = tuple(str(p) for p in path)
@@ -432,7 +442,7 @@ def _shown(value: Any) -> str:
 
 
 class _Validator:
-    def __init__(self, item: Item, source: str | None):
+    def __init__(self, item: Item, source: str | Mapping[str, int] | None):
         self.item = item
         self.line = _Lines(item, source)
         self.problems: list[Problem] = []
@@ -465,26 +475,21 @@ class _Validator:
         return False
 
 
-def validate_report(item: Item, source: str | None = None) -> list[Problem]:
-    """Returns the problems of the item's ``report:`` block and its six body sections.
+def validate_report(item: Item, source: str | Mapping[str, int] | None = None) -> list[Problem]:
+    """Returns the problems of a report item's ``report:`` block and of its six body sections.
 
-    ``source`` is the item file's whole text; with it each problem points at the line of the
-    nested key, without it at the ``report:`` line. Errors: a block that does not follow SPEC §7
-    (unknown key, negative or non-integer count, typed total) and any applicant column where
-    新收 + 上年结转 ≠ 办理结果总计 + 结转下年度. Warnings: a year before the 2021 format, a missing
-    or misplaced narrative section.
+    ``source`` is the item file's whole text, or the loader's map of dotted key paths to lines;
+    with it each problem points at the line of the nested key, without it at ``report:``.
+    Errors: a block that does not follow SPEC §7 (unknown key, negative or non-integer count,
+    typed total, missing year) and any applicant column where 新收 + 上年结转 ≠ 办理结果总计 +
+    结转下年度. Warnings: a year before the 2021 format, a missing, misplaced or repeated narrative
+    section. Whether the block is present, and is a mapping, is the loader's check: an item that is
+    not a 年度报告 or has no mapping under ``report:`` gets no problem here.
     """
     v = _Validator(item, source)
     report = item.meta.get("report")
-    is_report = item.category == REPORT_CATEGORY
-    if report is None:
-        if is_report:
-            v.add(("category",), "年度报告缺少 report（年度报告统计数据，见文档“年度报告”）")
-        return sorted(v.problems)
-    if not is_report:
-        v.add(("report",), f"只有 category: {REPORT_CATEGORY} 的信息可以填写 report，本信息的类别为“{item.category}”")
-    if not v.mapping(("report",), report, "year、requests、appeals 等"):
-        return sorted(v.problems)
+    if item.category != REPORT_CATEGORY or not isinstance(report, dict):
+        return []
 
     root = ("report",)
     for key in report:
@@ -798,14 +803,15 @@ def annual_report_tables(
     catalog_items: Iterable[Item],
     previous: Item | ReportTables | None = None,
     *,
-    source: str | None = None,
+    source: str | Mapping[str, int] | None = None,
 ) -> ReportTables:
     """Returns tables 二, 三 and 四 of a report item, every total computed, with its warnings.
 
     ``catalog_items`` are the published items of the portal (any unit, any category): table 二
     counts the 规章 and 规范性文件 of the report's unit. ``previous`` is the same unit's report for
     the year before (an item or its tables), compared column by column: 上年结转 against its
-    结转下年度. ``source`` (the file text) lets warnings point at nested keys. Invalid figures count
+    结转下年度. ``source`` (the file text or the loader's dotted key → line map, as for
+    ``validate_report``) lets warnings point at nested keys. Invalid figures count
     as 0 here: ``validate_report`` reports them.
     """
     report = _report_block(item)
@@ -846,14 +852,7 @@ def annual_report_tables(
     if previous is not None:
         problems += _carry_over_problems(item, tables, previous, line)
     problems += narrative_problems(item, tables)
-    return ReportTables(
-        year=tables.year,
-        unit=tables.unit,
-        disclosure=tables.disclosure,
-        requests=tables.requests,
-        appeals=tables.appeals,
-        problems=tuple(sorted(problems)),
-    )
+    return replace(tables, problems=tuple(sorted(problems)))
 
 
 def _carry_over_problems(item: Item, tables: ReportTables, previous: Item | ReportTables, line) -> list[Problem]:
@@ -1022,6 +1021,8 @@ def narrative_problems(item: Item, tables: ReportTables) -> list[Problem]:
         for pattern in figure.patterns:
             for match in pattern.finditer(body):
                 numbered_clauses.add(_clause_of(match.start(), clause_ends))
+                if _is_breakdown(body, match.start()):
+                    continue
                 written = _number(match.group(1) or match.group(2))
                 if written != expected:
                     problems.append(
@@ -1048,6 +1049,12 @@ def narrative_problems(item: Item, tables: ReportTables) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _is_breakdown(body: str, offset: int) -> bool:
+    # "共收到申请24件，其中网上申请11件": a part of the total, not the figure of the row
+    start = max(body.rfind(ch, 0, offset) for ch in "。；;！？!?\n，,：:")
+    return "其中" in body[start + 1 : offset]
 
 
 def _clause_of(offset: int, clause_ends: list[int]) -> int:
@@ -1212,7 +1219,7 @@ def _cell_html(cell: Cell) -> str:
 
 def grid_html(grid: Grid, css: str) -> str:
     """Returns one table as HTML without blank lines (a single raw-HTML block in Markdown)."""
-    out = [f'<div class="gk-report-table-wrap">', f'<table class="gk-report-table {css}">']
+    out = ['<div class="gk-report-table-wrap">', f'<table class="gk-report-table {css}">']
     out.append(f'<caption class="gk-report-caption">{escape(grid.caption)}</caption>')
     if grid.head:
         out.append("<thead>")
@@ -1298,7 +1305,9 @@ def render_report_html(
     headings (so the table of contents lists them), the editor's narrative unchanged, and every
     generated part (tables, charts, download link) as a raw-HTML block with all text escaped. With
     ``render_markdown`` (Markdown → HTML) the narrative is converted and the result is pure HTML.
-    ``body_sections`` is ``split_report_body(...)`` or a mapping of section name → Markdown.
+    ``body_sections`` is ``split_report_body(...)`` or a mapping of section name (or title) →
+    Markdown, with the text before the first section under ``"preface"``. ``item`` is the report
+    item itself (kept in the signature for the page; the figures come from ``tables``).
     """
     if isinstance(body_sections, ReportBody):
         preface, texts = body_sections.preface, body_sections.sections

@@ -1,0 +1,299 @@
+"""Published decisions -> catalog entries, paginated catalog pages, the 依申请公开目录 and exports."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from typing import Callable, Iterable, Sequence
+from xml.sax.saxutils import escape as xml_escape
+
+from .model import Attribute, Decision, Item, Settings, Verdict
+from .taxonomy import Category, categories
+from .urls import href
+
+PER_PAGE = 50
+COLUMNS = ("index_no", "title", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url")
+CSV_HEADERS = ("索引号", "标题", "发布机构", "公开属性", "目录类别", "主题分类", "文种", "文号", "成文日期", "发布日期", "有效性", "网址")
+SUMMARY_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the 政府信息公开目录 or of the 依申请公开目录."""
+
+    item: Item
+    unit_name: str
+    page: str  # site-relative URL of the item page; "" for 依申请公开
+    summary: str
+
+    @property
+    def on_demand(self) -> bool:
+        return self.item.attribute is Attribute.依申请公开
+
+    def field(self, key: str, site_url: str = "") -> str:
+        meta = self.item.meta
+        if key == "url":
+            return (site_url.rstrip("/") + "/" + self.page) if self.page and site_url else (("/" + self.page) if self.page else "")
+        if key == "validity":
+            return self.item.validity
+        value = meta.get(key)
+        return "" if value is None else str(value)
+
+
+def summary_of(item: Item, text: str | None) -> str:
+    """Returns the declared summary, or the first paragraph of the published text, cut."""
+    declared = item.meta.get("summary")
+    if declared:
+        return str(declared)
+    if not text:
+        return ""
+    for block in re.split(r"\n\s*\n", text):
+        plain = _plain(block)
+        if plain and not block.lstrip().startswith(("#", "|", "<", "!", "```")):
+            return plain if len(plain) <= SUMMARY_LENGTH else plain[:SUMMARY_LENGTH] + "…"
+    return ""
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"[*_`>#]+", "", text)
+    return " ".join(text.split())
+
+
+def build_entries(decisions: Iterable[Decision], settings: Settings, url_of: Callable[[str], str]) -> list[Entry]:
+    """Returns the entries of both catalogs, newest first (published, then created, then 索引号)."""
+    entries = []
+    for decision in decisions:
+        item = decision.item
+        if item is None or decision.verdict not in (Verdict.PUBLISH, Verdict.METADATA):
+            continue
+        unit = settings.unit(item.unit)
+        on_demand = decision.verdict is Verdict.METADATA
+        entries.append(
+            Entry(
+                item=item,
+                unit_name=unit.name if unit else item.unit,
+                page="" if on_demand else url_of(item.rel),
+                # 依申请公开: never derived from the body, which is not public.
+                summary=str(item.meta.get("summary") or "") if on_demand else summary_of(item, decision.text),
+            )
+        )
+    entries.sort(key=lambda e: (e.field("published") or e.field("created"), e.field("created"), e.item.index_no), reverse=True)
+    return entries
+
+
+# ------------------------------------------------------------------ exports
+
+
+def catalog_json(entries: Sequence[Entry], site_url: str = "") -> str:
+    rows = [{key: entry.field(key, site_url) for key in COLUMNS} | {"summary": entry.summary} for entry in entries]
+    return json.dumps({"columns": list(COLUMNS), "entries": rows}, ensure_ascii=False, indent=1) + "\n"
+
+
+def catalog_csv(entries: Sequence[Entry], site_url: str = "") -> bytes:
+    """Returns the catalog as CSV in UTF-8 with BOM (so Excel opens it), header in Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADERS)
+    for entry in entries:
+        row = []
+        for key in COLUMNS:
+            value = entry.unit_name if key == "unit" else entry.field(key, site_url)
+            # A cell starting with = + - @ is a formula to Excel: quote it so it stays text.
+            row.append("'" + value if value[:1] in ("=", "+", "-", "@") else value)
+        writer.writerow(row)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def feed_xml(entries: Sequence[Entry], site_name: str, site_url: str, updated: datetime, limit: int = 50) -> str:
+    """Returns an Atom feed of the newest published items (not 依申请公开)."""
+    base = site_url.rstrip("/") + "/" if site_url else "/"
+    items = [e for e in entries if not e.on_demand][:limit]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
+        f"<title>{xml_escape(site_name)}</title>",
+        f'<link href="{xml_escape(base)}"/>',
+        f'<link rel="self" href="{xml_escape(base)}feed.xml"/>',
+        f"<id>{xml_escape(base)}</id>",
+        f"<updated>{updated.isoformat()}</updated>",
+    ]
+    for entry in items:
+        link = base + entry.page
+        day = entry.field("published") or entry.field("created")
+        out += [
+            "<entry>",
+            f"<title>{xml_escape(entry.item.title)}</title>",
+            f'<link href="{xml_escape(link)}"/>',
+            f"<id>{xml_escape(link)}</id>",
+            f"<updated>{day}T00:00:00+08:00</updated>",
+            f"<author><name>{xml_escape(entry.unit_name)}</name></author>",
+            f"<summary>{xml_escape(entry.summary)}</summary>",
+            "</entry>",
+        ]
+    out.append("</feed>")
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ pages
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    """A page the engine writes: its source path (for MkDocs) and its Markdown."""
+
+    src: str
+    markdown: str
+
+
+def front_matter(title: str, kind: str, day: date | str) -> str:
+    # JSON strings are valid YAML scalars: nothing in a title can break out of the front-matter.
+    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ngongkai_kind: {kind}\ngongkai_date: {day}\n---\n\n"
+
+
+def paginate(entries: Sequence[Entry], per_page: int = PER_PAGE) -> list[Sequence[Entry]]:
+    """Returns the entries cut into pages; always at least one (possibly empty) page."""
+    return [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [entries[:0]]
+
+
+def page_src(folder: str, number: int) -> str:
+    return f"{folder}/index.md" if number == 1 else f"{folder}/{number}/index.md"
+
+
+ON_DEMAND_HEADERS = ("索引号", "标题", "发布机构", "成文日期", "内容概述")
+CATALOG_HEADERS = ("索引号", "标题", "文号", "发布机构", "成文日期", "发布日期", "有效性")
+
+
+def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = "catalog") -> str:
+    """Returns the HTML table of catalog entries, links relative to the page at ``here``."""
+    headers = ON_DEMAND_HEADERS if kind == "ysqgk" else CATALOG_HEADERS
+    rows = []
+    for e in entries:
+        if kind == "ysqgk":
+            rows.append(
+                "<tr>"
+                f'<td class="gk-index">{escape(e.item.index_no)}</td><td>{escape(e.item.title)}</td>'
+                f"<td>{escape(e.unit_name)}</td><td>{escape(e.field('created'))}</td><td>{escape(e.summary)}</td>"
+                "</tr>"
+            )
+            continue
+        title = escape(e.item.title)
+        link = f'<a href="{escape(href(here, e.page))}">{title}</a>' if e.page else title
+        rows.append(
+            "<tr>"
+            f'<td class="gk-index">{escape(e.item.index_no)}</td>'
+            f"<td>{link}</td>"
+            f"<td>{escape(e.field('doc_no'))}</td>"
+            f"<td>{escape(e.unit_name)}</td>"
+            f"<td>{escape(e.field('created'))}</td>"
+            f"<td>{escape(e.field('published'))}</td>"
+            f"<td>{escape(e.item.validity)}</td>"
+            "</tr>"
+        )
+    if not rows:
+        rows.append(f'<tr><td colspan="{len(headers)}">暂无信息</td></tr>')
+    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+    return (
+        f'<table class="gongkai-catalog">\n<caption>{escape(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n"
+    )
+
+
+def pager(folder: str, number: int, total: int, url_of: Callable[[str], str]) -> str:
+    if total <= 1:
+        return ""
+    here = url_of(page_src(folder, number))
+    links = []
+    if number > 1:
+        links.append(f'<a href="{href(here, url_of(page_src(folder, number - 1)))}" rel="prev">上一页</a>')
+    links.append(f"<span>第 {number} / {total} 页</span>")
+    if number < total:
+        links.append(f'<a href="{href(here, url_of(page_src(folder, number + 1)))}" rel="next">下一页</a>')
+    return '<nav class="gongkai-pager" aria-label="分页">' + " ".join(links) + "</nav>\n"
+
+
+def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry], url_of: Callable[[str], str], day: date, kind: str = "catalog") -> list[GeneratedPage]:
+    """Returns the paginated pages listing ``entries`` under ``folder``."""
+    chunks = paginate(entries)
+    result = []
+    for number, chunk in enumerate(chunks, start=1):
+        src = page_src(folder, number)
+        here = url_of(src)
+        heading = title if number == 1 else f"{title}(第 {number} 页)"
+        body = [front_matter(heading, kind, day), f"# {escape(title)}\n\n"]
+        if intro:
+            body.append(intro + "\n\n")
+        body.append(f'<p class="gongkai-count">共 {len(entries)} 条</p>\n\n')
+        body.append(entry_table(chunk, here, title, kind))
+        body.append(pager(folder, number, len(chunks), url_of))
+        result.append(GeneratedPage(src, "".join(body)))
+    return result
+
+
+def category_intro(category: Category) -> str:
+    if category.article:
+        return f'<p class="gongkai-article">对应《中华人民共和国政府信息公开条例》{escape(category.article)}:{escape(category.scope)}</p>'
+    return f'<p class="gongkai-article">{escape(category.scope)}</p>' if category.scope else ""
+
+
+def catalog_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> list[GeneratedPage]:
+    """Returns every page of the 政府信息公开目录: by category, by unit (and category), by year."""
+    published = [e for e in entries if not e.on_demand]
+    cats = categories(settings.categories)
+    by_category: dict[str, list[Entry]] = defaultdict(list)
+    by_unit: dict[str, list[Entry]] = defaultdict(list)
+    by_unit_category: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    by_year: dict[str, list[Entry]] = defaultdict(list)
+    for entry in published:
+        item = entry.item
+        by_category[item.category].append(entry)
+        for unit_id in (item.unit, *item.co_units):
+            by_unit[unit_id].append(entry)
+            by_unit_category[(unit_id, item.category)].append(entry)
+        by_year[(entry.field("published") or entry.field("created"))[:4]].append(entry)
+    pages: list[GeneratedPage] = []
+    pages.append(_catalog_home("xxgk/gkml", "政府信息公开目录", cats, by_category, by_year, settings, url_of, day, unit=None))
+    for category in cats:
+        pages += listing_pages(f"xxgk/gkml/{category.slug}", f"政府信息公开目录 · {category.id}", category_intro(category), by_category[category.id], url_of, day)
+    for year, chunk in sorted(by_year.items()):
+        pages += listing_pages(f"xxgk/gkml/nd/{year}", f"政府信息公开目录 · {year}年", "", chunk, url_of, day)
+    for unit in settings.units:
+        counts = {c.id: by_unit_category[(unit.id, c.id)] for c in cats}
+        pages.append(_catalog_home(f"xxgk/{unit.id}/gkml", f"{unit.name}政府信息公开目录", cats, counts, {}, settings, url_of, day, unit=unit.id))
+        pages += listing_pages(f"xxgk/{unit.id}/gkml/qb", f"{unit.name} · 全部信息", "", by_unit[unit.id], url_of, day)
+        for category in cats:
+            if counts[category.id]:  # a unit's empty categories get no page of their own
+                pages += listing_pages(f"xxgk/{unit.id}/gkml/{category.slug}", f"{unit.name} · {category.id}", category_intro(category), counts[category.id], url_of, day)
+    return pages
+
+
+def _catalog_home(folder, title, cats, by_category, by_year, settings, url_of, day, unit) -> GeneratedPage:
+    src = f"{folder}/index.md"
+    here = url_of(src)
+    rows = []
+    for category in cats:
+        target = url_of(page_src(f"{folder}/{category.slug}", 1))
+        article = escape(category.article or "—")
+        count = len(by_category.get(category.id, []))
+        name = f'<a href="{href(here, target)}">{escape(category.id)}</a>' if count or unit is None else escape(category.id)
+        rows.append(f"<tr><td>{name}</td><td>{article}</td><td>{count}</td></tr>")
+    parts = [front_matter(title, "catalog", day), f"# {escape(title)}\n\n"]
+    parts.append('<p>本目录按《中华人民共和国政府信息公开条例》第二十条和《政府信息公开目录系统实施指引(试行)》编排,每条信息标注索引号、发布机构、成文日期、发布日期和有效性。'
+                 f'目录数据可下载:<a href="{href(here, "catalog.csv")}">catalog.csv</a>(Excel 可直接打开)、<a href="{href(here, "catalog.json")}">catalog.json</a>。</p>\n\n')
+    parts.append('<table class="gongkai-categories">\n<caption>按类别浏览</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">条数</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n\n")
+    if unit is None:
+        units = " ".join(f'<a href="{href(here, url_of(f"xxgk/{u.id}/gkml/index.md"))}">{escape(u.name)}</a>' for u in settings.units)
+        parts.append(f'<p class="gongkai-units"><strong>按发布机构浏览:</strong>{units}</p>\n\n')
+        years = " ".join(f'<a href="{href(here, url_of(page_src(f"xxgk/gkml/nd/{y}", 1)))}">{y}年({len(by_year[y])})</a>' for y in sorted(by_year, reverse=True))
+        parts.append(f'<p class="gongkai-years"><strong>按年份浏览:</strong>{years or "暂无"}</p>\n')
+    else:
+        parts.append(f'<p><a href="{href(here, url_of(page_src(f"{folder}/qb", 1)))}">浏览本机构全部信息</a></p>\n')
+    return GeneratedPage(src, "".join(parts))

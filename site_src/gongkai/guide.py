@@ -1,0 +1,87 @@
+"""Settings + taxonomy -> the 政府信息公开指南 (条例第十二条) and the 依申请公开 page."""
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import Callable, Sequence
+
+from .catalog import Entry, GeneratedPage, front_matter, listing_pages, page_src
+from .model import Settings, Unit
+from .taxonomy import categories
+from .urls import href
+
+CONTACT_FIELDS = (("address", "办公地址"), ("hours", "办公时间"), ("phone", "联系电话"), ("fax", "传真"), ("email", "电子邮箱"), ("postcode", "邮政编码"))
+
+APPLY_STEPS = """\
+<ol>
+<li><strong>提出申请。</strong>申请人可以当面、邮寄、传真或电子邮件方式向下列政府信息公开工作机构提交《政府信息公开申请表》(条例第二十九条)。申请应当包括:申请人的姓名或者名称、身份证明、联系方式;申请公开的政府信息的名称、文号或者便于行政机关查询的其他特征性描述;申请公开的政府信息的形式要求,包括获取信息的方式、途径。</li>
+<li><strong>补正。</strong>申请内容不明确的,行政机关自收到申请之日起7个工作日内一次性告知申请人作出补正(条例第三十条)。</li>
+<li><strong>答复时限。</strong>能够当场答复的,当场予以答复;不能当场答复的,自收到申请之日起<strong>20个工作日</strong>内予以答复;需要延长答复期限的,经政府信息公开工作机构负责人同意并告知申请人,延长的期限最长不得超过<strong>20个工作日</strong>(条例第三十三条)。征求第三方意见所需时间不计算在内。</li>
+<li><strong>收费。</strong>行政机关依申请提供政府信息,不收取费用。申请人申请公开政府信息的数量、频次明显超过合理范围的,行政机关可以依照《政府信息公开信息处理费管理办法》(国办函〔2020〕109号)收取信息处理费(条例第四十二条)。</li>
+</ol>
+"""
+
+REMEDY = """\
+<p>公民、法人或者其他组织认为行政机关在政府信息公开工作中侵犯其合法权益的,可以向上一级行政机关或者政府信息公开工作主管部门投诉、举报,也可以依法申请行政复议或者提起行政诉讼(条例第五十一条)。</p>
+"""
+
+
+def contact_table(units: Sequence[Unit]) -> str:
+    rows = []
+    for unit in units:
+        cells = "".join(f"<td>{escape(getattr(unit, key) or '—')}</td>" for key, _ in CONTACT_FIELDS)
+        rows.append(f'<tr><th scope="row">{escape(unit.name)}</th>{cells}</tr>')
+    head = '<th scope="col">机构</th>' + "".join(f'<th scope="col">{label}</th>' for _, label in CONTACT_FIELDS)
+    return f'<table class="gongkai-contacts">\n<caption>政府信息公开工作机构</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
+
+
+def guide_page(settings: Settings, url_of: Callable[[str], str], day: date, unit: Unit | None = None) -> GeneratedPage:
+    """Returns the 政府信息公开指南 of the portal, or of one unit."""
+    folder = f"xxgk/{unit.id}/gkzn" if unit else "xxgk/gkzn"
+    src = f"{folder}/index.md"
+    here = url_of(src)
+    owner = unit.name if unit else settings.agency
+    units = (unit,) if unit else settings.units
+    catalog = url_of(f"xxgk/{unit.id}/gkml/index.md") if unit else url_of("xxgk/gkml/index.md")
+    title = f"{owner}政府信息公开指南"
+    rows = []
+    for category in categories(settings.categories):
+        rows.append(
+            f'<tr><td><a href="{href(here, url_of(page_src(f"xxgk/gkml/{category.slug}", 1)))}">{escape(category.id)}</a></td>'
+            f"<td>{escape(category.article or '—')}</td><td>{escape(category.scope or '—')}</td></tr>"
+        )
+    parts = [
+        front_matter(title, "guide", day),
+        f"# {escape(title)}\n\n",
+        f"<p>为了保障公民、法人和其他组织依法获取政府信息,根据《中华人民共和国政府信息公开条例》(国务院令第711号,以下简称《条例》)第十二条,编制本指南。本指南每年更新,最近更新:{day}。</p>\n\n",
+        "## 一、主动公开\n\n",
+        "### (一)公开内容与分类编排\n\n",
+        f'<p>主动公开的政府信息按下列类别编排,每条信息标注索引号({{机构代码}}/{{年份}}-{{序号}})、发布机构、成文日期、发布日期和有效性,详见<a href="{href(here, catalog)}">政府信息公开目录</a>。</p>\n\n',
+        '<table class="gongkai-guide-categories">\n<caption>信息分类</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">内容</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n\n",
+        "### (二)公开方式\n\n",
+        f"<p>主动公开的政府信息通过本网站({escape(settings.agency)}政府信息公开专栏)发布,并视情况通过政府公报、新闻发布会以及报刊、广播、电视等途径公开。各级档案馆、公共图书馆和政务服务场所设置政府信息查阅场所,提供查阅服务(《条例》第二十三条、第二十五条)。</p>\n\n",
+        "### (三)公开时限\n\n",
+        "<p>属于主动公开范围的政府信息,自该政府信息形成或者变更之日起<strong>20个工作日</strong>内予以公开。法律、法规对政府信息公开的期限另有规定的,从其规定(《条例》第二十六条)。</p>\n\n",
+        "## 二、依申请公开\n\n",
+        f'<p>除主动公开的政府信息外,公民、法人或者其他组织可以向行政机关申请获取相关政府信息(《条例》第二十七条)。已登记的依申请公开信息见<a href="{href(here, url_of("xxgk/ysqgk/index.md"))}">依申请公开目录</a>。</p>\n\n',
+        APPLY_STEPS,
+        "\n## 三、政府信息公开工作机构\n\n",
+        contact_table(units),
+        "\n## 四、不予公开的范围\n\n",
+        "<p>依法确定为国家秘密的政府信息,法律、行政法规禁止公开的政府信息,以及公开后可能危及国家安全、公共安全、经济安全、社会稳定的政府信息,不予公开(《条例》第十四条)。涉及商业秘密、个人隐私等公开会对第三方合法权益造成损害的政府信息,行政机关不得公开;但是,第三方同意公开或者行政机关认为不公开会对公共利益造成重大影响的,予以公开(《条例》第十五条)。行政机关的内部事务信息和过程性信息可以不予公开(《条例》第十六条)。</p>\n\n",
+        "## 五、监督和救济\n\n",
+        REMEDY,
+    ]
+    return GeneratedPage(src, "".join(parts))
+
+
+def on_demand_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> list[GeneratedPage]:
+    """Returns the 依申请公开目录 (metadata only, paginated) with how to apply on its first page."""
+    on_demand = [e for e in entries if e.on_demand]
+    intro = (
+        "<p>下列政府信息属于依申请公开范围,本目录只列出其索引号、标题、发布机构、成文日期和内容概述,不公开正文和附件。需要获取的,请按下述方式提出申请。</p>\n\n"
+        "## 如何申请\n\n" + APPLY_STEPS + "\n" + contact_table(settings.units) + "\n## 依申请公开目录\n"
+    )
+    return listing_pages("xxgk/ysqgk", "依申请公开", intro, on_demand, url_of, day, kind="ysqgk")
