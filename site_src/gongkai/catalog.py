@@ -67,7 +67,7 @@ def _plain(markdown: str) -> str:
     return " ".join(text.split())
 
 
-def build_entries(decisions: Iterable[Decision], settings: Settings, url_of: Callable[[str], str]) -> list[Entry]:
+def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: Callable[[Item], str]) -> list[Entry]:
     """Returns the entries of both catalogs, newest first (published, then created, then 索引号)."""
     entries = []
     for decision in decisions:
@@ -80,7 +80,7 @@ def build_entries(decisions: Iterable[Decision], settings: Settings, url_of: Cal
             Entry(
                 item=item,
                 unit_name=unit.name if unit else item.unit,
-                page="" if on_demand else url_of(item.rel),
+                page="" if on_demand else item_url(item),
                 # 依申请公开: never derived from the body, which is not public.
                 summary=str(item.meta.get("summary") or "") if on_demand else summary_of(item, decision.text),
             )

@@ -5,7 +5,7 @@ import re
 from datetime import date
 from typing import Any, Iterable
 
-from . import scan
+from . import report, scan
 from .errors import WARNING, Problem
 from .loader import Loaded
 from .model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
@@ -94,6 +94,8 @@ class Gate:
         failures = self._classified(item)
         if failures:
             return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + failures), reason=failures[0].message)
+        if item.category == report.REPORT_CATEGORY and isinstance(item.meta.get("report"), dict):
+            problems += report.validate_report(item, item.lines)
         if any(p.is_error for p in problems):
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
         attribute = item.attribute

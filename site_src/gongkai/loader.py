@@ -118,14 +118,13 @@ def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | N
         problems.append(Problem(path, 1, f"{rel} 是系统生成页面的保留路径({'、'.join(RESERVED_DIRS + RESERVED_FILES)}):请把信息放到机构目录下,如 content/xzf/2025/"))
     attachments = _attachments(abs_path, docs_dir, meta, lines, path, problems)
     reviews = _reviews(meta, lines, path, problems)
-    top_lines = {key: line for key, line in lines.items() if "." not in key and "[" not in key}
     item = Item(
         path=path,
         rel=rel,
         meta=meta,
         body=body,
         body_line=body_line,
-        lines=top_lines,
+        lines=lines,
         attachment_digests=attachments,
         reviews=reviews,
     )

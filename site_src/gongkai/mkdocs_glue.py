@@ -7,7 +7,10 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from . import catalog, guide, pages
+import posixpath
+import tempfile
+
+from . import catalog, guide, pages, report, report_xlsx
 from .errors import ConfigError, GongkaiError
 from .model import Verdict
 from .portal import Portal, evaluate
@@ -46,6 +49,8 @@ def on_config(config):
                 raise PluginError(f"mkdocs.yml: {key} 引用了其他网站的资源 {url}:政府网站页面不得从外部主机加载任何内容,请把文件放进 theme/ 目录")
     if config.nav is None:
         config.nav = NAV
+    if "assets/gongkai/report.css" not in [str(getattr(c, "path", c)) for c in config.extra_css]:
+        config.extra_css.append("assets/gongkai/report.css")
     analytics = (config.extra or {}).get("analytics")
     if analytics:
         log.warning("mkdocs.yml: extra.analytics 已被忽略:页面不得加载第三方统计脚本")
@@ -92,9 +97,14 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
     kept = [f for f in files if not _from_docs(f, docs_dir)]
     result = Files(kept)
     links = pages.relations(portal.decisions)
+    src_of = _page_sources(portal)
     for decision in portal.by_verdict(Verdict.PUBLISH):
         item = decision.item
-        page = File.generated(config, item.rel, content=pages.item_page(decision, portal.settings, links))
+        src = src_of(item)
+        if result.get_file_from_path(src) is not None:
+            raise PluginError(f"{item.path}: 页面 {src} 已被另一条信息占用(同一机构同一年度只能有一份年度报告)")
+        body = _report_body(config, portal, decision, result)
+        page = File.generated(config, src, content=pages.item_page(decision, portal.settings, links, src, src_of, body))
         page.inclusion = InclusionLevel.NOT_IN_NAV
         result.append(page)
         folder = Path(item.rel).parent
@@ -111,6 +121,33 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
     return result
 
 
+def _page_sources(portal: Portal):
+    """Returns item -> source path of its page: an annual report lives at xxgk/gknb/{year}/{unit}/."""
+
+    def src_of(item) -> str:
+        if item.path in portal.reports:
+            return report.report_page_path(report.report_year(item), item.unit) + "index.md"
+        return item.rel
+
+    return src_of
+
+
+def _report_body(config, portal: Portal, decision, files: Files) -> str | None:
+    """Returns the rendered sections of an annual report, and adds its .xlsx beside the page."""
+    item = decision.item
+    tables = portal.reports.get(item.path)
+    if tables is None:
+        return None
+    xlsx = report.report_xlsx_path(report.report_year(item), item.unit)
+    with tempfile.TemporaryDirectory(prefix="gongkai-xlsx-") as tmp:
+        target = f"{tmp}/report.xlsx"
+        report_xlsx.write_report_xlsx(tables, target, item.title)
+        with open(target, "rb") as handle:
+            files.append(File.generated(config, xlsx, content=handle.read()))
+    sections = report.split_report_body(decision.text, item.body_line)
+    return report.render_report_html(item, tables, sections, xlsx_href=posixpath.basename(xlsx))
+
+
 def _generated(config, portal: Portal):
     """Yields (src path, content) of every page and export the engine generates."""
     settings, day = portal.settings, portal.today
@@ -119,7 +156,8 @@ def _generated(config, portal: Portal):
     def url_of(src: str) -> str:
         return page_url(src, directory_urls)
 
-    entries = catalog.build_entries(portal.decisions, settings, url_of)
+    src_of = _page_sources(portal)
+    entries = catalog.build_entries(portal.decisions, settings, lambda item: url_of(src_of(item)))
     generated = [pages.site_home(config.site_name, entries, settings, url_of, day), pages.xxgk_home(entries, settings, url_of, day)]
     generated += catalog.catalog_pages(entries, settings, url_of, day)
     generated.append(guide.guide_page(settings, url_of, day))
@@ -127,13 +165,21 @@ def _generated(config, portal: Portal):
         generated.append(guide.guide_page(settings, url_of, day, unit))
         generated.append(pages.unit_home(unit, entries, settings, url_of, day))
     generated += guide.on_demand_pages(entries, settings, url_of, day)
-    generated += pages.report_pages(entries, settings, url_of, day)
     for page in generated:
         yield page.src, page.markdown
+    yield "xxgk/gknb/index.md", _reports_index(portal, day)
+    yield "assets/gongkai/report.css", (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
     site_url = config.site_url or ""
     yield "catalog.json", catalog.catalog_json(entries, site_url)
     yield "catalog.csv", catalog.catalog_csv(entries, site_url)
     yield "feed.xml", catalog.feed_xml(entries, config.site_name, site_url, _build_time())
+
+
+def _reports_index(portal: Portal, day) -> str:
+    items = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
+    index = report.reports_index(items, portal.settings)
+    intro = "<p>根据《中华人民共和国政府信息公开条例》第四十九条、第五十条,各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告。</p>\n\n"
+    return catalog.front_matter("政府信息公开工作年度报告", "report-index", day) + "# 政府信息公开工作年度报告\n\n" + intro + report.render_reports_index_html(index, portal.settings)
 
 
 def _build_time():

@@ -63,7 +63,7 @@ class Item:
     meta: dict[str, Any]  # the front-matter as parsed (dates as ISO strings)
     body: str  # Markdown after the front-matter, LF line endings
     body_line: int  # line number of the first body line
-    lines: dict[str, int]  # top-level key -> line number
+    lines: dict[str, int]  # dotted key path (title, report.requests.自然人.新收, reviews[0]) -> line
     attachment_digests: tuple[tuple[str, str], ...] = ()  # (path, sha256 hex) in declared order
     reviews: tuple[Review, ...] = ()
 

@@ -70,16 +70,31 @@ def metadata_table(item: Item, settings: Settings) -> str:
     return '<table class="gongkai-meta">\n<caption>信息索引</caption>\n' + "\n".join(rows) + "\n</table>\n"
 
 
-def _link(from_item: Item, to_item: Item) -> str:
-    target = posixpath.relpath(to_item.rel, posixpath.dirname(from_item.rel) or ".")
-    return f"[{_md_text(to_item.title)}]({_md_url(target)})"
+def _relative(target: str, src: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(src) or ".")
 
 
-def item_page(decision: Decision, settings: Settings, links: Relations | None = None) -> str:
-    """Returns the Markdown of a published item's page: title, metadata, notices, body, attachments."""
+def item_page(
+    decision: Decision,
+    settings: Settings,
+    links: Relations | None = None,
+    src: str | None = None,
+    src_of: Callable[[Item], str] | None = None,
+    body: str | None = None,
+) -> str:
+    """Returns the Markdown of a published item's page: title, metadata, notices, body, attachments.
+
+    ``src`` is where the page lives (default: beside the item's file), ``src_of`` where other items'
+    pages live, ``body`` replaces the published text (an annual report's rendered sections)."""
     item = decision.item
     assert item is not None and decision.text is not None
     links = links or Relations()
+    src = src or item.rel
+    src_of = src_of or (lambda other: other.rel)
+
+    def _link(_: Item, other: Item) -> str:
+        return f"[{_md_text(other.title)}]({_md_url(_relative(src_of(other), src))})"
+
     day = item.meta.get("published") or item.meta.get("created")
     parts = [front_matter(item.title, "item", day), f"# {_md_text(item.title)}\n\n", metadata_table(item, settings), "\n"]
     if item.validity != "有效":
@@ -90,7 +105,7 @@ def item_page(decision: Decision, settings: Settings, links: Relations | None = 
     policy = links.interprets.get(item.rel)
     if policy is not None:
         parts.append(f'<p class="gongkai-related">本文解读:{_link(item, policy)}</p>\n\n')
-    parts.append(decision.text.strip("\n") + "\n")
+    parts.append((body if body is not None else decision.text).strip("\n") + "\n")
     source = item.meta.get("source")
     if isinstance(source, dict):
         name = escape(str(source.get("name") or ""))
@@ -106,7 +121,8 @@ def item_page(decision: Decision, settings: Settings, links: Relations | None = 
         parts.append("\n## 附件\n\n")
         for index, (path, _) in enumerate(item.attachment_digests, start=1):
             name = path.rsplit("/", 1)[-1]
-            parts.append(f"{index}. [{_md_text(name)}]({_md_url(path)})\n")
+            location = posixpath.join(posixpath.dirname(item.rel), path)
+            parts.append(f"{index}. [{_md_text(name)}]({_md_url(_relative(location, src))})\n")
     return "".join(parts)
 
 
@@ -201,18 +217,3 @@ def _md_text(text: str) -> str:
 def _md_url(path: str) -> str:
     return "<" + path.replace(">", "%3E").replace("<", "%3C").replace(" ", "%20") + ">"
 
-
-def report_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> list[GeneratedPage]:
-    """Returns the list of annual reports at xxgk/gknb/, by year and unit."""
-    src = "xxgk/gknb/index.md"
-    here = url_of(src)
-    reports = [e for e in entries if e.item.category == "年度报告" and not e.on_demand]
-    rows = []
-    for entry in sorted(reports, key=lambda e: (str((e.item.meta.get("report") or {}).get("year", "")), e.item.unit), reverse=True):
-        year = (entry.item.meta.get("report") or {}).get("year", "")
-        rows.append(f'<tr><td>{escape(str(year))}</td><td>{escape(entry.unit_name)}</td><td><a href="{escape(href(here, entry.page))}">{escape(entry.item.title)}</a></td><td>{escape(entry.field("published"))}</td></tr>')
-    if not rows:
-        rows.append('<tr><td colspan="4">暂无年度报告</td></tr>')
-    table = '<table class="gongkai-reports">\n<caption>政府信息公开工作年度报告</caption>\n<thead><tr><th scope="col">年度</th><th scope="col">发布机构</th><th scope="col">报告</th><th scope="col">发布日期</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
-    intro = "<p>根据《中华人民共和国政府信息公开条例》第四十九条、第五十条,各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告。</p>\n\n"
-    return [GeneratedPage(src, front_matter("政府信息公开工作年度报告", "report-index", day) + "# 政府信息公开工作年度报告\n\n" + intro + table)]

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from . import report
 from .errors import Problem
 from .gate import Gate, decide_all
 from .loader import Tree, load_tree
@@ -25,6 +26,7 @@ class Portal:
     tree: Tree
     decisions: list[Decision]
     today: date
+    reports: dict[str, report.ReportTables] = field(default_factory=dict)  # item path -> tables
 
     @property
     def problems(self) -> list[Problem]:
@@ -32,6 +34,8 @@ class Portal:
         found = set(self.trust.problems) | set(self.tree.problems)
         for decision in self.decisions:
             found.update(decision.problems)
+        for tables in self.reports.values():
+            found.update(tables.problems)
         return sorted(found)
 
     def by_verdict(self, *verdicts: Verdict) -> list[Decision]:
@@ -61,7 +65,18 @@ def evaluate(root: Path, docs_dir: Path, extra: Any, site_name: str, today: date
     tree = load_tree(docs_dir, root, settings)
     today = today or build_date()
     decisions = decide_all(tree.files, Gate(settings, Verifier(trust), today))
-    return Portal(root, docs_dir, settings, trust, tree, decisions, today)
+    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions))
+
+
+def annual_reports(decisions: list[Decision]) -> dict[str, report.ReportTables]:
+    """Returns the tables of every published annual report, with their cross-checks (SPEC §7)."""
+    published = [d.item for d in decisions if d.verdict is Verdict.PUBLISH and d.item is not None]
+    reports = [item for item in published if item.category == report.REPORT_CATEGORY]
+    result = {}
+    for item in reports:
+        previous = report.previous_report(item, reports)
+        result[item.path] = report.annual_report_tables(item, published, previous, source=item.lines)
+    return result
 
 
 def _display(path: Path, root: Path) -> str:

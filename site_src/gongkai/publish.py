@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from time import monotonic as _monotonic
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .errors import GongkaiError
@@ -66,6 +67,7 @@ EXTRA = "extra"
 # several publishes happen within one second (so that name order is publish order).
 RELEASE_RE = re.compile(r"^(?P<ts>\d{8}T\d{6}Z)-(?P<commit>[0-9A-Za-z]{1,40})(?:-(?P<seq>\d+))?$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_MANIFEST_TMP = re.compile(r"^\.manifest\.json\.\d+\.tmp$")
 # Characters a remote path may hold: rsync before 3.2.4 and the remote login shell split on
 # anything else, and a government server's document root never needs it.
 _REMOTE_PATH_RE = re.compile(r"^[\w./~+@%,=-]+$")
@@ -172,7 +174,8 @@ def write_manifest(site_dir: str | os.PathLike, *, commit: str, built_at: str, s
     if not root.is_dir():
         raise PublishError(f"{root}: 站点目录不存在", "先运行 gongkai build --strict 构建站点")
     files, _others = _scan(root)
-    files = [f for f in files if f != MANIFEST_NAME]
+    # Also skip what an interrupted earlier write_manifest may have left behind.
+    files = [f for f in files if f != MANIFEST_NAME and not _MANIFEST_TMP.match(f)]
     for rel in files:
         try:
             rel.encode("utf-8")
@@ -190,6 +193,8 @@ def write_manifest(site_dir: str | os.PathLike, *, commit: str, built_at: str, s
     }
     text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
     path = root / MANIFEST_NAME
+    for leftover in root.glob(f".{MANIFEST_NAME}.*.tmp"):
+        leftover.unlink()
     tmp = root / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
@@ -442,10 +447,15 @@ class _Target:
         if proc.returncode != 0:
             raise _rsync_error(proc, self.display)
 
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Keeps one connection open for the commands of one operation (a no-op for a local directory)."""
+        yield
+
     # Implemented by subclasses.
     def rsync_transport(self) -> list[str]: ...
     def rsync_dest(self, rel: str) -> str: ...
-    def lock(self, purpose: str) -> Iterator[None]: ...
+    def lock(self, purpose: str, *, create: bool = True) -> Iterator[None]: ...
     def state(self, *, cleanup: bool = False) -> _State: ...
     def hash_tree(self, rel: str) -> tuple[dict[str, str], dict[str, str]]: ...
     def read_bytes(self, rel: str) -> bytes | None: ...
@@ -583,7 +593,7 @@ class _SshTarget(_Target):
         self.path = path
         self.display = f"{host}:{path}"
         # What the user gives comes first: for -o options ssh keeps the first value it sees.
-        self.ssh = [
+        self.base_ssh = [
             "ssh",
             *ssh_options,
             "-o", "BatchMode=yes",
@@ -591,6 +601,8 @@ class _SshTarget(_Target):
             "-o", "ServerAliveInterval=15",
             "-o", "ServerAliveCountMax=4",
         ]
+        self.ssh = self.base_ssh
+        self._multiplex = not any("control" in o.lower() for o in ssh_options)
         if path in ("~", "~/"):
             self.rel = "."
         elif path.startswith("~/"):
@@ -602,6 +614,49 @@ class _SshTarget(_Target):
 
     def rsync_transport(self) -> list[str]:
         return ["-e", shlex.join(self.ssh)]
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        # One SSH connection (ControlMaster) carries every command, the lock and rsync of one operation:
+        # one handshake instead of a dozen. It dies with us; commands then fail or reconnect on their own.
+        if not self._multiplex or self.ssh is not self.base_ssh:
+            yield
+            return
+        folder = tempfile.mkdtemp(prefix="gongkai-ssh-")
+        socket_path = os.path.join(folder, "m")
+        control = ["-o", f"ControlPath={socket_path}"]
+        try:
+            master = subprocess.Popen(
+                [*self.base_ssh, *control, "-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", "--", self.host],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                preexec_fn=_child_setup,
+            )
+        except FileNotFoundError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise PublishError("找不到程序 ssh", "请安装 openssh-client") from None
+        try:
+            deadline = _monotonic() + 90
+            while not os.path.exists(socket_path):
+                if master.poll() is not None:
+                    raise self._error(master.returncode, master.stderr.read() or b"", "连接")
+                if _monotonic() > deadline:
+                    raise PublishError(f"连接 {self.host} 超时", "检查网络和 SSH 端口")
+                select.select([], [], [], 0.02)
+            self.ssh = [*self.base_ssh, *control, "-o", "ControlMaster=no"]
+            yield
+        finally:
+            self.ssh = self.base_ssh
+            if master.poll() is None:
+                master.terminate()
+            try:
+                master.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                master.kill()
+                master.wait()
+            master.stderr.close()
+            shutil.rmtree(folder, ignore_errors=True)
 
     def rsync_dest(self, rel: str) -> str:
         return f"{self.host}:{posixpath.join(self.rel, rel)}"
@@ -905,7 +960,7 @@ def publish(
         rsync_options = shlex.split(os.environ.get("GONGKAI_RSYNC", ""))
     expected = {**manifest.files, MANIFEST_NAME: manifest.digest}
 
-    with dest.lock("发布"):
+    with dest.session(), dest.lock("发布"):
         _on_stage("locked")
         state = dest.state(cleanup=True)
         if state.kind == "other":
@@ -914,7 +969,7 @@ def publish(
             dest.remove_releases(state.partials)
         previous = state.current
         link_dest = previous if previous in state.releases else None
-        name = _new_release_name(manifest.commit, state.releases)
+        name = _new_release_name(manifest.commit, state.releases + state.partials)
         partial = f"{RELEASES}/{name}{PARTIAL}"
         _on_stage("prepared")
         try:
@@ -1012,6 +1067,11 @@ def verify_target(target: str, *, manifest: str | os.PathLike | None = None, ssh
     """
     dest = _open_target(target, ssh_options)
     trusted = read_manifest(manifest) if manifest else None
+    with dest.session():
+        return _verify(dest, trusted)
+
+
+def _verify(dest: _Target, trusted: Manifest | None) -> VerifyResult:
     if not dest.exists():
         raise PublishError(f"{dest.display}: 目录不存在或无权访问", "检查目标路径是否写对")
     state = dest.state()
@@ -1040,6 +1100,11 @@ def verify_target(target: str, *, manifest: str | os.PathLike | None = None, ssh
 def rollback(target: str, to: str | None = None, *, ssh_options: Sequence[str] = ()) -> Release:
     """Returns the release made live again: the one before the live release, or the one named ``to``."""
     dest = _open_target(target, ssh_options)
+    with dest.session():
+        return _rollback(dest, to)
+
+
+def _rollback(dest: _Target, to: str | None) -> Release:
     if not dest.exists():
         raise PublishError(f"{dest.display}: 目录不存在或无权访问", "检查目标路径是否写对")
     with dest.lock("回滚", create=False):
@@ -1151,7 +1216,7 @@ def csp_config_texts(policy: str) -> dict[str, str]:
 
 
 def _update_csp(dest: _Target, script_hashes: Sequence[str]) -> bool:
-    """Returns whether the CSP snippets on the target changed (the web server must then be reloaded).
+    """Returns whether the policy on the target changed (the web server must then be reloaded).
 
     The policy allows the union of the new release's inline scripts and those already allowed, so
     that the kept releases keep working after a rollback.
@@ -1159,9 +1224,6 @@ def _update_csp(dest: _Target, script_hashes: Sequence[str]) -> bool:
     old = (dest.read_bytes("csp.txt") or b"").decode("utf-8", "replace")
     hashes = set(script_hashes) | set(_HASH_SOURCE.findall(old))
     texts = csp_config_texts(content_security_policy(hashes))
-    current = {name: (dest.read_bytes(name) or b"").decode("utf-8", "replace") for name in CSP_FILES}
-    if current == texts:
-        return False
     dest.write_texts(texts)
     return old.strip() != texts["csp.txt"].strip()
 
