@@ -104,7 +104,7 @@ def item_page(
         parts.append(f'<p class="gongkai-partial">本信息为部分公开,不公开部分已依法删除。依据:{basis}</p>\n\n')
     policy = links.interprets.get(item.rel)
     if policy is not None:
-        parts.append(f'<p class="gongkai-related">本文解读:{_link(item, policy)}</p>\n\n')
+        parts.append(f"**本文解读:**{_link(item, policy)}\n\n")
     parts.append((body if body is not None else decision.text).strip("\n") + "\n")
     source = item.meta.get("source")
     if isinstance(source, dict):
