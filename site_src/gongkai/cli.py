@@ -42,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     p = command("check", "检查全部信息的状态和问题,不构建网站", cmd_check)
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--strict", action="store_true", help="有警告也以 1 退出")
+    p.add_argument("--changed", metavar="BASE", help="只检查相对于 Git 提交 BASE 改动的信息,输出适合 PR 评论的 Markdown 摘要")
+    p = command("new", "新建一条信息:分配下一个索引号,生成带注释的 front-matter", cmd_new)
+    p.add_argument("--unit", required=True, help="发布机构 id")
+    p.add_argument("--category", required=True, help="目录类别")
+    p.add_argument("--attribute", default="主动公开", help="公开属性(默认 主动公开)")
+    p.add_argument("--date", default=None, help="成文日期 YYYY-MM-DD(默认今天)")
+    p.add_argument("title", help="标题")
+    p = command("ledger", "生成信息发布台账(.xlsx)", cmd_ledger)
+    p.add_argument("--month", required=True, help="月份 YYYY-MM")
+    p.add_argument("-o", "--output", default=None, help="输出文件(默认 台账-YYYY-MM.xlsx)")
     p = command("digest", "打印信息的摘要 sha256:…", cmd_digest)
     p.add_argument("item", help="信息文件")
     p = command("sign", "用 SSH 密钥为信息签署审核意见", cmd_sign)
@@ -147,7 +157,10 @@ def cmd_serve(args) -> int:
 
     _setup_logging()
     kwargs = {"dev_addr": args.dev_addr} if args.dev_addr else {}
-    serve(config_file=args.config_file, livereload=True, **kwargs)
+    root = Path(args.config_file).resolve().parent
+    # Signatures depend on the trust file, pages on the theme: a change to either rebuilds too.
+    watch = [str(p) for p in (root / "reviewers.yml", root / "theme") if p.exists()]
+    serve(config_file=args.config_file, livereload=True, watch=watch, **kwargs)
     return EXIT_OK
 
 
@@ -155,8 +168,15 @@ def cmd_serve(args) -> int:
 def cmd_check(args) -> int:
     from .model import VERDICT_LABELS, Verdict
 
-    _, portal = _portal(args)
-    problems = portal.problems
+    from . import health, report
+
+    config, portal = _portal(args)
+    if args.changed:
+        from . import changes
+
+        return changes.cli_changed(args, config, portal)
+    reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
+    problems = sorted(set(portal.problems) | set(report.missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)))
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     counts = portal.counts()
@@ -210,6 +230,22 @@ def _load_one(args, path: str):
     except ValueError:
         raise _Usage(f"{path} 不在内容目录 {docs_dir} 中") from None
     return config, root, docs_dir, item_path, load_item
+
+
+@_guarded
+def cmd_new(args) -> int:
+    from . import newitem
+
+    config = _load_config(args)
+    return newitem.cli_new(args, config)
+
+
+@_guarded
+def cmd_ledger(args) -> int:
+    from . import ledger
+
+    config, portal = _portal(args)
+    return ledger.cli_ledger(args, config, portal)
 
 
 @_guarded

@@ -371,6 +371,7 @@ class _State:
     link: str | None  # what current points to
     releases: list[str]  # complete release directories under releases/
     partials: list[str]  # leftovers of interrupted publishes
+    csp: str = ""  # the policy in csp.txt beside current
 
     @property
     def current(self) -> str | None:
@@ -458,13 +459,12 @@ class _Target:
     def lock(self, purpose: str, *, create: bool = True) -> Iterator[None]: ...
     def state(self, *, cleanup: bool = False) -> _State: ...
     def hash_tree(self, rel: str) -> tuple[dict[str, str], dict[str, str]]: ...
+    def snapshot(self, rel: str, *, hashes: bool = True) -> tuple[bytes | None, dict[str, str], dict[str, str]]: ...
     def read_bytes(self, rel: str) -> bytes | None: ...
     def write_texts(self, texts: Mapping[str, str]) -> None: ...
     def finish(self, name: str) -> None: ...
     def switch(self, name: str, on_stage: Callable[[str], None]) -> None: ...
     def remove_releases(self, names: Sequence[str]) -> None: ...
-    def exists(self) -> bool: ...
-    def is_site_dir(self) -> bool: ...
 
 
 def _lock_info(purpose: str) -> str:
@@ -484,12 +484,6 @@ class _LocalTarget(_Target):
     def __init__(self, path: str):
         self.root = Path(path)
         self.display = str(path)
-
-    def exists(self) -> bool:
-        return self.root.is_dir()
-
-    def is_site_dir(self) -> bool:
-        return (self.root / MANIFEST_NAME).is_file()
 
     def rsync_transport(self) -> list[str]:
         return []
@@ -516,6 +510,8 @@ class _LocalTarget(_Target):
             os.close(fd)
 
     def state(self, *, cleanup: bool = False) -> _State:
+        if not self.root.is_dir():
+            raise PublishError(f"{self.display}: 目录不存在或无权访问", "检查目标路径是否写对")
         current = self.root / CURRENT
         if current.is_symlink():
             kind, link = "link", os.readlink(current)
@@ -534,12 +530,19 @@ class _LocalTarget(_Target):
             for entry in os.scandir(self.root):
                 if entry.name.startswith(TMP_LINK_PREFIX) and entry.is_symlink():
                     os.unlink(entry.path)
-        return _State(kind, link, sorted(releases, key=_release_key), sorted(partials))
+        csp = self.read_bytes(CSP_FILES[0]) or b""
+        return _State(kind, link, sorted(releases, key=_release_key), sorted(partials), csp.decode("utf-8", "replace"))
 
     def hash_tree(self, rel: str) -> tuple[dict[str, str], dict[str, str]]:
         root = self.root / rel if rel else self.root
         files, others = _scan(root)
         return _hash_files(root, files), others
+
+    def snapshot(self, rel: str, *, hashes: bool = True) -> tuple[bytes | None, dict[str, str], dict[str, str]]:
+        raw = self.read_bytes(posixpath.join(rel, MANIFEST_NAME) if rel else MANIFEST_NAME)
+        if not hashes:
+            return raw, {}, {}
+        return (raw, *self.hash_tree(rel))
 
     def read_bytes(self, rel: str) -> bytes | None:
         try:
@@ -687,14 +690,6 @@ class _SshTarget(_Target):
             )
         return PublishError(f"{self.display}: {what or '远程命令'}失败(退出码 {code}):{text}", "检查服务器磁盘空间和目录权限后重试")
 
-    def exists(self) -> bool:
-        out = self.sh(f"if [ -d {self.q} ]; then echo yes; else echo no; fi")
-        return out.strip() == b"yes"
-
-    def is_site_dir(self) -> bool:
-        out = self.sh(f"if [ -f {self.q}/{MANIFEST_NAME} ]; then echo yes; else echo no; fi")
-        return out.strip() == b"yes"
-
     @contextmanager
     def lock(self, purpose: str, *, create: bool = True) -> Iterator[None]:
         # flock(1) held by a remote shell whose stdin is our pipe: when this process ends, however it
@@ -762,9 +757,10 @@ class _SshTarget(_Target):
             f" elif [ -e {CURRENT} ]; then echo OTHER; else echo NONE; fi\n"
             f"for d in {RELEASES}/*; do"
             f" if [ -d \"$d\" ] && [ ! -L \"$d\" ]; then printf 'DIR\\t%s\\n' \"${{d#{RELEASES}/}}\"; fi; done\n"
+            f"if [ -f {CSP_FILES[0]} ]; then printf 'CSP\\t%s\\n' \"$(head -c 65536 {CSP_FILES[0]} | tr -d '\\n')\"; fi\n"
         )
         out = self.sh(script, what="读取发布状态").decode("utf-8", "surrogateescape")
-        kind, link, releases, partials = "none", None, [], []
+        kind, link, releases, partials, csp = "none", None, [], [], ""
         for line in out.splitlines():
             tag, _, value = line.partition("\t")
             if tag == "LINK":
@@ -773,22 +769,42 @@ class _SshTarget(_Target):
                 kind = "other"
             elif tag == "DIR":
                 (partials if value.endswith(PARTIAL) else releases).append(value)
-        return _State(kind, link, sorted(releases, key=_release_key), sorted(partials))
+            elif tag == "CSP":
+                csp = value
+        return _State(kind, link, sorted(releases, key=_release_key), sorted(partials), csp)
 
     def hash_tree(self, rel: str) -> tuple[dict[str, str], dict[str, str]]:
+        return self.snapshot(rel, manifest=False)[1:]
+
+    def snapshot(self, rel: str, *, hashes: bool = True, manifest: bool = True) -> tuple[bytes | None, dict[str, str], dict[str, str]]:
+        # One round trip: the manifest's bytes (length-prefixed), then sha256sum of every file.
         where = posixpath.join(self.rel, rel) if rel else self.rel
-        script = (
-            f"cd -- {shlex.quote(where)} || exit 90\n"
-            "command -v sha256sum >/dev/null 2>&1 || { echo 'sha256sum: not found' >&2; exit 91; }\n"
-            "find . -type f -exec sha256sum -- {} + || exit 92\n"
-            "printf '%s\\n' --gongkai-others--\n"
-            "find . ! -type d ! -type f -printf '%y\\t%P\\0'\n"
-        )
+        script = f"cd -- {shlex.quote(where)} || exit 90\n"
+        if manifest:
+            script += (
+                f"if [ -f {MANIFEST_NAME} ]; then printf 'M%s\\n' \"$(wc -c < {MANIFEST_NAME})\"; cat {MANIFEST_NAME};"
+                " else echo N; fi\n"
+            )
+        if hashes:
+            script += (
+                "command -v sha256sum >/dev/null 2>&1 || { echo 'sha256sum: not found' >&2; exit 91; }\n"
+                "find . -type f -exec sha256sum -- {} + || exit 92\n"
+                "printf '%s\\n' --gongkai-others--\n"
+                "find . ! -type d ! -type f -printf '%y\\t%P\\0'\n"
+            )
         out = self.sh(script, what="计算远程文件的 SHA-256")
+        raw = None
+        if manifest:
+            first, _, out = out.partition(b"\n")
+            if first.startswith(b"M") and first[1:].strip().isdigit():
+                size = int(first[1:])
+                raw, out = out[:size], out[size:]
+        if not hashes:
+            return raw, {}, {}
         head, sep, tail = out.partition(b"--gongkai-others--\n")
         if not sep:
             raise PublishError(f"{self.display}: 无法解析远程 sha256sum 的输出")
-        return _parse_sha256sum(head), _parse_others(tail)
+        return raw, _parse_sha256sum(head), _parse_others(tail)
 
     def read_bytes(self, rel: str) -> bytes | None:
         script = f"cd -- {self.q} || exit 90\nif [ -f {shlex.quote(rel)} ]; then cat -- {shlex.quote(rel)}; else exit 44; fi\n"
@@ -989,7 +1005,7 @@ def publish(
             _best_effort(dest.remove_releases, [name + PARTIAL])
             raise
         _on_stage("finished")
-        csp_changed = _update_csp(dest, script_hashes)
+        csp_changed = _update_csp(dest, script_hashes, state.csp)
         _on_stage("csp")
         dest.switch(name, _on_stage)
         _on_stage("switched")
@@ -1036,16 +1052,15 @@ def _live(dest: _Target, state: _State) -> str:
     return state.current
 
 
-def _check_release(dest: _Target, name: str, trusted: Manifest | None = None) -> tuple[Manifest, list[Mismatch]]:
-    """Returns a release's manifest and its mismatches (against ``trusted`` when given)."""
+def _check_tree(dest: _Target, rel: str, trusted: Manifest | None = None) -> tuple[Manifest, list[Mismatch]]:
+    """Returns the manifest of the tree at ``rel`` and its mismatches (against ``trusted`` when given)."""
+    raw, files, others = dest.snapshot(rel)
+    where = posixpath.join(rel, MANIFEST_NAME)
     manifest = trusted
     if manifest is None:
-        where = f"{RELEASES}/{name}/{MANIFEST_NAME}"
-        raw = dest.read_bytes(where)
         if raw is None:
             raise PublishError(f"{dest.display}/{where} 不存在", "清单被删除,应视为篡改:请重新发布,或回滚到其他版本")
         manifest = parse_manifest(raw, f"{dest.display}/{where}")
-    files, others = dest.hash_tree(f"{RELEASES}/{name}")
     expected = dict(manifest.files)
     if trusted is not None:
         expected[MANIFEST_NAME] = trusted.digest
@@ -1072,20 +1087,13 @@ def verify_target(target: str, *, manifest: str | os.PathLike | None = None, ssh
 
 
 def _verify(dest: _Target, trusted: Manifest | None) -> VerifyResult:
-    if not dest.exists():
-        raise PublishError(f"{dest.display}: 目录不存在或无权访问", "检查目标路径是否写对")
     state = dest.state()
-    if state.kind == "none" and dest.is_site_dir():
-        # A site unpacked from `gongkai package` straight into a document root.
-        raw = dest.read_bytes(MANIFEST_NAME)
-        found = trusted or parse_manifest(raw, f"{dest.display}/{MANIFEST_NAME}")
-        files, others = dest.hash_tree("")
-        expected = dict(found.files)
-        if trusted is not None:
-            expected[MANIFEST_NAME] = trusted.digest
-        else:
-            files.pop(MANIFEST_NAME, None)
-        mismatches = compare(expected, files, others)
+    if state.kind == "none":
+        # Perhaps a site unpacked from `gongkai package` straight into a document root.
+        raw, _, _ = dest.snapshot("", hashes=False)
+        if raw is None:
+            _live(dest, state)  # raises: nothing published here
+        found, mismatches = _check_tree(dest, "", trusted)
         return VerifyResult(dest.display, None, found, len(found.files), mismatches)
     name = _live(dest, state)
     if name not in state.releases:
@@ -1093,7 +1101,7 @@ def _verify(dest: _Target, trusted: Manifest | None) -> VerifyResult:
             f"{dest.display}/{CURRENT} 指向的版本 {name} 不存在",
             "live 站点已损坏:请立即重新发布,或用 gongkai rollback --to 指定现存的版本",
         )
-    found, mismatches = _check_release(dest, name, trusted)
+    found, mismatches = _check_tree(dest, f"{RELEASES}/{name}", trusted)
     return VerifyResult(dest.display, name, found, len(found.files), mismatches)
 
 
@@ -1105,8 +1113,6 @@ def rollback(target: str, to: str | None = None, *, ssh_options: Sequence[str] =
 
 
 def _rollback(dest: _Target, to: str | None) -> Release:
-    if not dest.exists():
-        raise PublishError(f"{dest.display}: 目录不存在或无权访问", "检查目标路径是否写对")
     with dest.lock("回滚", create=False):
         state = dest.state(cleanup=True)
         live = _live(dest, state)
@@ -1127,7 +1133,7 @@ def _rollback(dest: _Target, to: str | None) -> Release:
                     "用 --to 指定版本,或重新发布正确的站点",
                 )
             name = older[-1]
-        manifest, mismatches = _check_release(dest, name)
+        manifest, mismatches = _check_tree(dest, f"{RELEASES}/{name}")
         if mismatches:
             raise PublishError(
                 f"版本 {name} 的文件与它的 manifest.json 不符,拒绝回滚到它:\n" + _list_mismatches(mismatches),
@@ -1215,13 +1221,12 @@ def csp_config_texts(policy: str) -> dict[str, str]:
     }
 
 
-def _update_csp(dest: _Target, script_hashes: Sequence[str]) -> bool:
+def _update_csp(dest: _Target, script_hashes: Sequence[str], old: str) -> bool:
     """Returns whether the policy on the target changed (the web server must then be reloaded).
 
     The policy allows the union of the new release's inline scripts and those already allowed, so
     that the kept releases keep working after a rollback.
     """
-    old = (dest.read_bytes("csp.txt") or b"").decode("utf-8", "replace")
     hashes = set(script_hashes) | set(_HASH_SOURCE.findall(old))
     texts = csp_config_texts(content_security_policy(hashes))
     dest.write_texts(texts)
