@@ -8,3 +8,7 @@ def on_config(config):
 
 def on_files(files, config):
     return mkdocs_glue.on_files(files, config=config)
+
+
+def on_post_build(config):
+    mkdocs_glue.on_post_build(config)

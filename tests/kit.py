@@ -138,6 +138,8 @@ class Portal:
                     data += gzip.decompress(data)
                 except (OSError, EOFError):
                     pass
+            # Pagefind separates segmented Chinese words with zero-width spaces.
+            data = data.replace("\u200b".encode(), b"")
             if any(n in data for n in needles):
                 found.append(str(path.relative_to(self.site)))
         return found

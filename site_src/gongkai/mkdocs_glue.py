@@ -121,6 +121,42 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
     return result
 
 
+def on_post_build(config) -> None:
+    """Indexes the published HTML with Pagefind, then writes manifest.json — last, and only when
+    the build has succeeded: a site without a manifest is one `gongkai publish` refuses."""
+    from . import publish, search
+
+    if config.strict and _warnings_so_far():
+        return  # MkDocs aborts this strict build right after post_build: leave no manifest
+    site_dir = Path(config.site_dir)
+    try:
+        stats = search.index_site(site_dir)
+    except GongkaiError as exc:
+        raise PluginError(str(exc)) from exc
+    log.info("gongkai: 搜索索引 %s 个页面", stats.get("pages"))
+    root = Path(config.config_file_path).parent
+    publish.write_manifest(site_dir, commit=_git_commit(root), built_at=_build_time().isoformat(), strict=bool(config.strict))
+
+
+def _warnings_so_far() -> int:
+    from mkdocs.utils import CountHandler
+
+    for handler in logging.getLogger("mkdocs").handlers:
+        if isinstance(handler, CountHandler):
+            return sum(count for _, count in handler.get_counts())
+    return 0
+
+
+def _git_commit(root: Path) -> str:
+    import subprocess
+
+    try:
+        result = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
 def _page_sources(portal: Portal):
     """Returns item -> source path of its page: an annual report lives at xxgk/gknb/{year}/{unit}/."""
 
