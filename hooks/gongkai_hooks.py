@@ -12,3 +12,15 @@ def on_files(files, config):
 
 def on_post_build(config):
     mkdocs_glue.on_post_build(config)
+
+
+def on_page_content(html, page, config, files):
+    return mkdocs_glue.on_page_content(html, page, config, files)
+
+
+def on_pre_build(config):
+    mkdocs_glue.on_pre_build(config)
+
+
+def on_build_error(error):
+    mkdocs_glue.on_build_error(error)

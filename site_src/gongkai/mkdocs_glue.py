@@ -9,6 +9,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 import posixpath
 import tempfile
+from datetime import date, datetime, time, timedelta, timezone
 
 from . import catalog, guide, pages, report, report_xlsx
 from .errors import ConfigError, GongkaiError
@@ -42,6 +43,8 @@ def on_config(config):
     if config.theme.name == "material":
         config.theme["font"] = False
     _disable_builtin_search(config)
+    _refuse_file_inclusion(config)
+    _pin_build_date(Path(config.config_file_path).parent)
     for key in ("extra_css", "extra_javascript"):
         for entry in config[key]:
             url = str(getattr(entry, "path", entry))
@@ -121,21 +124,78 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
     return result
 
 
+_build_lock = None
+
+
+def on_pre_build(config) -> None:
+    """Takes the site directory's lock: two builds never write into one site at the same time."""
+    import fcntl
+    import hashlib
+    import os
+
+    global _build_lock
+    site_dir = os.path.abspath(config.site_dir)
+    path = Path(tempfile.gettempdir()) / f"gongkai-build-{hashlib.sha256(site_dir.encode()).hexdigest()[:16]}.lock"
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise PluginError(f"另一个构建正在写入 {site_dir}:请等它结束后再构建") from None
+    _build_lock = handle
+
+
+def _release_lock() -> None:
+    global _build_lock
+    if _build_lock is not None:
+        _build_lock.close()  # closing the descriptor releases the flock
+        _build_lock = None
+
+
+def on_build_error(error) -> None:
+    _release_lock()
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """Sanitises every page body: raw HTML in an item cannot script the portal or frame another site."""
+    from . import sanitize
+
+    return sanitize.clean(html)
+
+
+# File inclusion would let an item publish any file of the repository (reviewers.yml, drafts).
+_INCLUDING_EXTENSIONS = ("pymdownx.snippets", "markdown_include.include", "mdx_include")
+_INCLUDING_PLUGINS = ("include-markdown", "macros", "include_dir_to_nav", "mkdocs-simple-hooks")
+
+
+def _refuse_file_inclusion(config) -> None:
+    for name in _INCLUDING_EXTENSIONS:
+        if name in config.markdown_extensions:
+            raise PluginError(f"mkdocs.yml: markdown_extensions 中的 {name} 能把仓库中的任意文件插入页面,绕过发布闸门,请删除")
+    for name in config.plugins:
+        if name.split("/")[-1] in _INCLUDING_PLUGINS:
+            raise PluginError(f"mkdocs.yml: 插件 {name} 能把仓库中的任意文件或模板代码插入页面,绕过发布闸门,请删除")
+
+
 def on_post_build(config) -> None:
     """Indexes the published HTML with Pagefind, then writes manifest.json — last, and only when
     the build has succeeded: a site without a manifest is one `gongkai publish` refuses."""
     from . import publish, search
 
-    if config.strict and _warnings_so_far():
-        return  # MkDocs aborts this strict build right after post_build: leave no manifest
-    site_dir = Path(config.site_dir)
     try:
-        stats = search.index_site(site_dir)
-    except GongkaiError as exc:
-        raise PluginError(str(exc)) from exc
-    log.info("gongkai: 搜索索引 %s 个页面", stats.get("pages"))
-    root = Path(config.config_file_path).parent
-    publish.write_manifest(site_dir, commit=_git_commit(root), built_at=_build_time().isoformat(), strict=bool(config.strict))
+        if config.strict and _warnings_so_far():
+            return  # MkDocs aborts this strict build right after post_build: leave no manifest
+        site_dir = Path(config.site_dir)
+        try:
+            stats = search.index_site(site_dir)
+        except GongkaiError as exc:
+            raise PluginError(str(exc)) from exc
+        log.info("gongkai: 搜索索引 %s 个页面", stats.get("pages"))
+        root = Path(config.config_file_path).parent
+        built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        publish.write_manifest(site_dir, commit=_git_commit(root), built_at=built_at, strict=bool(config.strict))
+    finally:
+        _release_lock()
 
 
 def _warnings_so_far() -> int:
@@ -208,7 +268,7 @@ def _generated(config, portal: Portal):
     site_url = config.site_url or ""
     yield "catalog.json", catalog.catalog_json(entries, site_url)
     yield "catalog.csv", catalog.catalog_csv(entries, site_url)
-    yield "feed.xml", catalog.feed_xml(entries, config.site_name, site_url, _build_time())
+    yield "feed.xml", catalog.feed_xml(entries, config.site_name, site_url, _feed_updated(entries, day))
 
 
 def _reports_index(portal: Portal, day) -> str:
@@ -218,13 +278,27 @@ def _reports_index(portal: Portal, day) -> str:
     return catalog.front_matter("政府信息公开工作年度报告", "report-index", day) + "# 政府信息公开工作年度报告\n\n" + intro + report.render_reports_index_html(index, portal.settings)
 
 
-def _build_time():
-    import os
-    from datetime import datetime, timezone
+def _feed_updated(entries, day) -> datetime:
+    """Returns the feed's date: that of its newest entry, so that two builds of one commit agree."""
+    dates = [e.field("published") for e in entries if not e.on_demand and e.field("published")]
+    newest = date.fromisoformat(max(dates)) if dates else day
+    return datetime.combine(newest, time(0), timezone(timedelta(hours=8)))
 
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
-    return moment.replace(microsecond=0)
+
+def _pin_build_date(root: Path) -> None:
+    """Sets SOURCE_DATE_EPOCH to the commit's time, so that MkDocs' sitemap dates and gzip headers
+    are the same in every build of that commit (reproducible builds)."""
+    import os
+    import subprocess
+
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return
+    try:
+        result = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return
+    if result.returncode == 0 and result.stdout.strip().isdigit():
+        os.environ["SOURCE_DATE_EPOCH"] = result.stdout.strip()
 
 
 def _from_docs(file: File, docs_dir: Path) -> bool:
