@@ -23,7 +23,7 @@ def test_broken_tree_reports_each_problem_once(portal):
     result = p.run("check")
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    problems = [line for line in result.stdout.splitlines() if re.match(r"^content/\S+:\d+: ", line)]
+    problems = [line for line in result.stdout.splitlines() if re.match(r"^content/xzf/\S+:\d+: ", line)]
     expected = {
         "content/xzf/attach.md:9": "附件路径 ../../../etc/passwd 必须是本信息所在目录之内的相对路径",
         "content/xzf/badyaml.md:4": "YAML 格式错误",

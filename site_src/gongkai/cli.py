@@ -61,6 +61,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--key", required=True, help="SSH 私钥文件")
     p.add_argument("--at", default=None, help=argparse.SUPPRESS)
     command("allowed-signers", "打印 OpenSSH allowed_signers 文件,供 ssh-keygen -Y verify 独立核验", cmd_allowed_signers)
+    p = command("publish", "把严格构建的站点原子发布到目录或 用户@主机:/目录", cmd_publish)
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
+    p.add_argument("--keep", type=int, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
+    p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT", help="传给 ssh 的参数,如 '-p 2222'")
+    p = command("verify", "比对线上文件与 manifest.json(防篡改)", cmd_verify)
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--archive", action="store_true", help="TARGET 是 gongkai package 生成的站点包")
+    p.add_argument("--manifest", metavar="FILE", help="保存在服务器之外的可信 manifest.json")
+    p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT")
+    p = command("rollback", "把 current 原子切回上一个(或指定)版本", cmd_rollback)
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--to", metavar="RELEASE", help="要切回的版本名")
+    p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT")
+    p = command("package", "生成可复现的站点包(.tar.gz 或 .zip)供网站群平台上传", cmd_package)
+    p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
+    p.add_argument("-o", "--output", metavar="OUT", help="输出文件")
     return parser
 
 
@@ -291,6 +308,49 @@ def cmd_allowed_signers(args) -> int:
         print(problem, file=sys.stderr)
     sys.stdout.write(allowed_signers(portal.trust))
     return EXIT_OK
+
+
+def _with_strict_site(args, run) -> int:
+    """Runs ``run(args)`` on args.site, building strictly into a temporary directory when absent."""
+    import tempfile
+
+    if args.site is not None:
+        return run(args)
+    with tempfile.TemporaryDirectory(prefix="gongkai-site-") as tmp:
+        build_args = argparse.Namespace(config_file=args.config_file, strict=True, site_dir=tmp)
+        if cmd_build(build_args) != EXIT_OK:
+            print("严格构建失败,未发布任何内容;线上站点保持不变", file=sys.stderr)
+            return EXIT_PROBLEMS
+        args.site = tmp
+        return run(args)
+
+
+@_guarded
+def cmd_publish(args) -> int:
+    from . import publish
+
+    return _with_strict_site(args, publish.cli_publish)
+
+
+@_guarded
+def cmd_package(args) -> int:
+    from . import publish
+
+    return _with_strict_site(args, publish.cli_package)
+
+
+@_guarded
+def cmd_verify(args) -> int:
+    from . import publish
+
+    return publish.cli_verify(args)
+
+
+@_guarded
+def cmd_rollback(args) -> int:
+    from . import publish
+
+    return publish.cli_rollback(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +44,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from time import monotonic as _monotonic
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .errors import GongkaiError
@@ -547,7 +547,7 @@ class _LocalTarget(_Target):
     def read_bytes(self, rel: str) -> bytes | None:
         try:
             return (self.root / rel).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
     def write_texts(self, texts: Mapping[str, str]) -> None:
@@ -640,13 +640,13 @@ class _SshTarget(_Target):
             shutil.rmtree(folder, ignore_errors=True)
             raise PublishError("找不到程序 ssh", "请安装 openssh-client") from None
         try:
-            deadline = _monotonic() + 90
+            deadline = time.monotonic() + 90
             while not os.path.exists(socket_path):
                 if master.poll() is not None:
                     raise self._error(master.returncode, master.stderr.read() or b"", "连接")
-                if _monotonic() > deadline:
+                if time.monotonic() > deadline:
                     raise PublishError(f"连接 {self.host} 超时", "检查网络和 SSH 端口")
-                select.select([], [], [], 0.02)
+                time.sleep(0.02)
             self.ssh = [*self.base_ssh, *control, "-o", "ControlMaster=no"]
             yield
         finally:
@@ -839,7 +839,6 @@ class _SshTarget(_Target):
             f"mv -T -- \"$tmp\" {CURRENT} || {{ rm -f -- \"$tmp\"; exit 96; }}\n"
         )
         self.sh(script, what="切换 current")
-        on_stage("linked")
 
     def remove_releases(self, names: Sequence[str]) -> None:
         safe = [n for n in names if n and "/" not in n and n not in (".", "..")]
@@ -1400,6 +1399,11 @@ def _ssh_words(args) -> list[str]:
     return words
 
 
+def _os_error(e: OSError) -> str:
+    where = f"{e.filename}: " if e.filename else ""
+    return f"{where}{e.strerror or e}\n  处理办法:检查路径是否存在、磁盘空间和读写权限"
+
+
 def _fail(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -1427,6 +1431,9 @@ def cli_publish(args) -> int:
         return 2
     except GongkaiError as e:
         _fail(f"发布失败:{e}")
+        return 1
+    except OSError as e:
+        _fail(f"发布失败:{_os_error(e)}")
         return 1
     except KeyboardInterrupt:
         _fail("发布已中断;live 站点(current)没有改变,留下的半成品会在下次发布时清理")
@@ -1462,6 +1469,9 @@ def cli_verify(args) -> int:
     except GongkaiError as e:
         _fail(f"核对失败:{e}")
         return 1
+    except OSError as e:
+        _fail(f"核对失败:{_os_error(e)}")
+        return 1
     built = f"构建于 {result.manifest.built_at},提交 {result.manifest.commit or '(无)'}"
     if not result.mismatches:
         print(f"核对通过:{what}({built})的 {result.checked} 个文件与 manifest.json 完全一致")
@@ -1488,6 +1498,9 @@ def cli_rollback(args) -> int:
     except GongkaiError as e:
         _fail(f"回滚失败:{e}")
         return 1
+    except OSError as e:
+        _fail(f"回滚失败:{_os_error(e)}")
+        return 1
     print(f"已回滚:{release.target} 的 current 从 {release.previous} 切换到 {release.name}")
     print(f"  该版本构建于 {release.built_at},提交 {release.commit or '(无)'},{release.files} 个文件已核对无误")
     return 0
@@ -1512,6 +1525,9 @@ def cli_package(args) -> int:
         return 2
     except GongkaiError as e:
         _fail(f"打包失败:{e}")
+        return 1
+    except OSError as e:
+        _fail(f"打包失败:{_os_error(e)}")
         return 1
     digest = _sha256_file(path)
     print(f"已生成 {path}({len(manifest.files) + 1} 个文件,含 manifest.json)")

@@ -1,0 +1,255 @@
+"""Publishing through a real OpenSSH server started on 127.0.0.1 with throwaway keys.
+
+The server runs this machine's /usr/sbin/sshd on a free port; the client is the system ssh with
+the test's own key and known_hosts (-F /dev/null: the user's ssh config plays no part). rsync,
+sha256sum, flock and mv -T run "on the server" exactly as they would on a government web server.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from argparse import Namespace
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import gongkai
+from gongkai import publish as pub
+
+IN_CI = bool(os.environ.get("CI"))
+PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
+pytestmark = pytest.mark.sshd
+
+
+def require(name: str, fallback: str | None = None) -> str:
+    """Returns the binary's path; skips locally, fails in CI, when it is missing."""
+    path = shutil.which(name) or (fallback if fallback and os.access(fallback, os.X_OK) else None)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is required in CI (.ci/run installs it)")
+        pytest.skip(f"{name} not installed")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Sshd:
+    port: int
+    options: list[str]  # ssh arguments that reach this server with the test's key
+    user: str
+
+    def target(self, path: Path) -> str:
+        return f"{self.user}@127.0.0.1:{path}"
+
+
+SSHD_CONFIG = """\
+Port {port}
+ListenAddress 127.0.0.1
+HostKey {d}/host_key
+PidFile {d}/sshd.pid
+AuthorizedKeysFile {d}/authorized_keys
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes no
+UsePAM no
+MaxStartups 50:30:100
+MaxSessions 50
+LogLevel ERROR
+"""
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    sshd_bin = require("sshd", "/usr/sbin/sshd")
+    require("ssh")
+    require("rsync")
+    require("ssh-keygen")
+    d = tmp_path_factory.mktemp("sshd")
+    for name in ("host_key", "user_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"gongkai-test-{name}", "-f", str(d / name)], check=True)
+    shutil.copy(d / "user_key.pub", d / "authorized_keys")
+    if os.geteuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
+    user = getpass.getuser()
+    for attempt in range(3):
+        port = free_port()
+        (d / "sshd_config").write_text(SSHD_CONFIG.format(port=port, d=d), encoding="utf-8")
+        host_pub = (d / "host_key.pub").read_text().split()
+        (d / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
+        options = [
+            "-F", "/dev/null", "-p", str(port), "-i", str(d / "user_key"),
+            "-o", "IdentitiesOnly=yes", "-o", f"UserKnownHostsFile={d / 'known_hosts'}",
+            "-o", "StrictHostKeyChecking=yes", "-o", "LogLevel=ERROR",
+        ]
+        log = open(d / "sshd.log", "ab")
+        proc = subprocess.Popen([sshd_bin, "-D", "-e", "-f", str(d / "sshd_config")], stdout=log, stderr=log)
+        deadline = time.monotonic() + 10
+        ready = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            probe = subprocess.run(["ssh", *options, "-o", "BatchMode=yes", "-o", "ConnectTimeout=2", f"{user}@127.0.0.1", "true"],
+                                   capture_output=True)
+            if probe.returncode == 0:
+                ready = True
+                break
+            time.sleep(0.1)
+        if ready:
+            break
+        proc.kill()
+        proc.wait()
+        log.close()
+        if attempt == 2:
+            pytest.fail("sshd did not come up:\n" + (d / "sshd.log").read_text(errors="replace"))
+    try:
+        yield Sshd(port, options, user)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+def make_site(root: Path, pages: dict, commit: str) -> Path:
+    for rel, data in pages.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    pub.write_manifest(root, commit=commit, built_at="2025-03-01T08:00:00+08:00", strict=True)
+    return root
+
+
+V1 = {
+    "index.html": "<script>var v=1</script><h1>首页 v1</h1>",
+    "xxgk/gkml/index.html": "<p>目录</p>",
+    "附件/关于 春季防火的通知.pdf": b"%PDF-1.4 \x00\x01",  # a space and Chinese in a file name
+    "odd\\name.txt": "backslash",  # sha256sum escapes this one in its output
+}
+
+
+def live(path: Path) -> str:
+    return os.readlink(path / "current")
+
+
+def test_publish_over_ssh_tamper_verify_rollback(sshd, tmp_path):
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    r1 = pub.publish(target, make_site(tmp_path / "v1", V1, "1111111aa"), ssh_options=sshd.options)
+    assert r1.target == target and live(www) == f"releases/{r1.name}"
+    assert pub.verify(target, ssh_options=sshd.options) == []
+
+    v2 = make_site(tmp_path / "v2", {**V1, "index.html": "<script>var v=2</script><h1>首页 v2</h1>"}, "2222222bb")
+    r2 = pub.publish(target, v2, ssh_options=sshd.options)
+    assert r2.previous == r1.name and live(www) == f"releases/{r2.name}"
+    assert (www / "current" / "index.html").read_text(encoding="utf-8").endswith("首页 v2</h1>")
+    assert (www / "releases" / r1.name / "xxgk/gkml/index.html").stat().st_ino == (www / "current/xxgk/gkml/index.html").stat().st_ino
+    assert {"csp.txt", "csp-nginx.conf", "csp-apache.conf"} <= set(os.listdir(www))
+
+    (www / "current" / "index.html").write_text("<h1>被篡改</h1>", encoding="utf-8")
+    (www / "current" / "附件" / "木马.php").write_text("<?php ?>")
+    mismatches = pub.verify(target, ssh_options=sshd.options)
+    assert [(m.path, m.kind) for m in mismatches] == [("index.html", "changed"), ("附件/木马.php", "extra")]
+    assert mismatches[0].expected == pub.read_manifest(v2).files["index.html"]
+    assert mismatches[0].actual == pub._sha256_file(www / "current" / "index.html")
+
+    back = pub.rollback(target, ssh_options=sshd.options)
+    assert back.name == r1.name and live(www) == f"releases/{r1.name}"
+    assert pub.verify(target, ssh_options=sshd.options) == []
+
+
+def test_cli_over_ssh_takes_ssh_options_from_the_environment(sshd, tmp_path, capsys, monkeypatch):
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    monkeypatch.setenv("GONGKAI_SSH", " ".join(sshd.options))
+    site = make_site(tmp_path / "s", V1, "3333333")
+    assert pub.cli_publish(Namespace(target=target, site=str(site), keep=2, ssh_option=None)) == 0
+    assert "已发布版本" in capsys.readouterr().out
+    assert pub.cli_verify(Namespace(target=target, archive=False, manifest=None, ssh_option=None)) == 0
+    assert "核对通过" in capsys.readouterr().out
+    os.remove(www / "current" / "xxgk" / "gkml" / "index.html")
+    assert pub.cli_verify(Namespace(target=target, archive=False, manifest=None, ssh_option=None)) == 1
+    assert "xxgk/gkml/index.html: 文件缺失" in capsys.readouterr().out
+
+
+def test_unreachable_server_is_a_clear_error(sshd, tmp_path):
+    closed = free_port()
+    options = [*sshd.options, "-o", "ConnectTimeout=3"]
+    options[options.index(str(sshd.port))] = str(closed)
+    with pytest.raises(pub.PublishError, match="无法通过 SSH 连接") as caught:
+        pub.publish(sshd.target(tmp_path / "www"), make_site(tmp_path / "s", V1, "4444444"), ssh_options=options)
+    assert "--ssh-option" in str(caught.value)
+
+
+def child_env(sshd: Sshd, **extra) -> dict:
+    env = {**os.environ, "GONGKAI_SSH": " ".join(sshd.options), **extra}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, env.get("PYTHONPATH")]))
+    return env
+
+
+def publish_retrying(target: str, site: Path, options: list[str], timeout: float = 10) -> pub.Release:
+    """Publishes once sshd has noticed the killed client's connection is gone and the lock is free."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return pub.publish(target, site, ssh_options=options)
+        except pub.LockBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_publish_killed_mid_upload_over_ssh_leaves_current_verifying(sshd, tmp_path):
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    first = pub.publish(target, make_site(tmp_path / "v1", V1, "1111111"), ssh_options=sshd.options)
+    big = {**V1, "index.html": "<h1>v2</h1>", **{f"data/{n:03d}.bin": os.urandom(64 * 1024) for n in range(48)}}
+    v2 = make_site(tmp_path / "v2", big, "2222222")
+    code = "import sys; from gongkai.publish import publish; publish(sys.argv[1], sys.argv[2])"
+    proc = subprocess.Popen([sys.executable, "-c", code, target, str(v2)], env=child_env(sshd, GONGKAI_RSYNC="--bwlimit=150"),
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 15
+        while not any(p.is_file() for d in www.glob("releases/*.partial") for p in d.rglob("*")):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the upload never started"
+            time.sleep(0.05)
+        # Mid-upload, the live site is the old one and it verifies.
+        assert live(www) == f"releases/{first.name}"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the publishing machine loses power: ssh, rsync and python die
+        proc.wait()
+    assert live(www) == f"releases/{first.name}"
+    assert pub.verify(target, ssh_options=sshd.options) == []
+    again = publish_retrying(target, v2, sshd.options)
+    assert live(www) == f"releases/{again.name}"
+    assert pub.verify(target, ssh_options=sshd.options) == []
+    assert not list(www.glob("releases/*.partial"))
+
+
+def test_remote_lock_keeps_a_second_publish_out(sshd, tmp_path):
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    site = make_site(tmp_path / "s", V1, "5555555")
+    remote = pub._open_target(target, sshd.options)
+    with remote.lock("测试占用"):
+        with pytest.raises(pub.LockBusy, match="测试占用"):
+            pub.publish(target, site, ssh_options=sshd.options)
+        with pytest.raises(pub.LockBusy):
+            pub.publish(str(www), site)  # a local publish on the server itself uses the same flock
+        assert not (www / "current").exists()
+    release = pub.publish(target, site, ssh_options=sshd.options)
+    assert live(www) == f"releases/{release.name}"
