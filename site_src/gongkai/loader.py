@@ -232,7 +232,7 @@ class _Checker:
         value = meta.get("attribute")
         if value is None:
             return
-        if value not in {a.value for a in Attribute}:
+        if not isinstance(value, str) or value not in {a.value for a in Attribute}:
             self.error("attribute", f"公开属性 {value!r} 无效:只能是 主动公开、部分公开、依申请公开、不予公开")
             return
         if value != "主动公开" and not meta.get("basis"):
@@ -352,6 +352,8 @@ def _attachments(abs_path: Path, docs_dir: Path, meta: dict, lines: dict, path: 
 def _attachment_problem(item_dir: Path, docs_dir: Path, entry: Any) -> str | None:
     if not isinstance(entry, str) or not entry.strip():
         return "附件路径应为文字"
+    if any(ord(char) < 32 or ord(char) == 127 for char in entry):
+        return f"附件路径 {entry!r} 含有控制字符"
     if "\\" in entry:
         return f"附件路径 {entry} 含反斜杠:请用 / 分隔目录"
     pure = PurePosixPath(entry)
@@ -366,6 +368,8 @@ def _attachment_problem(item_dir: Path, docs_dir: Path, entry: Any) -> str | Non
             mode = os.lstat(current).st_mode
         except FileNotFoundError:
             return f"附件 {entry} 不存在(注意文件名大小写)"
+        except (OSError, ValueError) as exc:
+            return f"附件 {entry} 无法读取:{exc}"
         if stat.S_ISLNK(mode):
             return f"附件 {entry} 是符号链接:附件必须是普通文件"
     if not stat.S_ISREG(os.lstat(current).st_mode):

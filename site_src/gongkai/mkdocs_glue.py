@@ -130,19 +130,26 @@ _build_lock = None
 def on_pre_build(config) -> None:
     """Takes the site directory's lock: two builds never write into one site at the same time."""
     import fcntl
-    import hashlib
     import os
 
     global _build_lock
     site_dir = os.path.abspath(config.site_dir)
-    path = Path(tempfile.gettempdir()) / f"gongkai-build-{hashlib.sha256(site_dir.encode()).hexdigest()[:16]}.lock"
-    handle = open(path, "a+")
+    handle = open(build_lock_path(site_dir), "a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
         raise PluginError(f"另一个构建正在写入 {site_dir}:请等它结束后再构建") from None
     _build_lock = handle
+
+
+def build_lock_path(site_dir: str) -> Path:
+    """Returns the lock file of a site directory (outside it: MkDocs empties the site first)."""
+    import hashlib
+    import os
+
+    digest = hashlib.sha256(os.path.abspath(site_dir).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"gongkai-build-{digest}.lock"
 
 
 def _release_lock() -> None:
