@@ -153,9 +153,17 @@ class GeneratedPage:
     markdown: str
 
 
-def front_matter(title: str, kind: str, day: date | str) -> str:
+def front_matter(title: str, kind: str, day: date | str, **extra: str | list[str]) -> str:
+    """Returns the front-matter of a generated page: its title, kind and visible date for the theme."""
     # JSON strings are valid YAML scalars: nothing in a title can break out of the front-matter.
-    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ngongkai_kind: {kind}\ngongkai_date: {day}\n---\n\n"
+    lines = [f"title: {json.dumps(title, ensure_ascii=False)}", f"gongkai_kind: {kind}", f"gongkai_date: {day}"]
+    lines += [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in extra.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+def _index_cell(index_no: str) -> str:
+    """Returns the 索引号 with a line-break opportunity after its unit code."""
+    return escape(index_no).replace("/", "/<wbr>", 1)
 
 
 def paginate(entries: Sequence[Entry], per_page: int = PER_PAGE) -> list[Sequence[Entry]]:
@@ -179,7 +187,7 @@ def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = "
         if kind == "ysqgk":
             rows.append(
                 "<tr>"
-                f'<td class="gk-index">{escape(e.item.index_no)}</td><td>{escape(e.item.title)}</td>'
+                f'<td class="gk-index">{_index_cell(e.item.index_no)}</td><td>{escape(e.item.title)}</td>'
                 f"<td>{escape(e.unit_name)}</td><td>{escape(e.field('created'))}</td><td>{escape(e.summary)}</td>"
                 "</tr>"
             )
@@ -188,7 +196,7 @@ def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = "
         link = f'<a href="{escape(href(here, e.page))}">{title}</a>' if e.page else title
         rows.append(
             "<tr>"
-            f'<td class="gk-index">{escape(e.item.index_no)}</td>'
+            f'<td class="gk-index">{_index_cell(e.item.index_no)}</td>'
             f"<td>{link}</td>"
             f"<td>{escape(e.field('doc_no'))}</td>"
             f"<td>{escape(e.unit_name)}</td>"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from datetime import date
 from typing import Any, Iterable
 
@@ -20,7 +21,8 @@ _MARKER = re.compile(f"{re.escape(OPEN)}|{re.escape(CLOSE)}")
 
 def notice(basis: str) -> str:
     """Returns the text that replaces a withheld span."""
-    return f"【此处内容依法不予公开,依据:{basis}】" if basis else "【此处内容依法不予公开】"
+    text = f"【此处内容依法不予公开,依据:{escape(basis)}】" if basis else "【此处内容依法不予公开】"
+    return f'<span class="gongkai-redacted">{text}</span>'
 
 
 def redact(body: str, basis: str, path: str, first_line: int) -> tuple[str, list[Problem]]:

@@ -96,7 +96,9 @@ def item_page(
         return f"[{_md_text(other.title)}]({_md_url(_relative(src_of(other), src))})"
 
     day = item.meta.get("published") or item.meta.get("created")
-    parts = [front_matter(item.title, "item", day), f"# {_md_text(item.title)}\n\n", metadata_table(item, settings), "\n"]
+    names = [(settings.unit(u).name if settings.unit(u) else u) for u in (item.unit, *item.co_units)]
+    head = front_matter(item.title, "item", day, gongkai_unit=names[0] if len(names) == 1 else names, gongkai_category=item.category)
+    parts = [head, f"# {_md_text(item.title)}\n\n", metadata_table(item, settings), "\n"]
     if item.validity != "有效":
         parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)},仅供查阅。</p>\n\n')
     if item.attribute is Attribute.部分公开:

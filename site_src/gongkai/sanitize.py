@@ -10,7 +10,7 @@ TAGS = {
     "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
     "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "nav", "ol", "p", "pre", "q", "s", "samp",
     "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "time", "tr", "u", "ul", "var",
+    "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
     # build-time charts of the annual report (inline SVG, no script)
     "svg", "g", "title", "desc", "rect", "line", "polyline", "path", "circle", "text", "tspan",
 }
