@@ -21,7 +21,7 @@ _MARKER = re.compile(f"{re.escape(OPEN)}|{re.escape(CLOSE)}")
 
 def notice(basis: str) -> str:
     """Returns the text that replaces a withheld span."""
-    text = f"【此处内容依法不予公开,依据:{escape(basis)}】" if basis else "【此处内容依法不予公开】"
+    text = f"【此处内容依法不予公开，依据：{escape(basis)}】" if basis else "【此处内容依法不予公开】"
     return f'<span class="gongkai-redacted">{text}</span>'
 
 

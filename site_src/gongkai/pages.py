@@ -103,18 +103,18 @@ def item_page(
         parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)},仅供查阅。</p>\n\n')
     if item.attribute is Attribute.部分公开:
         basis = escape(str(item.meta.get("basis") or ""))
-        parts.append(f'<p class="gongkai-partial">本信息为部分公开,不公开部分已依法删除。依据:{basis}</p>\n\n')
+        parts.append(f'<p class="gongkai-partial">本信息为部分公开，不公开部分已依法删除。依据：{basis}</p>\n\n')
     policy = links.interprets.get(item.rel)
     if policy is not None:
-        parts.append(f"**本文解读:**{_link(item, policy)}\n\n")
+        parts.append(f"**本文解读：**{_link(item, policy)}\n\n")
     parts.append((body if body is not None else decision.text).strip("\n") + "\n")
     source = item.meta.get("source")
     if isinstance(source, dict):
         name = escape(str(source.get("name") or ""))
         url = str(source.get("url") or "")
-        link = f' 原文链接:<a href="{escape(url, quote=True)}" rel="nofollow noopener">{escape(url)}</a>' if url.startswith(("http://", "https://")) else ""
-        when = f" 原文日期:{escape(str(source['date']))}" if source.get("date") else ""
-        parts.append(f'\n<p class="gongkai-source">来源:{name}{when}{link}</p>\n')
+        link = f' 原文链接：<a href="{escape(url, quote=True)}" rel="nofollow noopener">{escape(url)}</a>' if url.startswith(("http://", "https://")) else ""
+        when = f" 原文日期：{escape(str(source['date']))}" if source.get("date") else ""
+        parts.append(f'\n<p class="gongkai-source">来源：{name}{when}{link}</p>\n')
     interpretations = links.interpretations.get(item.rel, [])
     if interpretations:
         parts.append("\n## 相关解读\n\n")
