@@ -302,6 +302,7 @@ def _catalog_home(folder, title, cats, by_category, by_year, settings, url_of, d
         parts.append(f'<p class="gongkai-units"><strong>按发布机构浏览：</strong>{units}</p>\n\n')
         years = " ".join(f'<a href="{href(here, url_of(page_src(f"xxgk/gkml/nd/{y}", 1)))}">{y}年({len(by_year[y])})</a>' for y in sorted(by_year, reverse=True))
         parts.append(f'<p class="gongkai-years"><strong>按年份浏览：</strong>{years or "暂无"}</p>\n')
+        parts.append(f'<p class="gongkai-history"><a href="{href(here, url_of("xxgk/gkml/dtzt/index.md"))}">目录动态调整记录</a></p>\n')
     else:
         parts.append(f'<p><a href="{href(here, url_of(page_src(f"{folder}/qb", 1)))}">浏览本机构全部信息</a></p>\n')
     return GeneratedPage(src, "".join(parts))

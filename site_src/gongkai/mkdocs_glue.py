@@ -271,11 +271,21 @@ def _generated(config, portal: Portal):
     for page in generated:
         yield page.src, page.markdown
     yield "xxgk/gknb/index.md", _reports_index(portal, day)
+    yield "xxgk/gkml/dtzt/index.md", _category_history(config, day)
     yield "assets/gongkai/report.css", (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
     site_url = config.site_url or ""
     yield "catalog.json", catalog.catalog_json(entries, site_url)
     yield "catalog.csv", catalog.catalog_csv(entries, site_url)
     yield "feed.xml", catalog.feed_xml(entries, config.site_name, site_url, _feed_updated(entries, day))
+
+
+def _category_history(config, day) -> str:
+    """Returns the 目录动态调整 record page, from the Git history of the settings and taxonomy."""
+    from . import health
+
+    root = Path(config.config_file_path).parent
+    entries = health.category_history(root, Path(config.config_file_path).name)
+    return catalog.front_matter("政务公开目录动态调整记录", "catalog", day) + health.render_category_history(entries)
 
 
 def _reports_index(portal: Portal, day) -> str:

@@ -179,6 +179,7 @@ class Settings:
     categories: tuple[str, ...] = ()
     link_allowlist: tuple[str, ...] = ("*.gov.cn",)
     pii_mobile: str = "warn"
+    update_cycles: dict = field(default_factory=dict)  # category -> cycle as written (validated by health)
 
     def unit(self, unit_id: str) -> Unit | None:
         for unit in self.units:

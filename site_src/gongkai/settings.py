@@ -21,6 +21,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "categories": ("在内置目录类别之后追加的类别", []),
     "link_allowlist": ("可直接链接的外部主机", ["*.gov.cn"]),
     "pii": ("个人信息检查:mobile: warn|error", {"mobile": "warn"}),
+    "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", {"工作动态": "2w", "通知公告": "6m", "规范性文件": "6m", "其他文件": "6m"}),
 }
 UNIT_KEYS = ("id", "name", "code", "address", "hours", "phone", "fax", "email", "postcode")
 UNIT_CODE = re.compile(r"^([0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])$")
@@ -67,6 +68,12 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
         if mobile not in ("warn", "error"):
             errors.append(f"{prefix}.pii.mobile: 应为 warn 或 error,实际为 {mobile!r}")
             mobile = "warn"
+    cycles = extra.get("update_cycles") or {}
+    if cycles:
+        from .health import update_cycles
+
+        _, cycle_problems = update_cycles(cycles, tuple(categories), path)
+        errors += [p.message for p in cycle_problems if p.is_error]
     settings = Settings(
         agency=text("agency", site_name) or site_name,
         units=tuple(units),
@@ -79,6 +86,7 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
         categories=tuple(categories),
         link_allowlist=tuple(allowlist),
         pii_mobile=mobile,
+        update_cycles=dict(cycles) if isinstance(cycles, dict) else {},
     )
     if errors:
         raise ConfigError("\n".join(f"{path}: {e}" for e in errors[:1]) if len(errors) == 1 else _joined(errors, path), path)
