@@ -11,6 +11,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(name: str, fallback: str | None = None) -> str:
+    """Returns a binary's path; skips locally, fails in CI (where .ci/run installs it), when missing."""
+    import pytest
+
+    fallback = fallback or f"/usr/sbin/{name}"
+    path = shutil.which(name) or (fallback if os.access(fallback, os.X_OK) else None)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is required in CI (.ci/run installs it)")
+        pytest.skip(f"{name} not installed")
+    return path
+
+
+def free_port() -> int:
+    """Returns a TCP port free on the loopback interface."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 REVIEWERS = {
     # id: (name, units, roles)
     "chu": ("初审员", ["xzf", "fgj"], ["初审"]),

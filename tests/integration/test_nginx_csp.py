@@ -29,24 +29,12 @@ import pytest
 from gongkai import publish as pub
 
 REPO = Path(__file__).resolve().parents[2]
-IN_CI = bool(os.environ.get("CI"))
+from tests.kit import IN_CI, free_port, require  # noqa: E402
 pytestmark = pytest.mark.browser
 
 
-def require(name: str, fallback: str) -> str:
-    """Returns the binary's path; skips locally, fails in CI, when it is missing."""
-    path = shutil.which(name) or (fallback if os.access(fallback, os.X_OK) else None)
-    if path is None:
-        if IN_CI:
-            pytest.fail(f"{name} is required in CI (.ci/run installs it)")
-        pytest.skip(f"{name} not installed")
-    return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 10) -> None:

@@ -23,25 +23,13 @@ import pytest
 import gongkai
 from gongkai import publish as pub
 
-IN_CI = bool(os.environ.get("CI"))
+from tests.kit import IN_CI, free_port, require  # noqa: E402
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 pytestmark = pytest.mark.sshd
 
 
-def require(name: str, fallback: str | None = None) -> str:
-    """Returns the binary's path; skips locally, fails in CI, when it is missing."""
-    path = shutil.which(name) or (fallback if fallback and os.access(fallback, os.X_OK) else None)
-    if path is None:
-        if IN_CI:
-            pytest.fail(f"{name} is required in CI (.ci/run installs it)")
-        pytest.skip(f"{name} not installed")
-    return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
