@@ -13,6 +13,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 FLAGS = [
@@ -32,11 +33,24 @@ os.dup2(events, 4)
 os.execv(sys.argv[3], sys.argv[3:])
 """
 
+# For `scripts=`: keeps every `securitypolicyviolation` of the document in window.__csp (see csp_violations).
+RECORD_CSP_VIOLATIONS = """\
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sourceFile || "") + ":" + e.lineNumber);
+});
+"""
+
 
 class Chromium:
-    """One browser with one tab; records console errors, page exceptions and response sizes."""
+    """One browser with one tab; records console errors, page exceptions and response sizes.
 
-    def __init__(self, binary: str, profile: Path, width: int = 1280, height: int = 900):
+    domains are DevTools domains enabled in the tab besides Page, Runtime, Log and Network
+    (e.g. "Audits"); scripts run in every new document before the page's own.
+    """
+
+    def __init__(self, binary: str, profile: Path, width: int = 1280, height: int = 900,
+                 domains: Sequence[str] = (), scripts: Sequence[str] = ()):
         profile.mkdir(parents=True, exist_ok=True)
         commands_read, self._write = os.pipe()
         self._read, events_write = os.pipe()
@@ -56,8 +70,10 @@ class Chromium:
         try:
             target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
             self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            for method in ("Page.enable", "Runtime.enable", "Log.enable", "Network.enable"):
-                self.call(method)
+            for domain in ("Page", "Runtime", "Log", "Network", *domains):
+                self.call(f"{domain}.enable")
+            for source in scripts:
+                self.call("Page.addScriptToEvaluateOnNewDocument", {"source": source})
             # Pagefind searches in a web worker: its requests and errors count too.
             self.call("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True})
             self.viewport(width, height)
@@ -133,8 +149,8 @@ class Chromium:
         self.call("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
 
-    def load(self, url: str, timeout: float = 20) -> None:
-        """Opens url and returns once its load event fired and the network has been quiet a moment."""
+    def load(self, url: str, timeout: float = 20, settle: float = 0.3) -> None:
+        """Opens url and returns once its load event fired and settle seconds more have passed."""
         self.events.clear()
         result = self.call("Page.navigate", {"url": url})
         if result.get("errorText"):
@@ -142,7 +158,7 @@ class Chromium:
         deadline = time.monotonic() + timeout
         while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
             self._next(deadline)
-        self.pump(0.3)  # deferred scripts, late requests
+        self.pump(settle)  # deferred scripts, late requests
 
     def evaluate(self, expression: str, timeout: float = 20):
         """Returns the JSON value of a JavaScript expression (promises are awaited)."""
@@ -223,6 +239,21 @@ class Chromium:
             elif method == "Network.loadingFinished":
                 sizes[key] = params["encodedDataLength"]
         return [{"url": urls[r], "status": status.get(r), "bytes": sizes.get(r, 0)} for r in urls]
+
+    def csp_violations(self) -> list[str]:
+        """Returns the Content-Security-Policy violations since the last load, from three sources.
+
+        "event: ..." needs scripts=[RECORD_CSP_VIOLATIONS], "issue: ..." needs domains=["Audits"];
+        "console: ..." are the tab's Log entries, always recorded.
+        """
+        found = [f"event: {v}" for v in (self.evaluate("window.__csp || []") or [])]
+        for event in self.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Log.entryAdded" and "Content Security Policy" in params["entry"].get("text", ""):
+                found.append("console: " + params["entry"]["text"])
+            elif method == "Audits.issueAdded" and params["issue"].get("code") == "ContentSecurityPolicyIssue":
+                found.append("issue: " + json.dumps(params["issue"]["details"], ensure_ascii=False)[:300])
+        return found
 
     def close(self) -> None:
         try:

@@ -5,14 +5,13 @@ with gongkai.publish to a local target, and served by the Debian nginx on loopba
 are read with urllib; Chromium, driven over the DevTools protocol on a pipe (no websocket library),
 loads pages and reports every Content-Security-Policy violation three ways: the console log, the
 Audits issues, and `securitypolicyviolation` events recorded by a script DevTools injects before
-the page's own scripts.
+the page's own scripts (tests/browser/cdp.py).
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import select
 import shutil
 import socket
 import subprocess
@@ -29,12 +28,9 @@ import pytest
 from gongkai import publish as pub
 
 REPO = Path(__file__).resolve().parents[2]
-from tests.kit import IN_CI, free_port, require  # noqa: E402
+from tests.browser.cdp import RECORD_CSP_VIOLATIONS, Chromium  # noqa: E402
+from tests.kit import free_port, require  # noqa: E402
 pytestmark = pytest.mark.browser
-
-
-
-
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 10) -> None:
@@ -270,150 +266,27 @@ def test_nginx_follows_the_atomic_switch_and_rollback_without_reload(served, tmp
 
 # ----------------------------------------------------------------------------- Chromium over the DevTools pipe
 
-RECORD_VIOLATIONS = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sourceFile || "") + ":" + e.lineNumber);
-});
-"""
-
-# Runs a child that puts the pipe ends on fds 3 and 4, where --remote-debugging-pipe expects them.
-LAUNCH = """
-import fcntl, os, sys
-read_end = fcntl.fcntl(int(sys.argv[1]), fcntl.F_DUPFD, 10)
-write_end = fcntl.fcntl(int(sys.argv[2]), fcntl.F_DUPFD, 10)
-os.dup2(read_end, 3)
-os.dup2(write_end, 4)
-os.execv(sys.argv[3], sys.argv[3:])
-"""
+SETTLE = 0.5  # seconds after the load event: late scripts and the violation reports they cause
 
 
-class Browser:
-    """Headless Chromium spoken to over --remote-debugging-pipe (JSON messages ended by NUL)."""
-
-    def __init__(self, binary: str, profile: Path):
-        commands_read, self._write = os.pipe()
-        self._read, events_write = os.pipe()
-        flags = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--no-proxy-server", f"--user-data-dir={profile}",
-            "--remote-debugging-pipe", "about:blank",
-        ]
-        self._log = open(profile.parent / "chromium.log", "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", LAUNCH, str(commands_read), str(events_write), binary, *flags],
-            pass_fds=(commands_read, events_write), stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-        )
-        os.close(commands_read)
-        os.close(events_write)
-        self._buffer = b""
-        self._events: list[dict] = []
-        self._id = 0
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for method in ("Page.enable", "Runtime.enable", "Log.enable", "Audits.enable"):
-            self.send(method, session=self.session)
-        self.send("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_VIOLATIONS}, session=self.session)
-
-    def _receive(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("Chromium did not answer")
-            ready, _, _ = select.select([self._read], [], [], remaining)
-            if ready:
-                chunk = os.read(self._read, 1 << 16)
-                if not chunk:
-                    raise EOFError("Chromium closed the DevTools pipe")
-                self._buffer += chunk
-        message, _, self._buffer = self._buffer.partition(b"\0")
-        return json.loads(message)
-
-    def send(self, method: str, params: dict | None = None, *, session: str | None = None, timeout: float = 15) -> dict:
-        self._id += 1
-        message = {"id": self._id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._write, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._receive(deadline)
-            if reply.get("id") == self._id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self._events.append(reply)
-
-    def pump(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        try:
-            while True:
-                self._events.append(self._receive(deadline))
-        except TimeoutError:
-            pass
-
-    def load(self, url: str, timeout: float = 15) -> None:
-        self._events.clear()
-        self.send("Page.navigate", {"url": url}, session=self.session)
-        deadline = time.monotonic() + timeout
-        while not any(e.get("method") == "Page.loadEventFired" for e in self._events):
-            self._events.append(self._receive(deadline))
-        self.pump(0.5)  # late scripts and the violation reports they cause
-
-    def evaluate(self, expression: str, timeout: float = 15):
-        result = self.send(
-            "Runtime.evaluate",
-            {"expression": expression, "returnByValue": True, "awaitPromise": True},
-            session=self.session,
-            timeout=timeout,
-        )
-        if "exceptionDetails" in result:
-            raise AssertionError(f"{expression}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def violations(self) -> list[str]:
-        """Returns every CSP violation the page caused so far, from all three sources."""
-        found = [f"event: {v}" for v in (self.evaluate("window.__csp || []") or [])]
-        for event in self._events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Log.entryAdded" and "Content Security Policy" in params["entry"].get("text", ""):
-                found.append("console: " + params["entry"]["text"])
-            elif method == "Audits.issueAdded" and params["issue"].get("code") == "ContentSecurityPolicyIssue":
-                found.append("issue: " + json.dumps(params["issue"]["details"], ensure_ascii=False)[:300])
-        return found
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", timeout=5)
-        except (RuntimeError, TimeoutError, EOFError, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for fd in (self._read, self._write):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._log.close()
+def csp_browser(binary: str, profile: Path) -> Chromium:
+    """Chromium that sees CSP violations three ways: Log entries, Audits issues, and the page's events."""
+    return Chromium(binary, profile, domains=("Audits",), scripts=(RECORD_CSP_VIOLATIONS,))
 
 
 def test_chromium_loads_pages_under_the_csp_without_a_violation(served, tmp_path):
     chromium = require("chromium", "/usr/bin/chromium")
-    browser = Browser(chromium, tmp_path / "profile")
+    browser = csp_browser(chromium, tmp_path / "profile")
     try:
         for path in ("/", "/xxgk/gkml/tzgg/2025/notice/", "/no/such/page/"):
-            browser.load(served.url + path)
-            assert browser.violations() == [], path
+            browser.load(served.url + path, settle=SETTLE)
+            assert browser.csp_violations() == [], path
             # Material's inline scripts ran (they define __md_scope and __md_get) and so did its bundle.
             assert browser.evaluate("typeof __md_scope === 'object' && typeof __md_get === 'function'") is True, path
             assert browser.evaluate("document.querySelector('[data-md-component=header]') !== null") is True, path
 
         # The portal's search: Pagefind UI on the home page, and a query through Pagefind's WebAssembly.
-        browser.load(served.url + "/")
+        browser.load(served.url + "/", settle=SETTLE)
         assert browser.evaluate("document.querySelector('#search .pagefind-ui') !== null") is True
         hits = browser.evaluate(
             "(async () => { const pf = await import('/pagefind/pagefind.js');"
@@ -421,11 +294,11 @@ def test_chromium_loads_pages_under_the_csp_without_a_violation(served, tmp_path
         )
         assert hits >= 1
         browser.pump(0.3)
-        assert browser.violations() == []
+        assert browser.csp_violations() == []
 
         # Control: the same page under a policy without the hashes is caught by every channel.
-        browser.load(served.strict_url + "/")
-        caught = browser.violations()
+        browser.load(served.strict_url + "/", settle=SETTLE)
+        caught = browser.csp_violations()
         assert any(v.startswith("event: script-src") for v in caught), caught
         assert any(v.startswith(("console:", "issue:")) for v in caught), caught
         assert browser.evaluate("typeof __md_scope") == "undefined"
@@ -450,12 +323,12 @@ def test_the_sample_portal_satisfies_its_csp_in_chromium(tmp_path):
     entries = catalog["entries"] if isinstance(catalog, dict) else catalog
     item_path = "/" + urlsplit(next(e["url"] for e in entries if e.get("url"))).path.lstrip("/")
     with nginx_serving(tmp_path, target, site) as served:
-        browser = Browser(chromium, tmp_path / "profile")
+        browser = csp_browser(chromium, tmp_path / "profile")
         try:
             for path in ("/", "/xxgk/", "/xxgk/gkml/", item_path):
                 assert fetch(served.url + path)[0] == 200, path
-                browser.load(served.url + path)
-                assert browser.violations() == [], path
+                browser.load(served.url + path, settle=SETTLE)
+                assert browser.csp_violations() == [], path
                 assert browser.evaluate("typeof __md_scope === 'object'") is True, path
             hits = browser.evaluate(
                 "(async () => { const pf = await import('/pagefind/pagefind.js');"
@@ -463,6 +336,6 @@ def test_the_sample_portal_satisfies_its_csp_in_chromium(tmp_path):
             )
             assert hits >= 1
             browser.pump(0.3)
-            assert browser.violations() == []
+            assert browser.csp_violations() == []
         finally:
             browser.close()
