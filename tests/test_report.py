@@ -1,7 +1,6 @@
 """政府信息公开工作年度报告 (国办公开办函〔2021〕30号): labels, checks, tables, HTML, xlsx."""
 from __future__ import annotations
 
-import sys
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -9,10 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-try:
-    import gongkai  # noqa: F401
-except ImportError:  # not installed: run from the source tree
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site_src"))
 
 from gongkai import report as R
 from gongkai.errors import ERROR, WARNING

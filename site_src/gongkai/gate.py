@@ -53,10 +53,13 @@ def redact(body: str, basis: str, path: str, first_line: int) -> tuple[str, list
 
 
 def _near_misses(text: str, path: str, first_line: int) -> list[Problem]:
-    problems = []
-    for offset, line in enumerate(text.split("\n")):
+    problems: list[Problem] = []
+    # A line can only hold a near miss if the whole text holds something marker-like.
+    if not _MARKER_LIKE.search(scan.normalized(text)):
+        return problems
+    for offset, (line, normal) in enumerate(zip(text.split("\n"), scan.normalized_lines(text))):
         exact = line.count(OPEN) + line.count(CLOSE)
-        if len(_MARKER_LIKE.findall(scan.normalize(line))) > exact:
+        if len(_MARKER_LIKE.findall(normal)) > exact:
             problems.append(Problem(path, first_line + offset, "疑似不公开标记写法不规范:只能写【不公开】和【/不公开】(全角方括号,无空格)"))
     return problems
 
@@ -111,7 +114,7 @@ class Gate:
                 problems.append(Problem(item.path, item.body_line, "公开属性为部分公开,但正文中没有【不公开】…【/不公开】标记:请标出不公开的内容,或核对附件是否已作删节处理", WARNING))
         else:
             markers = _near_misses(item.body, item.path, item.body_line)
-            for offset, line in enumerate(item.body.split("\n")):
+            for offset, line in enumerate(item.body.split("\n") if OPEN in item.body or CLOSE in item.body else ()):
                 if OPEN in line or CLOSE in line:
                     markers.append(Problem(item.path, item.body_line + offset, f"正文含有【不公开】标记,但公开属性为{attribute.value}:需要删节发布时请把 attribute 改为 部分公开 并写明 basis"))
             problems += markers
@@ -176,4 +179,9 @@ def _first_error(problems: list[Problem]) -> str:
 
 def decide_all(loaded: Iterable[Loaded], gate: Gate) -> list[Decision]:
     """Returns the decisions for every content file, in path order."""
-    return [gate.decide(entry) for entry in sorted(loaded, key=lambda entry: entry.path)]
+    ordered = sorted(loaded, key=lambda entry: entry.path)
+    # The signatures are verified on worker threads (the crypto releases the GIL) while this
+    # thread scans the texts; each decision then takes its verdicts from there, in the same order.
+    candidates = [e.item for e in ordered if e.item is not None and e.ok and e.item.meta.get("attribute") != Attribute.不予公开.value]
+    with gate.verifier.verifying(candidates):
+        return [gate.decide(entry) for entry in ordered]

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from . import sshsig, yamlsafe
 from .errors import WARNING, Problem
@@ -201,35 +204,83 @@ class Verifier:
     def __init__(self, trust: Trust):
         self.trust = trust
         self._cache: dict[tuple[bytes, str, str], str | None] = {}
+        self._pending: dict[tuple[bytes, str, str], Future] = {}
+        self._digests: dict[int, tuple[Item, str]] = {}  # id(item) -> (item, digest), while verifying()
 
     def check(self, item: Item, review: Review, digest: str) -> str | None:
         """Returns None when the review is valid for the item, else why not (Chinese)."""
-        reviewer = self.trust.reviewers.get(review.by)
-        if reviewer is None:
-            return f"审核人 {review.by} 不在 reviewers.yml 中(或其登记有错误)"
-        if review.stage not in reviewer.roles:
-            return f"审核人 {review.by}({reviewer.name})无权进行{review.stage},其角色为 {'、'.join(reviewer.roles)}"
-        if not reviewer.covers_unit(item.unit):
-            return f"审核人 {review.by}({reviewer.name})不负责发布机构 {item.unit}"
-        moment = parse_at(review.at)
-        if moment is None:
-            return f"签名时间 {review.at!r} 格式错误:应为带时区的 ISO 8601 时间,如 2025-03-01T10:00:00+08:00"
-        expiry = key_expiry(reviewer)
-        if expiry is not None and moment >= expiry:
-            return f"审核人 {review.by} 的密钥有效期至 {reviewer.valid_until},签名时间 {review.at} 已过期"
-        message = statement(item.index_no, review.stage, review.by, review.at, digest)
+        why, message = self._admissible(item, review, digest)
+        if message is None:
+            return why
         key = (message, review.sig, review.by)
         if key not in self._cache:
-            try:
-                sshsig.verify(review.sig, message, NAMESPACE, self.trust.blobs.get(review.by, []))
-                self._cache[key] = None
-            except sshsig.SignatureError as exc:
-                self._cache[key] = str(exc)
+            pending = self._pending.pop(key, None)
+            self._cache[key] = pending.result() if pending is not None else self._verify(*key)
         return self._cache[key]
+
+    def _verify(self, message: bytes, sig: str, by: str) -> str | None:
+        try:
+            sshsig.verify(sig, message, NAMESPACE, self.trust.blobs.get(by, []))
+            return None
+        except sshsig.SignatureError as exc:
+            return str(exc)
+
+    def digest(self, item: Item) -> str:
+        """Returns ``item_digest(item)``, computed once per item while ``verifying()``."""
+        known = self._digests.get(id(item))
+        if known is not None and known[0] is item:
+            return known[1]
+        return item_digest(item)
+
+    @contextmanager
+    def verifying(self, items: Iterable[Item], workers: int | None = None) -> Iterator[None]:
+        """Verifies the signatures of ``items`` on worker threads while the block runs.
+
+        Ed25519 verification in OpenSSL releases the GIL: with the signatures checked beside it,
+        the thread that evaluates the items (YAML, scans, pages) no longer waits for 40,000 of
+        them one by one. ``check`` gives the same answers, in the same order, as without."""
+        workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+        if workers < 2:
+            yield
+            return
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gongkai-verify")
+        try:
+            for item in items:
+                digest = item_digest(item)
+                self._digests[id(item)] = (item, digest)
+                for review in item.reviews:
+                    _, message = self._admissible(item, review, digest)
+                    if message is None:
+                        continue
+                    key = (message, review.sig, review.by)
+                    if key not in self._cache and key not in self._pending:
+                        self._pending[key] = executor.submit(self._verify, *key)
+            yield
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+            self._pending.clear()
+            self._digests.clear()
+
+    def _admissible(self, item: Item, review: Review, digest: str) -> tuple[str | None, bytes | None]:
+        """Returns (why not, None) when the review is refused before any cryptography, else (None, statement)."""
+        reviewer = self.trust.reviewers.get(review.by)
+        if reviewer is None:
+            return f"审核人 {review.by} 不在 reviewers.yml 中(或其登记有错误)", None
+        if review.stage not in reviewer.roles:
+            return f"审核人 {review.by}({reviewer.name})无权进行{review.stage},其角色为 {'、'.join(reviewer.roles)}", None
+        if not reviewer.covers_unit(item.unit):
+            return f"审核人 {review.by}({reviewer.name})不负责发布机构 {item.unit}", None
+        moment = parse_at(review.at)
+        if moment is None:
+            return f"签名时间 {review.at!r} 格式错误:应为带时区的 ISO 8601 时间,如 2025-03-01T10:00:00+08:00", None
+        expiry = key_expiry(reviewer)
+        if expiry is not None and moment >= expiry:
+            return f"审核人 {review.by} 的密钥有效期至 {reviewer.valid_until},签名时间 {review.at} 已过期", None
+        return None, statement(item.index_no, review.stage, review.by, review.at, digest)
 
     def evaluate(self, item: Item, required: tuple[str, ...]) -> ReviewOutcome:
         """Returns the state of the item's reviews against the policy's required stages."""
-        digest = item_digest(item)
+        digest = self.digest(item)
         valid: dict[str, list[str]] = {}
         refused: list[Problem] = []
         for review in item.reviews:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 # Characters that render as nothing (or as a soft hyphen): removed before matching, so a mark or
 # number cannot be hidden from the scan by splitting it.
@@ -21,11 +22,37 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_TRADITIONAL)
 
 
+@lru_cache(maxsize=256)
+def _normal_form(text: str) -> tuple[str, tuple[str, ...]]:
+    # One call over the whole text gives the same lines as one call per line: a line feed is
+    # never composed with its neighbours by NFKC, nor produced or removed by the other steps.
+    # The gate scans one body several times (密级, markers, 身份证号, mobile numbers): the cache
+    # makes that one normalisation instead of one per line and scan.
+    whole = normalize(text)
+    return whole, tuple(whole.split("\n"))
+
+
+def normalized_lines(text: str) -> tuple[str, ...]:
+    """Returns ``normalize(line)`` for every line of the text (computed once per text)."""
+    return _normal_form(text)[1]
+
+
+def normalized(text: str) -> str:
+    """Returns ``normalize(text)`` (computed once per text, shared with ``normalized_lines``)."""
+    return _normal_form(text)[0]
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
 def secrecy_marks(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """Returns (line, mark) for every 密级 mark such as 秘密★ in the text."""
+    # Without whitespace across lines a mark is found if any line has one: most texts stop here.
+    if not SECRECY_MARK.search(_WHITESPACE.sub("", normalized(text))):
+        return []
     found = []
-    for offset, line in enumerate(text.split("\n")):
-        compact = re.sub(r"\s+", "", normalize(line))
+    for offset, line in enumerate(normalized_lines(text)):
+        compact = _WHITESPACE.sub("", line)
         for match in SECRECY_MARK.finditer(compact):
             found.append((first_line + offset, match.group(0)))
     return found
@@ -55,9 +82,12 @@ def mask_id(digits: str) -> str:
 
 def id_numbers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """Returns (line, masked number) for every unmasked 居民身份证号 in the text."""
+    # A candidate never spans a line feed: one search over the whole text rules out most texts.
+    if not _ID_CANDIDATE.search(normalized(text)):
+        return []
     found = []
-    for offset, line in enumerate(text.split("\n")):
-        for match in _ID_CANDIDATE.finditer(normalize(line)):
+    for offset, line in enumerate(normalized_lines(text)):
+        for match in _ID_CANDIDATE.finditer(line):
             digits = re.sub(r"[ \-_.]", "", match.group(0))
             if is_id_number(digits):
                 found.append((first_line + offset, mask_id(digits)))
@@ -66,9 +96,11 @@ def id_numbers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
 
 def mobile_numbers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """Returns (line, masked number) for every mainland mobile number in the text."""
+    if not _MOBILE.search(normalized(text)):
+        return []
     found = []
-    for offset, line in enumerate(text.split("\n")):
-        for match in _MOBILE.finditer(normalize(line)):
+    for offset, line in enumerate(normalized_lines(text)):
+        for match in _MOBILE.finditer(line):
             digits = re.sub(r"\D", "", match.group(0))[-11:]
             found.append((first_line + offset, digits[:3] + "****" + digits[7:]))
     return found

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -143,7 +144,9 @@ def verify(armored: str, message: bytes, namespace: str, allowed: list[bytes]) -
     return sig.public_key
 
 
+@lru_cache(maxsize=1024)
 def _public_key(blob: bytes):
+    # Cached: a portal has a few dozen reviewer keys and tens of thousands of signatures.
     reader = _Reader(blob)
     kind = reader.string()
     if kind == b"ssh-ed25519":

@@ -32,6 +32,7 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
+_STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
@@ -101,6 +102,8 @@ def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[i
     if getattr(node, "anchor", None):
         raise YamlProblem(line, "不支持 YAML 锚点(&名称):请把内容直接写出")
     if isinstance(node, ScalarNode):
+        if node.tag == _STR_TAG:
+            return node.value  # what SafeConstructor.construct_yaml_str returns, without its dispatch
         if node.tag not in _SCALAR_TAGS:
             raise YamlProblem(line, f"不支持的 YAML 标签 {node.tag}:只能写文字、数字、是/否")
         value = loader.construct_object(node, deep=True)

@@ -10,7 +10,6 @@ tests/screenshots/ (ignored by Git) so that anyone can look at what a reader see
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit

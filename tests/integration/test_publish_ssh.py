@@ -10,7 +10,6 @@ import getpass
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ import pytest
 import gongkai
 from gongkai import publish as pub
 
-from tests.kit import IN_CI, free_port, require  # noqa: E402
+from tests.kit import free_port, require  # noqa: E402
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 pytestmark = pytest.mark.sshd
 
