@@ -8,12 +8,13 @@ private halves are public (demo/keys/): never trust them in a real portal.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
 import yaml
 
+from gongkai import yamlsafe
+from gongkai.loader import split_front_matter
 from gongkai.portal import load_context
 from gongkai.signing import sign_item
 
@@ -23,8 +24,21 @@ SIGNER = {
     "fgj": {"初审": "chenjing", "复审": "sunwei", "终审": "zhouqiang", "保密审查": "wumin"},
     "jyj": {"初审": "chenjing", "复审": "sunwei", "终审": "zhouqiang", "保密审查": "wumin"},
 }
-# Sample reviews are dated shortly after each item was created, as a real office would sign.
-_REVIEWS = re.compile(r"^reviews:\n(?:[ \-].*\n|\n)*", re.M)
+
+
+def without_reviews(text: str, path: str) -> tuple[str, dict]:
+    """Returns the file text with its `reviews:` block removed, and the front-matter."""
+    front, _, body_line = split_front_matter(text, path)
+    parsed = yamlsafe.parse(front)
+    lines = text.split("\n")
+    if "reviews" in parsed.lines:
+        start = parsed.lines["reviews"]  # 1-based in the front-matter = 0-based index in the file
+        later = [n for k, n in parsed.lines.items() if "." not in k and "[" not in k and n + 1 > start + 1]
+        end = min(later) if later else body_line - 2
+        lines = lines[:start] + lines[end:]
+    meta = dict(parsed.data)
+    meta.pop("reviews", None)
+    return "\n".join(lines), meta
 
 
 def main() -> int:
@@ -36,11 +50,11 @@ def main() -> int:
             os.chmod(key, 0o600)  # ssh-keygen refuses private keys others can read; git does not keep modes
     for rel, stages in sorted(plan.items()):
         path = ROOT / rel
-        text = path.read_text(encoding="utf-8")
-        path.write_text(_REVIEWS.sub("", text, count=1), encoding="utf-8")
-        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        text, front = without_reviews(path.read_text(encoding="utf-8"), rel)
+        path.write_text(text, encoding="utf-8")
         unit = front["unit"]
         created = str(front["created"])
+        # Sample reviews are dated shortly after each item was created, as a real office would sign.
         for number, stage in enumerate(stages):
             who = SIGNER[unit][stage]
             at = f"{created}T{9 + number:02d}:30:00+08:00"
