@@ -151,6 +151,7 @@ class GeneratedPage:
 
     src: str
     markdown: str
+    html_blocks: tuple[str, ...] = ()  # complete HTML blocks inside ``markdown`` (see pages.HtmlStash)
 
 
 def front_matter(title: str, kind: str, day: date | str, **extra: str | list[str]) -> str:
@@ -240,9 +241,11 @@ def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry],
         if intro:
             body.append(intro + "\n\n")
         body.append(f'<p class="gongkai-count">共 {len(entries)} 条</p>\n\n')
-        body.append(entry_table(chunk, here, title, kind))
-        body.append(pager(folder, number, len(chunks), url_of))
-        result.append(GeneratedPage(src, "".join(body)))
+        table = entry_table(chunk, here, title, kind)
+        nav = pager(folder, number, len(chunks), url_of)
+        body.append(table)
+        body.append(nav)
+        result.append(GeneratedPage(src, "".join(body), (table + nav,)))
     return result
 
 
@@ -296,7 +299,8 @@ def _catalog_home(folder, title, cats, by_category, by_year, settings, url_of, d
     parts = [front_matter(title, "catalog", day), f"# {escape(title)}\n\n"]
     parts.append('<p>本目录按《中华人民共和国政府信息公开条例》第二十条和《政府信息公开目录系统实施指引(试行)》编排，每条信息标注索引号、发布机构、成文日期、发布日期和有效性。'
                  f'目录数据可下载：<a href="{href(here, "catalog.csv")}">catalog.csv</a>(Excel 可直接打开)、<a href="{href(here, "catalog.json")}">catalog.json</a>。</p>\n\n')
-    parts.append('<table class="gongkai-categories">\n<caption>按类别浏览</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">条数</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n\n")
+    table = '<table class="gongkai-categories">\n<caption>按类别浏览</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">条数</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
+    parts.append(table + "\n")
     if unit is None:
         units = " ".join(f'<a href="{href(here, url_of(f"xxgk/{u.id}/gkml/index.md"))}">{escape(u.name)}</a>' for u in settings.units)
         parts.append(f'<p class="gongkai-units"><strong>按发布机构浏览：</strong>{units}</p>\n\n')
@@ -305,4 +309,4 @@ def _catalog_home(folder, title, cats, by_category, by_year, settings, url_of, d
         parts.append(f'<p class="gongkai-history"><a href="{href(here, url_of("xxgk/gkml/dtzt/index.md"))}">目录动态调整记录</a></p>\n')
     else:
         parts.append(f'<p><a href="{href(here, url_of(page_src(f"{folder}/qb", 1)))}">浏览本机构全部信息</a></p>\n')
-    return GeneratedPage(src, "".join(parts))
+    return GeneratedPage(src, "".join(parts), (table,))

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from . import report, scan
 from .errors import WARNING, Problem
-from .loader import Loaded
+from .loader import Loaded, settings_key
 from .model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
 from .review import Verifier
 
@@ -145,7 +145,11 @@ class Gate:
         secrecy = item.meta.get("secrecy")
         if secrecy is not None and secrecy != NOT_CLASSIFIED:
             failures.append(Problem(item.path, item.line_of("secrecy"), f"密级为 {secrecy}:涉密信息严禁进入本仓库和网站。请立即删除此文件并按保密规定处理,构建已停止"))
-        for line, text in published_fields(item):
+        fields = list(published_fields(item))
+        # One scan over every field (joined line by line: the same lines) rules out most items.
+        if not scan.secrecy_marks("\n".join(text for _, text in fields)):
+            fields = []
+        for line, text in fields:
             for _, mark in scan.secrecy_marks(text, line):
                 failures.append(Problem(item.path, line, f"字段中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
         for line, mark in scan.secrecy_marks(item.body, item.body_line):
@@ -155,6 +159,8 @@ class Gate:
     def _id_numbers(self, item: Item, body: str) -> list[Problem]:
         found = []
         sources = list(published_fields(item)) + [(item.line_of("attachments"), name) for name, _ in item.attachment_digests]
+        if not scan.id_numbers("\n".join(text for _, text in sources)):
+            sources = []
         for line, text in sources:
             for _, masked in scan.id_numbers(text, line):
                 found.append(Problem(item.path, line, f"字段中有未遮蔽的居民身份证号 {masked}:请遮蔽(如 {masked})或删除后再发布"))
@@ -177,11 +183,26 @@ def _first_error(problems: list[Problem]) -> str:
     return ""
 
 
+# Decisions made earlier in this process (`gongkai serve` evaluates the portal after every edit):
+# path -> (what the decision depends on, the decision). The loader hands out the very same Item
+# object for an unchanged file, so an item, its problems, the settings, the trust roots and the
+# date being the same means the decision would be the same.
+_DECIDED: dict[str, tuple[tuple, Item, Decision]] = {}
+
+
 def decide_all(loaded: Iterable[Loaded], gate: Gate) -> list[Decision]:
     """Returns the decisions for every content file, in path order."""
     ordered = sorted(loaded, key=lambda entry: entry.path)
-    # The signatures are verified on worker threads (the crypto releases the GIL) while this
-    # thread scans the texts; each decision then takes its verdicts from there, in the same order.
-    candidates = [e.item for e in ordered if e.item is not None and e.ok and e.item.meta.get("attribute") != Attribute.不予公开.value]
-    with gate.verifier.verifying(candidates):
-        return [gate.decide(entry) for entry in ordered]
+    context = (settings_key(gate.settings), gate.verifier.trust_key(), gate.today)
+    decided: dict[str, Decision] = {}
+    for entry in ordered:
+        known = _DECIDED.get(entry.path)
+        if known is not None and entry.item is not None and known[1] is entry.item and known[0] == (context, tuple(entry.problems)):
+            decided[entry.path] = known[2]
+    decisions = [decided.get(entry.path) or gate.decide(entry) for entry in ordered]
+    if len(_DECIDED) > 4 * len(ordered) + 1000:
+        _DECIDED.clear()  # many portals in one process (tests): keep the cache to about one
+    for entry, decision in zip(ordered, decisions):
+        if entry.item is not None:
+            _DECIDED[entry.path] = ((context, tuple(entry.problems)), entry.item, decision)
+    return decisions

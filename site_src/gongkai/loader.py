@@ -88,13 +88,49 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Files read earlier in this process (`gongkai serve` evaluates the whole portal after every edit):
+# absolute path -> (what the result depends on, attachments as found then, the result). A file is
+# parsed again unless its bytes, its place and the settings are the same and its attachments
+# still hash the same: a reused result is exactly what reading the file again would give.
+_READ: dict[str, tuple[tuple, tuple, Loaded]] = {}
+_SETTINGS_KEYS: list[tuple[Settings, str]] = []
+
+
+def settings_key(settings: Settings | None) -> str:
+    """Returns a string that is equal for equal settings (cached for the last few objects)."""
+    if settings is None:
+        return ""
+    for known, key in _SETTINGS_KEYS:
+        if known is settings:
+            return key
+    key = repr(settings)
+    _SETTINGS_KEYS[:] = [(settings, key)] + _SETTINGS_KEYS[:3]
+    return key
+
+
 def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None) -> Loaded:
     """Returns the item in one Markdown file with every problem of its own (no cross-item checks).
 
     Without settings only the parsing is checked (enough to compute a digest)."""
+    raw = abs_path.read_bytes()
+    key = (hashlib.sha256(raw).digest(), str(abs_path), str(docs_dir), str(root), settings_key(settings))
+    known = _READ.get(str(abs_path))
+    if known is not None and known[0] == key and known[2].item is not None:
+        found: list[Problem] = []
+        attachments = _attachments(abs_path, docs_dir, known[2].item.meta, known[2].item.lines, known[2].path, found)
+        if (attachments, tuple(found)) == known[1]:
+            return Loaded(known[2].path, known[2].item, list(known[2].problems))
+    as_found: list = []
+    loaded = _load_item(raw, abs_path, docs_dir, root, settings, as_found)
+    if loaded.item is not None:
+        _READ[str(abs_path)] = (key, as_found[0], Loaded(loaded.path, loaded.item, list(loaded.problems)))
+    return loaded
+
+
+def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None, as_found: list) -> Loaded:
     path = abs_path.relative_to(root).as_posix()
     rel = abs_path.relative_to(docs_dir).as_posix()
-    text, problems = read_text(abs_path.read_bytes(), path)
+    text, problems = read_text(raw, path)
     if text is None:
         return Loaded(path, None, problems)
     split = split_front_matter(text, path)
@@ -116,7 +152,9 @@ def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | N
     top = rel.split("/", 1)[0]
     if top in RESERVED_DIRS or rel in RESERVED_FILES or abs_path.name == "README.md":
         problems.append(Problem(path, 1, f"{rel} 是系统生成页面的保留路径({'、'.join(RESERVED_DIRS + RESERVED_FILES)}):请把信息放到机构目录下,如 content/xzf/2025/"))
+    before = len(problems)
     attachments = _attachments(abs_path, docs_dir, meta, lines, path, problems)
+    as_found.append((attachments, tuple(problems[before:])))
     reviews = _reviews(meta, lines, path, problems)
     item = Item(
         path=path,
@@ -154,6 +192,11 @@ def load_tree(docs_dir: Path, root: Path, settings: Settings) -> Tree:
                 problems.append(Problem(_rel(abs_path, root), 1, "符号链接或特殊文件不会被发布:请改为普通文件", WARNING))
                 continue
             files.append(load_item(abs_path, docs_dir, root, settings))
+    # Forget the files of this tree that are gone (those of other trees stay: tests build many).
+    seen = {str(docs_dir / f.item.rel) for f in files if f.item is not None}
+    prefix = str(docs_dir) + os.sep
+    for stale in [p for p in _READ if p.startswith(prefix) and p not in seen]:
+        del _READ[stale]
     _check_unique_index(files)
     return Tree(files, problems)
 

@@ -9,6 +9,7 @@ from html import escape
 from typing import Callable, Iterable, Sequence
 
 from .catalog import Entry, GeneratedPage, front_matter, page_src
+from .loader import settings_key
 from .model import Attribute, Decision, Item, Settings, Verdict
 from .taxonomy import categories
 from .urls import href
@@ -91,6 +92,31 @@ def item_page(
     links = links or Relations()
     src = src or item.rel
     src_of = src_of or (lambda other: other.rel)
+    if body is not None:
+        return _item_page(decision, settings, links, src, src_of, body)
+    # The page is a pure function of the decision (the gate hands out the same object for an
+    # unchanged file), the settings, where it lies and what it links to: made once per process,
+    # so a preview rebuild after one edit does not write 10,000 pages again.
+    related = [links.interprets[item.rel]] if item.rel in links.interprets else []
+    related += links.interpretations.get(item.rel, [])
+    key = (id(decision), src, settings_key(settings), tuple((other.title, src_of(other)) for other in related))
+    known = _MADE.get(key)
+    if known is not None and known[0] is decision:
+        return known[1]
+    page = _item_page(decision, settings, links, src, src_of, body)
+    if len(_MADE) > _MADE_MAX:
+        _MADE.clear()
+    _MADE[key] = (decision, page)
+    return page
+
+
+_MADE: dict[tuple, tuple[Decision, str]] = {}
+_MADE_MAX = 200_000
+
+
+def _item_page(decision: Decision, settings: Settings, links: Relations, src: str, src_of: Callable[[Item], str], body: str | None) -> str:
+    item = decision.item
+    assert item is not None and decision.text is not None
 
     def _link(_: Item, other: Item) -> str:
         return f"[{_md_text(other.title)}]({_md_url(_relative(src_of(other), src))})"
@@ -218,4 +244,40 @@ def _md_text(text: str) -> str:
 
 def _md_url(path: str) -> str:
     return "<" + path.replace(">", "%3E").replace("<", "%3C").replace(" ", "%20") + ">"
+
+
+class HtmlStash:
+    """Takes the engine's own HTML blocks out of a page's Markdown and puts them back after.
+
+    Python-Markdown parses every raw HTML block twice with ``html.parser`` (its block
+    preprocessor, and MkDocs' anchor collection): on a 10,000-item portal the metadata tables and
+    the 50-row catalog tables were a fifth of the Markdown time. The blocks the engine writes are
+    complete HTML already, so each becomes one placeholder paragraph with an unguessable name,
+    and ``restore`` swaps the paragraph for the block in the converted HTML. Only the engine's
+    blocks are stashed: an item's own Markdown goes through Markdown (and the sanitiser) as before.
+    """
+
+    def __init__(self, nonce: str | None = None):
+        import secrets
+
+        self.nonce = nonce or secrets.token_hex(8)
+        self.blocks: dict[str, dict[str, str]] = {}  # page src -> placeholder -> HTML
+
+    def stash(self, src: str, markdown: str, blocks: Sequence[str]) -> str:
+        """Returns ``markdown`` with each of ``blocks`` (exact substrings) replaced by a placeholder."""
+        found: dict[str, str] = {}
+        for block in blocks:
+            if not block or block not in markdown:
+                continue
+            name = f"gongkaiblock{self.nonce}x{len(found)}"
+            found[name] = block.strip("\n")
+            markdown = markdown.replace(block, f"\n\n{name}\n\n", 1)
+        self.blocks[src] = found
+        return markdown
+
+    def restore(self, src: str, html: str) -> str:
+        """Returns the converted HTML with every placeholder paragraph of ``src`` replaced by its block."""
+        for name, block in self.blocks.get(src, {}).items():
+            html = html.replace(f"<p>{name}</p>", block, 1)
+        return html
 

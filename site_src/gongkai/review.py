@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from . import sshsig, yamlsafe
 from .errors import WARNING, Problem
@@ -198,14 +195,18 @@ class ReviewOutcome:
     refused: tuple[Problem, ...]
 
 
+# Signatures verified earlier in this process, by (statement, signature, the keys it may be made
+# with): a pure function's results, so that `gongkai serve` re-verifies only what an edit changed.
+_VERIFIED: dict[tuple[bytes, str, tuple[bytes, ...]], str | None] = {}
+_VERIFIED_MAX = 1_000_000
+
+
 class Verifier:
     """Verifies review signatures against the trust roots, each (statement, signature) once."""
 
     def __init__(self, trust: Trust):
         self.trust = trust
         self._cache: dict[tuple[bytes, str, str], str | None] = {}
-        self._pending: dict[tuple[bytes, str, str], Future] = {}
-        self._digests: dict[int, tuple[Item, str]] = {}  # id(item) -> (item, digest), while verifying()
 
     def check(self, item: Item, review: Review, digest: str) -> str | None:
         """Returns None when the review is valid for the item, else why not (Chinese)."""
@@ -214,52 +215,27 @@ class Verifier:
             return why
         key = (message, review.sig, review.by)
         if key not in self._cache:
-            pending = self._pending.pop(key, None)
-            self._cache[key] = pending.result() if pending is not None else self._verify(*key)
+            self._cache[key] = self._verify(*key)
         return self._cache[key]
 
     def _verify(self, message: bytes, sig: str, by: str) -> str | None:
+        allowed = tuple(self.trust.blobs.get(by, []))
+        key = (message, sig, allowed)
+        if key in _VERIFIED:
+            return _VERIFIED[key]
         try:
-            sshsig.verify(sig, message, NAMESPACE, self.trust.blobs.get(by, []))
-            return None
+            sshsig.verify(sig, message, NAMESPACE, list(allowed))
+            why = None
         except sshsig.SignatureError as exc:
-            return str(exc)
+            why = str(exc)
+        if len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key] = why
+        return why
 
-    def digest(self, item: Item) -> str:
-        """Returns ``item_digest(item)``, computed once per item while ``verifying()``."""
-        known = self._digests.get(id(item))
-        if known is not None and known[0] is item:
-            return known[1]
-        return item_digest(item)
-
-    @contextmanager
-    def verifying(self, items: Iterable[Item], workers: int | None = None) -> Iterator[None]:
-        """Verifies the signatures of ``items`` on worker threads while the block runs.
-
-        Ed25519 verification in OpenSSL releases the GIL: with the signatures checked beside it,
-        the thread that evaluates the items (YAML, scans, pages) no longer waits for 40,000 of
-        them one by one. ``check`` gives the same answers, in the same order, as without."""
-        workers = workers if workers is not None else min(4, os.cpu_count() or 1)
-        if workers < 2:
-            yield
-            return
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gongkai-verify")
-        try:
-            for item in items:
-                digest = item_digest(item)
-                self._digests[id(item)] = (item, digest)
-                for review in item.reviews:
-                    _, message = self._admissible(item, review, digest)
-                    if message is None:
-                        continue
-                    key = (message, review.sig, review.by)
-                    if key not in self._cache and key not in self._pending:
-                        self._pending[key] = executor.submit(self._verify, *key)
-            yield
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
-            self._pending.clear()
-            self._digests.clear()
+    def trust_key(self) -> tuple:
+        """Returns a value equal for trust roots that decide every signature the same way."""
+        return tuple((rid, reviewer, tuple(self.trust.blobs.get(rid, []))) for rid, reviewer in self.trust.reviewers.items())
 
     def _admissible(self, item: Item, review: Review, digest: str) -> tuple[str | None, bytes | None]:
         """Returns (why not, None) when the review is refused before any cryptography, else (None, statement)."""
@@ -280,7 +256,7 @@ class Verifier:
 
     def evaluate(self, item: Item, required: tuple[str, ...]) -> ReviewOutcome:
         """Returns the state of the item's reviews against the policy's required stages."""
-        digest = self.digest(item)
+        digest = item_digest(item)
         valid: dict[str, list[str]] = {}
         refused: list[Problem] = []
         for review in item.reviews:

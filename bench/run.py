@@ -1,0 +1,470 @@
+"""Benchmarks gongkai against plain MkDocs + Material + its built-in search, in one run.
+
+    python bench/run.py --items 10000 [--runs 3] [--seed 7] [--no-serve] [--profile]
+    python bench/run.py --table            # one Markdown table of every bench/out/results-*.json
+
+For a portal of N items made by bench/generate.py (generated once, reused while the generator is
+unchanged), it times, alternating the order from run to run:
+
+  (a) `gongkai build --strict` on the portal;
+  (b) `mkdocs build` of the same published pages (title + published body) with plain Material and
+      its built-in search (`plugins: [search: {lang: zh}]`, with jieba when installed), out of the nav;
+
+and prints the median wall time, the peak memory (the largest resident set of the process tree,
+sampled from /proc, and the largest single process from wait4), site bytes per item, the bytes one
+search query downloads, the ratio a/b, and - unless --no-serve - how long `gongkai serve` takes to
+show an edit of one item (re-signed, as a reviewed edit arrives) on the same portal.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+SOURCE_DATE_EPOCH = "1782777600"  # 2026-06-30T00:00:00Z: reproducible sitemaps and gzip headers
+FRAGMENTS_PER_QUERY = 5  # the Pagefind UI loads the first five results' fragments
+
+
+TAG = ""
+ENGINE: str | None = None  # --engine: another copy of site_src/ to measure (e.g. with a patched glue)
+
+
+def build_env() -> dict:
+    env = {**os.environ, "GONGKAI_TODAY": generate.TODAY.isoformat(), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    if ENGINE:
+        env["PYTHONPATH"] = ENGINE + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _tree_rss(root: int) -> int:
+    """Returns the summed resident set (bytes) of ``root`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(stat[1]), []).append(pid)
+        rss[pid] = int(stat[21]) * page
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(command: list[str], cwd: Path, env: dict, log: Path) -> dict:
+    """Runs ``command``; returns wall seconds, exit code, peak tree RSS and the largest process RSS."""
+    with open(log, "wb") as out:
+        started = time.monotonic()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_rss(process.pid))
+                done.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.monotonic() - started
+        done.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "wall_s": wall,
+        "returncode": process.returncode,
+        "peak_tree_mb": peak[0] / 2**20,
+        "peak_process_mb": usage.ru_maxrss / 1024,  # KiB on Linux: the largest of the process and its reaped descendants
+    }
+
+
+def tree_bytes(folder: Path) -> tuple[int, int]:
+    total = files = 0
+    for dirpath, _, names in os.walk(folder):
+        for name in names:
+            total += os.lstat(os.path.join(dirpath, name)).st_size
+            files += 1
+    return total, files
+
+
+def pagefind_query_bytes(site: Path) -> dict:
+    """Returns the bytes one search downloads from the Pagefind bundle, by part.
+
+    Entry JSON, the JS API and UI, the Chinese WASM, the metadata, every filter chunk (the UI loads
+    them to show the filters), the largest word-index chunk (a one-word query loads one) and five
+    result fragments (the largest five: an upper bound)."""
+    bundle = site / "pagefind"
+    if not bundle.is_dir():
+        return {}
+
+    def size(paths) -> int:
+        return sum(p.stat().st_size for p in paths)
+
+    chunks = sorted(p.stat().st_size for p in (bundle / "index").glob("*.pf_index"))
+    fragments = sorted((p.stat().st_size for p in (bundle / "fragment").glob("*.pf_fragment")), reverse=True)
+    wasm = [p for p in bundle.glob("wasm.*.pagefind")]
+    zh = [p for p in wasm if ".zh" in p.name] or wasm[:1]
+    parts = {
+        "entry": size(bundle.glob("pagefind-entry.json")),
+        "js": size([bundle / "pagefind.js", bundle / "pagefind-ui.js", bundle / "pagefind-ui.css"]),
+        "wasm": size(zh),
+        "meta": max((p.stat().st_size for p in bundle.glob("*.pf_meta")), default=0),
+        "filters": size((bundle / "filter").glob("*.pf_filter")) if (bundle / "filter").is_dir() else 0,
+        "index_chunk": chunks[-1] if chunks else 0,
+        "fragments": sum(fragments[:FRAGMENTS_PER_QUERY]),
+    }
+    parts["total"] = sum(parts.values())
+    # A typical query: the median index chunk and median fragments, the JS and CSS gzip'ed as any
+    # web server sends them (the .pf_* files and the WASM are gzip'ed already).
+    code = b"".join((bundle / name).read_bytes() for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css") if (bundle / name).is_file())
+    median_fragment = int(statistics.median(fragments)) if fragments else 0
+    parts["js_gzip"] = len(gzip.compress(code, 6))
+    parts["typical"] = (parts["entry"] + parts["js_gzip"] + parts["wasm"] + parts["meta"] + parts["filters"]
+                        + (int(statistics.median(chunks)) if chunks else 0) + FRAGMENTS_PER_QUERY * median_fragment)
+    parts["index_chunks"] = len(chunks)
+    parts["index_chunk_median"] = int(statistics.median(chunks)) if chunks else 0
+    parts["bundle_bytes"] = tree_bytes(bundle)[0]
+    return parts
+
+
+def material_query_bytes(site: Path) -> dict:
+    """Returns the bytes one search downloads with Material's search: the whole index and its worker."""
+    index = site / "search" / "search_index.json"
+    if not index.is_file():
+        return {}
+    data = index.read_bytes()
+    worker = sum(p.stat().st_size for p in (site / "assets" / "javascripts" / "workers").glob("search.*.js"))
+    lunr = sum(p.stat().st_size for p in (site / "assets" / "javascripts" / "lunr").rglob("*zh*.js"))
+    index_gzip = len(gzip.compress(data, 6))
+    return {"index": len(data), "index_gzip": index_gzip, "worker": worker, "lunr_zh": lunr, "total": len(data) + worker + lunr, "typical": index_gzip + worker // 3 + lunr}
+
+
+# --------------------------------------------------------------------------- preview
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str) -> tuple[int, str]:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        connection.close()
+        return response.status, body
+    except (OSError, http.client.HTTPException):
+        return 0, ""
+
+
+def measure_preview(portal: Path, seed: int, rel: str, edits: int, startup_limit: float, edit_limit: float) -> dict:
+    """Starts `gongkai serve` on a free loopback port, edits one item ``edits`` times (each edit
+    re-signed), and returns the seconds until the served page showed each edit."""
+    from gongkai.urls import page_url
+
+    port = _free_port()
+    url = "/" + page_url(rel)
+    item = portal / "content" / rel
+    original = item.read_bytes()
+    log = OUT / f"serve-{portal.name}.log"
+    handle = open(log, "wb")
+    started = time.monotonic()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gongkai.cli", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=portal, env=build_env(), stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    result: dict = {"url": url, "edits_s": []}
+    try:
+        while True:
+            status, _ = _get(port, url)
+            if status == 200:
+                break
+            if server.poll() is not None:
+                result["error"] = f"gongkai serve exited with {server.returncode} (see {log})"
+                return result
+            if time.monotonic() - started > startup_limit:
+                result["error"] = f"the first page was not served within {startup_limit:.0f} s"
+                return result
+            time.sleep(0.5)
+        result["startup_s"] = time.monotonic() - started
+        time.sleep(2)  # let the watcher settle after the first build
+        for number in range(1, edits + 1):
+            marker = f"预览标记{number}号{int(time.time() * 1000) % 100000}"
+            begun = time.monotonic()
+            generate.resign(portal, rel, seed, marker)
+            while True:
+                status, body = _get(port, url)
+                if status == 200 and marker in body:
+                    result["edits_s"].append(time.monotonic() - begun)
+                    break
+                if server.poll() is not None:
+                    result["error"] = f"gongkai serve exited with {server.returncode} during edit {number} (see {log})"
+                    return result
+                if time.monotonic() - begun > edit_limit:
+                    result["error"] = f"edit {number} was not shown within {edit_limit:.0f} s"
+                    return result
+                time.sleep(0.05)
+            time.sleep(1.5)
+        return result
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)  # the session this runner started for it
+            server.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(server.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            server.wait()
+        handle.close()
+        item.write_bytes(original)
+        if result["edits_s"]:
+            result["median_s"] = statistics.median(result["edits_s"])
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def profile(portal: Path, top: int = 30) -> str:
+    """Returns the cProfile top entries (cumulative and own time) of one `gongkai build --strict`."""
+    import pstats
+    import io
+
+    target = OUT / f"profile-{portal.name}{TAG}.prof"
+    run = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(target), "-m", "gongkai.cli", "build", "--strict"],
+        cwd=portal, env=build_env(), capture_output=True, text=True,
+    )
+    if run.returncode != 0:
+        return f"profiled build failed ({run.returncode}):\n{run.stderr[-3000:]}"
+    text = io.StringIO()
+    stats = pstats.Stats(str(target), stream=text)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    report = text.getvalue()
+    (OUT / f"profile-{portal.name}{TAG}.txt").write_text(report, encoding="utf-8")
+    return report
+
+
+# --------------------------------------------------------------------------- main
+
+
+def ensure_portal(items: int, seed: int) -> tuple[Path, dict]:
+    portal = OUT / f"portal-{items}" if seed == 7 else OUT / f"portal-{items}-s{seed}"
+    info_path = portal / "bench.json"
+    if info_path.is_file():
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+        if info.get("generator") == generate.GENERATOR_VERSION and info.get("items") == items and info.get("seed") == seed:
+            generate.refresh_engine_files(portal)
+            return portal, info
+    print(f"generating a portal of {items} items in {portal} …", flush=True)
+    info = generate.generate(items, seed, portal)
+    print(f"  {info['signatures']} signatures, {info['ssh_keygen_verified']} cross-checked with ssh-keygen -Y verify, {info['seconds']} s", flush=True)
+    return portal, info
+
+
+def run(args) -> dict:
+    OUT.mkdir(exist_ok=True)
+    portal, info = ensure_portal(args.items, args.seed)
+    env = build_env()
+    gongkai_cmd = [sys.executable, "-m", "gongkai.cli", "build", "--strict"]
+    plain_cmd = [sys.executable, "-m", "mkdocs", "build", "-q"]
+    runs: dict[str, list[dict]] = {"gongkai": [], "plain": []}
+    for number in range(args.runs):
+        order = [("gongkai", portal, gongkai_cmd), ("plain", portal / "plain", plain_cmd)]
+        if number % 2:
+            order.reverse()
+        for name, cwd, command in order:
+            shutil.rmtree(cwd / "site", ignore_errors=True)
+            result = measure(command, cwd, env, OUT / f"build-{name}-{args.items}.log")
+            print(f"  run {number + 1}: {name:8s} {result['wall_s']:7.1f} s  peak {result['peak_tree_mb']:6.0f} MB  exit {result['returncode']}", flush=True)
+            if result["returncode"] != 0:
+                tail = (OUT / f"build-{name}-{args.items}.log").read_text(errors="replace")[-4000:]
+                raise SystemExit(f"{name} build failed (exit {result['returncode']}):\n{tail}")
+            runs[name].append(result)
+    summary: dict = {
+        "items": args.items,
+        "published_pages": info["publishes"],
+        "runs": args.runs,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "load_before": os.getloadavg()[0],
+    }
+    for name in runs:
+        site = (portal if name == "gongkai" else portal / "plain") / "site"
+        size, files = tree_bytes(site)
+        summary[name] = {
+            "wall_s": statistics.median(r["wall_s"] for r in runs[name]),
+            "wall_all_s": [round(r["wall_s"], 2) for r in runs[name]],
+            "peak_tree_mb": max(r["peak_tree_mb"] for r in runs[name]),
+            "peak_process_mb": max(r["peak_process_mb"] for r in runs[name]),
+            "site_bytes": size,
+            "site_files": files,
+            "bytes_per_item": size / args.items,
+            "search": pagefind_query_bytes(site) if name == "gongkai" else material_query_bytes(site),
+        }
+    summary["ratio"] = summary["gongkai"]["wall_s"] / summary["plain"]["wall_s"]
+    try:
+        import jieba  # noqa: F401
+
+        summary["plain_search_segmentation"] = "jieba"
+    except ImportError:
+        summary["plain_search_segmentation"] = "none (jieba not installed: Material indexes Chinese unsegmented)"
+    if args.serve:
+        print("  preview: starting gongkai serve …", flush=True)
+        summary["preview"] = measure_preview(portal, args.seed, info["edit_candidate"], args.edits, args.startup_limit, args.edit_limit)
+    if args.profile:
+        print("  profiling one gongkai build --strict (cProfile) …", flush=True)
+        report = profile(portal)
+        summary["profile"] = str(OUT / f"profile-{portal.name}{TAG}.txt")
+        print(report[:6000])
+    summary["engine"] = ENGINE or "installed"
+    if args.label:
+        summary["label"] = args.label
+    (OUT / f"results-{args.items}{args.tag}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return summary
+
+
+def _size(value: float) -> str:
+    return f"{value / 2**20:,.1f} MB" if value >= 2**20 else f"{value / 1024:,.0f} KB"
+
+
+def _mb(value: float) -> str:
+    return f"{value:,.0f} MB"
+
+
+def table(results: list[dict]) -> str:
+    head = (
+        "| items | (a) gongkai build --strict | (b) MkDocs + Material + search | a/b | peak memory a / b | site bytes per item a / b "
+        "| search download per query a (typical / max) | b (gzip / raw) | preview of an edit |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    rows = [head]
+    for r in sorted(results, key=lambda r: (r["items"], r.get("engine", "installed") != "installed")):
+        a, b = r["gongkai"], r["plain"]
+        preview = r.get("preview") or {}
+        patched = r.get("engine", "installed") != "installed"
+        shown = f"{preview['median_s']:.1f} s" if preview.get("median_s") is not None else (preview.get("error", "—") if preview else "—")
+        rows.append(
+            f"| {r['items']:,}{' ' + r.get('label', '(--engine)') if patched else ''} | {a['wall_s']:.1f} s | {b['wall_s']:.1f} s | {r['ratio']:.2f} | {_mb(a['peak_tree_mb'])} / {_mb(b['peak_tree_mb'])} "
+            f"| {a['bytes_per_item'] / 1024:,.1f} KB / {b['bytes_per_item'] / 1024:,.1f} KB "
+            f"| {a['search'].get('typical', 0) / 1024:,.0f} KB / {a['search'].get('total', 0) / 1024:,.0f} KB "
+            f"| {_size(b['search'].get('typical', 0))} / {_size(b['search'].get('total', 0))} | {shown} |"
+        )
+    return "\n".join(rows)
+
+
+def print_summary(summary: dict) -> None:
+    a, b = summary["gongkai"], summary["plain"]
+    print()
+    print(f"items {summary['items']:,} ({summary['published_pages']:,} published pages), {summary['runs']} run(s), medians; {summary['machine']}")
+    print(f"  (a) gongkai build --strict      {a['wall_s']:8.1f} s   runs {a['wall_all_s']}")
+    print(f"  (b) MkDocs + Material + search  {b['wall_s']:8.1f} s   runs {b['wall_all_s']}   segmentation: {summary['plain_search_segmentation']}")
+    print(f"  a/b                             {summary['ratio']:8.2f}")
+    print(f"  peak memory (process tree)      {a['peak_tree_mb']:8.0f} MB / {b['peak_tree_mb']:.0f} MB   (largest process {a['peak_process_mb']:.0f} / {b['peak_process_mb']:.0f} MB)")
+    print(f"  site                            {a['site_bytes'] / 2**20:8.1f} MB in {a['site_files']:,} files / {b['site_bytes'] / 2**20:.1f} MB in {b['site_files']:,} files")
+    print(f"  site bytes per item             {a['bytes_per_item']:8.0f} / {b['bytes_per_item']:.0f}")
+    sa, sb = a["search"], b["search"]
+    print(f"  search download per query       {sa.get('typical', 0) / 1024:8.1f} KB typical, {sa.get('total', 0) / 1024:.1f} KB at most / Material {_size(sb.get('typical', 0))} gzip'ed, {_size(sb.get('total', 0))} raw")
+    print(f"    Pagefind: {json.dumps({k: v for k, v in sa.items()}, ensure_ascii=False)}")
+    print(f"    Material: {json.dumps(sb, ensure_ascii=False)}")
+    preview = summary.get("preview")
+    if preview:
+        if preview.get("edits_s"):
+            print(f"  preview of an edit (serve)      {preview['median_s']:8.1f} s   edits {[round(x, 2) for x in preview['edits_s']]}, first build served after {preview.get('startup_s', 0):.0f} s")
+        if preview.get("error"):
+            print(f"  preview: {preview['error']}")
+    print()
+    print(table([summary]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="gongkai vs plain MkDocs + Material + search, in one run")
+    parser.add_argument("--items", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-serve", dest="serve", action="store_false", help="skip the preview measurement")
+    parser.add_argument("--serve-only", action="store_true", help="only measure the preview (no builds)")
+    parser.add_argument("--rescan", action="store_true", help="recompute the search figures of results-N.json from the sites on disk")
+    parser.add_argument("--edits", type=int, default=3, help="edits timed in the preview (median)")
+    parser.add_argument("--startup-limit", type=float, default=1800, help="seconds to wait for serve's first build")
+    parser.add_argument("--edit-limit", type=float, default=600, help="seconds to wait for one edit to show")
+    parser.add_argument("--profile", action="store_true", help="also profile one gongkai build --strict with cProfile")
+    parser.add_argument("--profile-only", action="store_true", help="only profile one gongkai build --strict (cProfile)")
+    parser.add_argument("--table", action="store_true", help="print the table of every bench/out/results-*.json and exit")
+    parser.add_argument("--engine", default=None, help="a site_src/ directory to import gongkai from instead of the installed one")
+    parser.add_argument("--tag", default="", help="suffix of the results file, e.g. -patched")
+    parser.add_argument("--label", default="", help="how the table names an --engine run, e.g. \"(glue patch)\"")
+    args = parser.parse_args(argv)
+    global ENGINE, TAG
+    ENGINE = str(Path(args.engine).resolve()) if args.engine else None
+    TAG = args.tag
+    if args.rescan:
+        path = OUT / f"results-{args.items}{args.tag}.json"
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        portal = OUT / f"portal-{args.items}"
+        summary["gongkai"]["search"] = pagefind_query_bytes(portal / "site")
+        summary["plain"]["search"] = material_query_bytes(portal / "plain" / "site")
+        path.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print_summary(summary)
+        return 0
+    if args.table:
+        results = []
+        for path in sorted(OUT.glob("results-*.json")):
+            result = json.loads(path.read_text(encoding="utf-8"))
+            preview = path.with_name(path.name.replace("results-", "preview-"))
+            if not result.get("preview") and preview.is_file():
+                result["preview"] = json.loads(preview.read_text(encoding="utf-8"))  # from --serve-only
+            results.append(result)
+        print(table(results))
+        return 0
+    if args.profile_only:
+        portal, _ = ensure_portal(args.items, args.seed)
+        print(profile(portal)[:8000])
+        return 0
+    if args.serve_only:
+        portal, info = ensure_portal(args.items, args.seed)
+        preview = measure_preview(portal, args.seed, info["edit_candidate"], args.edits, args.startup_limit, args.edit_limit)
+        print(json.dumps(preview, ensure_ascii=False))
+        (OUT / f"preview-{args.items}{args.tag}.json").write_text(json.dumps(preview, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return 0
+    print_summary(run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
