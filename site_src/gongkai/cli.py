@@ -178,7 +178,12 @@ def cmd_serve(args) -> int:
     root = Path(args.config_file).resolve().parent
     # Signatures depend on the trust file, pages on the theme: a change to either rebuilds too.
     watch = [str(p) for p in (root / "reviewers.yml", root / "theme") if p.exists()]
-    serve(config_file=args.config_file, livereload=True, watch=watch, **kwargs)
+    from . import mkdocs_glue
+
+    # Dirty rebuilds: after an edit only the pages whose Markdown changed are rendered again
+    # (the glue marks the others unmodified); the gate's caches make re-evaluating the portal cheap.
+    mkdocs_glue.preview = True
+    serve(config_file=args.config_file, livereload=True, watch=watch, build_type="dirty", **kwargs)
     return EXIT_OK
 
 

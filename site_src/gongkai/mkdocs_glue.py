@@ -7,8 +7,11 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+import hashlib
+import os
 import posixpath
 import tempfile
+import threading
 from datetime import date, datetime, time, timedelta, timezone
 
 from . import catalog, guide, pages, report, report_xlsx
@@ -32,6 +35,14 @@ NAV = [
 log = logging.getLogger("mkdocs.plugins.gongkai")
 
 _portal: Portal | None = None
+
+#: Set by `gongkai serve`: a rebuild re-renders only the pages whose Markdown changed (MkDocs'
+#: dirty build), skips manifest.json and refreshes the search index in the background.
+preview = False
+_built: dict[str, tuple[str, str]] = {}  # src_uri -> (content digest, abs_dest_path), last preview build
+_current: dict[str, tuple[str, str]] = {}
+_stash = pages.HtmlStash()
+_xlsx_made: dict[str, bytes] = {}  # sha256 of (tables, title) -> .xlsx bytes
 
 
 def on_config(config):
@@ -94,6 +105,9 @@ def on_files(files: Files, config) -> Files:
 
 
 def _published_files(files: Files, config, portal: Portal) -> Files:
+    global _render_key
+    if preview:
+        _render_key = _render_context(config)
     docs_dir = Path(config.docs_dir).resolve()
     # Nothing under content/ is published except what the gate lets through below: not a draft
     # .docx, not a .csv, not a symlink (judged by where it lies, not by where it points).
@@ -107,21 +121,54 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
         if result.get_file_from_path(src) is not None:
             raise PluginError(f"{item.path}: 页面 {src} 已被另一条信息占用(同一机构同一年度只能有一份年度报告)")
         body = _report_body(config, portal, decision, result)
-        page = File.generated(config, src, content=pages.item_page(decision, portal.settings, links, src, src_of, body))
+        markdown = pages.item_page(decision, portal.settings, links, src, src_of, body)
+        markdown = _stash.stash(src, markdown, [pages.metadata_table(item, portal.settings)])
+        page = File.generated(config, src, content=markdown)
         page.inclusion = InclusionLevel.NOT_IN_NAV
+        _unless_changed(page, markdown)
         result.append(page)
         folder = Path(item.rel).parent
         for attachment, _ in item.attachment_digests:
             uri = (folder / attachment).as_posix()
             if result.get_file_from_path(uri) is None:
                 result.append(File.generated(config, uri, abs_src_path=str(docs_dir / uri)))
-    for src, content in _generated(config, portal):
+    for src, content, blocks in _generated(config, portal):
         if result.get_file_from_path(src) is not None:
             raise PluginError(f"{src}: 与系统生成的页面或文件重名,请改名")
+        if blocks:
+            content = _stash.stash(src, content, blocks)
         generated = File.generated(config, src, content=content)
         generated.inclusion = InclusionLevel.NOT_IN_NAV
+        _unless_changed(generated, content)
         result.append(generated)
     return result
+
+
+_render_key = ""
+
+
+def _render_context(config) -> str:
+    """Returns what every page's HTML depends on besides its Markdown: the settings and the theme."""
+    h = hashlib.sha256(Path(config.config_file_path).read_bytes())
+    custom = config.theme.custom_dir
+    if custom and os.path.isdir(custom):
+        for dirpath, _, names in sorted(os.walk(custom)):
+            for name in sorted(names):
+                stat = os.stat(os.path.join(dirpath, name))
+                h.update(f"{dirpath}/{name}:{stat.st_mtime_ns}:{stat.st_size}\n".encode())
+    return h.hexdigest()
+
+
+def _unless_changed(file: File, content) -> None:
+    """In a preview rebuild, marks a generated file whose content is what was built last time as
+    not modified, so that MkDocs' dirty build leaves its page as it is."""
+    if not preview:
+        return
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
+    digest = hashlib.sha256(_render_key.encode() + data).hexdigest()
+    _current[file.src_uri] = (digest, file.abs_dest_path)
+    if _built.get(file.src_uri, ("",))[0] == digest and os.path.isfile(file.abs_dest_path):
+        file.is_modified = lambda: False
 
 
 _build_lock = None
@@ -167,7 +214,7 @@ def on_page_content(html: str, page, config, files) -> str:
     """Sanitises every page body: raw HTML in an item cannot script the portal or frame another site."""
     from . import sanitize
 
-    return sanitize.clean(html)
+    return sanitize.clean(_stash.restore(page.file.src_uri, html))
 
 
 # File inclusion would let an item publish any file of the repository (reviewers.yml, drafts).
@@ -193,6 +240,9 @@ def on_post_build(config) -> None:
         if config.strict and _warnings_so_far():
             return  # MkDocs aborts this strict build right after post_build: leave no manifest
         site_dir = Path(config.site_dir)
+        if preview:
+            _finish_preview(site_dir)
+            return  # a preview is never published: no manifest; search catches up in the background
         try:
             stats = search.index_site(site_dir)
         except GongkaiError as exc:
@@ -203,6 +253,37 @@ def on_post_build(config) -> None:
         publish.write_manifest(site_dir, commit=_git_commit(root), built_at=built_at, strict=bool(config.strict))
     finally:
         _release_lock()
+
+
+_indexing: threading.Thread | None = None
+_index_again = threading.Event()
+
+
+def _finish_preview(site_dir: Path) -> None:
+    """Removes the pages of items withdrawn since the last preview build, and refreshes the
+    search index on a background thread (one at a time; the last request wins)."""
+    global _built, _current, _indexing
+    for src in _built.keys() - _current.keys():
+        dest = _built[src][1]
+        if os.path.isfile(dest):
+            os.remove(dest)
+    _built, _current = _current, {}
+    _index_again.set()
+    if _indexing is None or not _indexing.is_alive():
+        _indexing = threading.Thread(target=_index_loop, args=(site_dir,), daemon=True, name="gongkai-pagefind")
+        _indexing.start()
+
+
+def _index_loop(site_dir: Path) -> None:
+    from . import search
+
+    while _index_again.is_set():
+        _index_again.clear()
+        try:
+            stats = search.index_site(site_dir)
+            log.info("gongkai: 搜索索引 %s 个页面(预览)", stats.get("pages"))
+        except GongkaiError as exc:
+            log.warning(str(exc))
 
 
 def _warnings_so_far() -> int:
@@ -242,11 +323,16 @@ def _report_body(config, portal: Portal, decision, files: Files) -> str | None:
     if tables is None:
         return None
     xlsx = report.report_xlsx_path(report.report_year(item), item.unit)
-    with tempfile.TemporaryDirectory(prefix="gongkai-xlsx-") as tmp:
-        target = f"{tmp}/report.xlsx"
-        report_xlsx.write_report_xlsx(tables, target, item.title)
-        with open(target, "rb") as handle:
-            files.append(File.generated(config, xlsx, content=handle.read()))
+    # The workbook is a pure function of the tables and the title (openpyxl takes ~0.2 s a report):
+    # made once per process, so preview rebuilds do not make every report's again.
+    key = hashlib.sha256(repr((tables, item.title)).encode("utf-8")).hexdigest()
+    if key not in _xlsx_made:
+        with tempfile.TemporaryDirectory(prefix="gongkai-xlsx-") as tmp:
+            target = f"{tmp}/report.xlsx"
+            report_xlsx.write_report_xlsx(tables, target, item.title)
+            with open(target, "rb") as handle:
+                _xlsx_made[key] = handle.read()
+    files.append(File.generated(config, xlsx, content=_xlsx_made[key]))
     sections = report.split_report_body(decision.text, item.body_line)
     return report.render_report_html(item, tables, sections, xlsx_href=posixpath.basename(xlsx))
 
@@ -269,14 +355,14 @@ def _generated(config, portal: Portal):
         generated.append(pages.unit_home(unit, entries, settings, url_of, day))
     generated += guide.on_demand_pages(entries, settings, url_of, day)
     for page in generated:
-        yield page.src, page.markdown
-    yield "xxgk/gknb/index.md", _reports_index(portal, day)
-    yield "xxgk/gkml/dtzt/index.md", _category_history(config, day)
-    yield "assets/gongkai/report.css", (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+        yield page.src, page.markdown, page.html_blocks
+    yield "xxgk/gknb/index.md", _reports_index(portal, day), ()
+    yield "xxgk/gkml/dtzt/index.md", _category_history(config, day), ()
+    yield "assets/gongkai/report.css", (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"), ()
     site_url = config.site_url or ""
-    yield "catalog.json", catalog.catalog_json(entries, site_url)
-    yield "catalog.csv", catalog.catalog_csv(entries, site_url)
-    yield "feed.xml", catalog.feed_xml(entries, config.site_name, site_url, _feed_updated(entries, day))
+    yield "catalog.json", catalog.catalog_json(entries, site_url), ()
+    yield "catalog.csv", catalog.catalog_csv(entries, site_url), ()
+    yield "feed.xml", catalog.feed_xml(entries, config.site_name, site_url, _feed_updated(entries, day)), ()
 
 
 def _category_history(config, day) -> str:
