@@ -22,20 +22,11 @@ import gongkai
 from gongkai import publish as pub
 from gongkai.errors import GongkaiError
 
-IN_CI = bool(os.environ.get("CI"))
+from tests.kit import require  # noqa: E402
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 
 INDEX_V1 = '<!doctype html><html><head><meta charset="utf-8"><script>var a=1</script></head><body>首页 v1</body></html>'
 INDEX_V2 = '<!doctype html><html><head><meta charset="utf-8"><script>var a=2</script></head><body>首页 v2</body></html>'
-
-
-def require(binary: str) -> str:
-    path = shutil.which(binary)
-    if path is None:
-        if IN_CI:
-            pytest.fail(f"{binary} is required in CI")
-        pytest.skip(f"{binary} not installed")
-    return path
 
 
 @pytest.fixture(autouse=True)

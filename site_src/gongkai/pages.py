@@ -186,24 +186,28 @@ def _category_grid(entries: Sequence[Entry], settings: Settings, here: str, url_
     return f'<ul class="gongkai-category-grid">{cells}</ul>\n'
 
 
-def xxgk_home(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
-    """Returns the 信息公开 home: guide, catalogs, reports, newest items, categories and units."""
-    src = "xxgk/index.md"
+def _overview(src: str, title: str, kind: str, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date, newest: int) -> GeneratedPage:
+    """Returns an entry page: the portal's links, the newest items, categories and units."""
     here = url_of(src)
     published = [e for e in entries if not e.on_demand]
     units = "".join(f'<li><a href="{href(here, url_of(f"xxgk/{u.id}/index.md"))}">{escape(u.name)}</a></li>' for u in settings.units)
     parts = [
-        front_matter("政府信息公开", "xxgk", day),
-        "# 政府信息公开\n\n",
+        front_matter(title, kind, day),
+        f"# {_md_text(title)}\n\n",
         _links(here, url_of),
         "\n## 最新信息\n\n",
-        _entry_list(published, here, 15),
+        _entry_list(published, here, newest),
         "\n## 信息分类\n\n",
         _category_grid(entries, settings, here, url_of),
         "\n## 发布机构\n\n",
         f'<ul class="gongkai-unit-list">{units}</ul>\n',
     ]
     return GeneratedPage(src, "".join(parts))
+
+
+def xxgk_home(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
+    """Returns the 信息公开 home: guide, catalogs, reports, newest items, categories and units."""
+    return _overview("xxgk/index.md", "政府信息公开", "xxgk", entries, settings, url_of, day, 15)
 
 
 def unit_home(unit, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
@@ -216,22 +220,7 @@ def unit_home(unit, entries: Sequence[Entry], settings: Settings, url_of: Callab
 
 def site_home(site_name: str, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
     """Returns the site home: newest items, the portal's entry points, categories and units."""
-    src = "index.md"
-    here = url_of(src)
-    published = [e for e in entries if not e.on_demand]
-    units = "".join(f'<li><a href="{href(here, url_of(f"xxgk/{u.id}/index.md"))}">{escape(u.name)}</a></li>' for u in settings.units)
-    parts = [
-        front_matter(site_name, "home", day),
-        f"# {_md_text(site_name)}\n\n",
-        _links(here, url_of),
-        "\n## 最新信息\n\n",
-        _entry_list(published, here, 20),
-        "\n## 信息分类\n\n",
-        _category_grid(entries, settings, here, url_of),
-        "\n## 发布机构\n\n",
-        f'<ul class="gongkai-unit-list">{units}</ul>\n',
-    ]
-    return GeneratedPage(src, "".join(parts))
+    return _overview("index.md", site_name, "home", entries, settings, url_of, day, 20)
 
 
 def _md_text(text: str) -> str:
