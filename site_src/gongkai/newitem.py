@@ -68,13 +68,9 @@ def read_counter(docs_dir: Path, root: Path) -> Counter:
     if not path.exists():
         return counter
     counter.exists = True
-    try:
-        parsed = yamlsafe.parse(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        counter.problems.append(Problem(display, 1, "索引号计数器不是 UTF-8 编码"))
-        return counter
-    except yamlsafe.YamlProblem as exc:
-        counter.problems.append(Problem(display, exc.line, exc.message))
+    parsed = yamlsafe.parse_file(path, display, "索引号计数器不是 UTF-8 编码")
+    if isinstance(parsed, Problem):
+        counter.problems.append(parsed)
         return counter
     data = parsed.data
     if data is None:

@@ -1413,6 +1413,29 @@ def _print_mismatches(result: VerifyResult, where: str) -> None:
         print(f"{where}{m}")
 
 
+class _CliFailure(Exception):
+    """An expected failure of a CLI verb, already printed; carries the exit code."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def _attempt(label: str, action):
+    """Returns ``action()``; prints an expected failure in Chinese and raises _CliFailure."""
+    try:
+        return action()
+    except UsageError as e:
+        _fail(f"错误:{e}")
+        raise _CliFailure(2) from None
+    except GongkaiError as e:
+        _fail(f"{label}:{e}")
+        raise _CliFailure(1) from None
+    except OSError as e:
+        _fail(f"{label}:{_os_error(e)}")
+        raise _CliFailure(1) from None
+
+
 def cli_publish(args) -> int:
     """``gongkai publish TARGET [--site DIR] [--keep N] [--ssh-option OPT …]``; returns the exit code."""
     if getattr(args, "site", None) is None:
@@ -1420,21 +1443,14 @@ def cli_publish(args) -> int:
         return 2
     keep = getattr(args, "keep", None)
     try:
-        release = publish(
+        release = _attempt("发布失败", lambda: publish(
             args.target,
             Path(args.site),
             keep=DEFAULT_KEEP if keep is None else keep,
             ssh_options=_ssh_words(args),
-        )
-    except UsageError as e:
-        _fail(f"错误:{e}")
-        return 2
-    except GongkaiError as e:
-        _fail(f"发布失败:{e}")
-        return 1
-    except OSError as e:
-        _fail(f"发布失败:{_os_error(e)}")
-        return 1
+        ))
+    except _CliFailure as failure:
+        return failure.code
     except KeyboardInterrupt:
         _fail("发布已中断;live 站点(current)没有改变,留下的半成品会在下次发布时清理")
         return 1
@@ -1456,22 +1472,19 @@ def cli_publish(args) -> int:
 
 def cli_verify(args) -> int:
     """``gongkai verify TARGET [--archive] [--manifest FILE]``; returns 0 intact, 1 mismatches or errors."""
+    archive = getattr(args, "archive", False)
     try:
-        if getattr(args, "archive", False):
-            result = verify_archive_result(args.target)
-            what = f"包 {result.target}"
+        if archive:
+            result = _attempt("核对失败", lambda: verify_archive_result(args.target))
         else:
-            result = verify_target(args.target, manifest=getattr(args, "manifest", None), ssh_options=_ssh_words(args))
-            what = f"{result.target} 的当前版本 {result.release}" if result.release else f"站点目录 {result.target}"
-    except UsageError as e:
-        _fail(f"错误:{e}")
-        return 2
-    except GongkaiError as e:
-        _fail(f"核对失败:{e}")
-        return 1
-    except OSError as e:
-        _fail(f"核对失败:{_os_error(e)}")
-        return 1
+            result = _attempt("核对失败", lambda: verify_target(
+                args.target, manifest=getattr(args, "manifest", None), ssh_options=_ssh_words(args)))
+    except _CliFailure as failure:
+        return failure.code
+    if archive:
+        what = f"包 {result.target}"
+    else:
+        what = f"{result.target} 的当前版本 {result.release}" if result.release else f"站点目录 {result.target}"
     built = f"构建于 {result.manifest.built_at},提交 {result.manifest.commit or '(无)'}"
     if not result.mismatches:
         print(f"核对通过:{what}({built})的 {result.checked} 个文件与 manifest.json 完全一致")
@@ -1491,16 +1504,9 @@ def cli_verify(args) -> int:
 def cli_rollback(args) -> int:
     """``gongkai rollback TARGET [--to RELEASE]``; returns the exit code."""
     try:
-        release = rollback(args.target, getattr(args, "to", None), ssh_options=_ssh_words(args))
-    except UsageError as e:
-        _fail(f"错误:{e}")
-        return 2
-    except GongkaiError as e:
-        _fail(f"回滚失败:{e}")
-        return 1
-    except OSError as e:
-        _fail(f"回滚失败:{_os_error(e)}")
-        return 1
+        release = _attempt("回滚失败", lambda: rollback(args.target, getattr(args, "to", None), ssh_options=_ssh_words(args)))
+    except _CliFailure as failure:
+        return failure.code
     print(f"已回滚:{release.target} 的 current 从 {release.previous} 切换到 {release.name}")
     print(f"  该版本构建于 {release.built_at},提交 {release.commit or '(无)'},{release.files} 个文件已核对无误")
     return 0
@@ -1513,22 +1519,16 @@ def cli_package(args) -> int:
         _fail("错误:没有要打包的站点目录;请用 --site 指定严格构建出的站点目录")
         return 2
     out = getattr(args, "output", None) or getattr(args, "out", None)
-    try:
+
+    def make():
         manifest = check_site(site)
-        if not out:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
-            out = f"gongkai-site-{stamp}-{_short_commit(manifest.commit)}.tar.gz"
-        path = package(site, out)
-        policy = content_security_policy(inline_script_hashes(site))
-    except UsageError as e:
-        _fail(f"错误:{e}")
-        return 2
-    except GongkaiError as e:
-        _fail(f"打包失败:{e}")
-        return 1
-    except OSError as e:
-        _fail(f"打包失败:{_os_error(e)}")
-        return 1
+        name = out or f"gongkai-site-{datetime.now(timezone.utc):%Y%m%d}-{_short_commit(manifest.commit)}.tar.gz"
+        return manifest, package(site, name), content_security_policy(inline_script_hashes(site))
+
+    try:
+        manifest, path, policy = _attempt("打包失败", make)
+    except _CliFailure as failure:
+        return failure.code
     digest = _sha256_file(path)
     print(f"已生成 {path}({len(manifest.files) + 1} 个文件,含 manifest.json)")
     print(f"  包的 SHA-256:{digest}(请随包一并提交,便于平台核对)")

@@ -81,13 +81,9 @@ def load_trust(path: Path, display: str, settings: Settings) -> Trust:
     if not path.exists():
         trust.problems.append(Problem(display, 1, f"找不到审核人信任文件 {display}:没有它,任何签名都不能通过,所有信息都不会发布"))
         return trust
-    try:
-        parsed = yamlsafe.parse(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        trust.problems.append(Problem(display, 1, "文件不是 UTF-8 编码,请另存为 UTF-8"))
-        return trust
-    except yamlsafe.YamlProblem as exc:
-        trust.problems.append(Problem(display, exc.line, exc.message))
+    parsed = yamlsafe.parse_file(path, display)
+    if isinstance(parsed, Problem):
+        trust.problems.append(parsed)
         return trust
     data, lines = parsed.data, parsed.lines
     if not isinstance(data, dict) or not isinstance(data.get("reviewers"), list):

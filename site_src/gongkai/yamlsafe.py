@@ -141,3 +141,15 @@ def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[i
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+def parse_file(path, display: str, not_utf8: str = "文件不是 UTF-8 编码,请另存为 UTF-8"):
+    """Returns the Parsed content of a YAML file, or the Problem (from .errors) that prevents it."""
+    from .errors import Problem
+
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return Problem(display, 1, not_utf8)
+    except YamlProblem as exc:
+        return Problem(display, exc.line, exc.message)

@@ -23,6 +23,7 @@ import gongkai
 from gongkai import publish as pub
 
 from tests.kit import free_port, require  # noqa: E402
+from tests.test_publish import make_site  # noqa: E402
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 pytestmark = pytest.mark.sshd
 
@@ -108,16 +109,6 @@ def sshd(tmp_path_factory):
         log.close()
 
 
-def make_site(root: Path, pages: dict, commit: str) -> Path:
-    for rel, data in pages.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
-    pub.write_manifest(root, commit=commit, built_at="2025-03-01T08:00:00+08:00", strict=True)
-    return root
 
 
 V1 = {
@@ -135,11 +126,11 @@ def live(path: Path) -> str:
 def test_publish_over_ssh_tamper_verify_rollback(sshd, tmp_path):
     www = tmp_path / "www"
     target = sshd.target(www)
-    r1 = pub.publish(target, make_site(tmp_path / "v1", V1, "1111111aa"), ssh_options=sshd.options)
+    r1 = pub.publish(target, make_site(tmp_path / "v1", V1, commit="1111111aa"), ssh_options=sshd.options)
     assert r1.target == target and live(www) == f"releases/{r1.name}"
     assert pub.verify(target, ssh_options=sshd.options) == []
 
-    v2 = make_site(tmp_path / "v2", {**V1, "index.html": "<script>var v=2</script><h1>首页 v2</h1>"}, "2222222bb")
+    v2 = make_site(tmp_path / "v2", {**V1, "index.html": "<script>var v=2</script><h1>首页 v2</h1>"}, commit="2222222bb")
     r2 = pub.publish(target, v2, ssh_options=sshd.options)
     assert r2.previous == r1.name and live(www) == f"releases/{r2.name}"
     assert (www / "current" / "index.html").read_text(encoding="utf-8").endswith("首页 v2</h1>")
@@ -162,7 +153,7 @@ def test_cli_over_ssh_takes_ssh_options_from_the_environment(sshd, tmp_path, cap
     www = tmp_path / "www"
     target = sshd.target(www)
     monkeypatch.setenv("GONGKAI_SSH", " ".join(sshd.options))
-    site = make_site(tmp_path / "s", V1, "3333333")
+    site = make_site(tmp_path / "s", V1, commit="3333333")
     assert pub.cli_publish(Namespace(target=target, site=str(site), keep=2, ssh_option=None)) == 0
     assert "已发布版本" in capsys.readouterr().out
     assert pub.cli_verify(Namespace(target=target, archive=False, manifest=None, ssh_option=None)) == 0
@@ -177,7 +168,7 @@ def test_unreachable_server_is_a_clear_error(sshd, tmp_path):
     options = [*sshd.options, "-o", "ConnectTimeout=3"]
     options[options.index(str(sshd.port))] = str(closed)
     with pytest.raises(pub.PublishError, match="无法通过 SSH 连接") as caught:
-        pub.publish(sshd.target(tmp_path / "www"), make_site(tmp_path / "s", V1, "4444444"), ssh_options=options)
+        pub.publish(sshd.target(tmp_path / "www"), make_site(tmp_path / "s", V1, commit="4444444"), ssh_options=options)
     assert "--ssh-option" in str(caught.value)
 
 
@@ -202,9 +193,9 @@ def publish_retrying(target: str, site: Path, options: list[str], timeout: float
 def test_publish_killed_mid_upload_over_ssh_leaves_current_verifying(sshd, tmp_path):
     www = tmp_path / "www"
     target = sshd.target(www)
-    first = pub.publish(target, make_site(tmp_path / "v1", V1, "1111111"), ssh_options=sshd.options)
+    first = pub.publish(target, make_site(tmp_path / "v1", V1, commit="1111111"), ssh_options=sshd.options)
     big = {**V1, "index.html": "<h1>v2</h1>", **{f"data/{n:03d}.bin": os.urandom(64 * 1024) for n in range(48)}}
-    v2 = make_site(tmp_path / "v2", big, "2222222")
+    v2 = make_site(tmp_path / "v2", big, commit="2222222")
     code = "import sys; from gongkai.publish import publish; publish(sys.argv[1], sys.argv[2])"
     proc = subprocess.Popen([sys.executable, "-c", code, target, str(v2)], env=child_env(sshd, GONGKAI_RSYNC="--bwlimit=150"),
                             start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -230,7 +221,7 @@ def test_publish_killed_mid_upload_over_ssh_leaves_current_verifying(sshd, tmp_p
 def test_remote_lock_keeps_a_second_publish_out(sshd, tmp_path):
     www = tmp_path / "www"
     target = sshd.target(www)
-    site = make_site(tmp_path / "s", V1, "5555555")
+    site = make_site(tmp_path / "s", V1, commit="5555555")
     remote = pub._open_target(target, sshd.options)
     with remote.lock("测试占用"):
         with pytest.raises(pub.LockBusy, match="测试占用"):
