@@ -86,7 +86,6 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
         "did not find expected ',' or ']'": "方括号 [ 没有闭合,或列表项之间缺少逗号",
         "did not find expected ',' or '}'": "花括号 { 没有闭合,或字段之间缺少逗号",
         "found unexpected end of stream": "引号没有闭合",
-        "could not find expected ':'": "缺少冒号“:”,或引号没有闭合",
     }
     for english, chinese in hints.items():
         if english in problem:
