@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from copy import copy
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -58,20 +59,34 @@ def _write_grid(ws: Worksheet, grid: Grid, title: str) -> None:
 
     rows = grid.rows
     lines_needed: dict[int, int] = {}
+    # Assigning a style object makes openpyxl hash it against the workbook's style table: the
+    # few combinations a grid uses are made once and copied (as openpyxl's own copy does).
+    styles: dict[tuple, Any] = {}
     for r, c, cell in grid_positions(rows):
         row, column = FIRST_GRID_ROW + r, 1 + c
         target = ws.cell(row=row, column=column)
         target.value = cell.value if not cell.header else cell.text
-        target.font = Font(name=FONT_NAME, size=10.5, bold=cell.total and not cell.header)
-        label_row = cell.header and cell.scope == "row"
-        target.alignment = Alignment(
-            horizontal="left" if label_row else "center", vertical="center", wrap_text=True
-        )
-        if isinstance(cell.value, float):
-            target.number_format = "0.####"
+        bold = bool(cell.total and not cell.header)
+        label_row = bool(cell.header and cell.scope == "row")
+        key = (bold, label_row, isinstance(cell.value, float))
+        if key not in styles:
+            target.font = Font(name=FONT_NAME, size=10.5, bold=bold)
+            target.alignment = Alignment(
+                horizontal="left" if label_row else "center", vertical="center", wrap_text=True
+            )
+            if key[2]:
+                target.number_format = "0.####"
+            target.border = _BORDER
+            styles[key] = copy(target._style)
+        target._style = copy(styles[key])
         for dr in range(cell.rowspan):
             for dc in range(cell.colspan):
-                ws.cell(row=row + dr, column=column + dc).border = _BORDER
+                if dr or dc:
+                    covered = ws.cell(row=row + dr, column=column + dc)
+                    if "covered" not in styles:
+                        covered.border = _BORDER
+                        styles["covered"] = copy(covered._style)
+                    covered._style = copy(styles["covered"])
         if cell.rowspan > 1 or cell.colspan > 1:
             ws.merge_cells(
                 start_row=row, start_column=column, end_row=row + cell.rowspan - 1, end_column=column + cell.colspan - 1
