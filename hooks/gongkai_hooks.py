@@ -24,3 +24,11 @@ def on_pre_build(config):
 
 def on_build_error(error):
     mkdocs_glue.on_build_error(error)
+
+
+def on_nav(nav, config, files):
+    return mkdocs_glue.on_nav(nav, config, files)
+
+
+def on_post_page(output, page, config):
+    return mkdocs_glue.on_post_page(output, page, config)

@@ -157,8 +157,16 @@ def cmd_build(args) -> int:
     if args.site_dir:
         overrides["site_dir"] = args.site_dir
     config = _load_config(args, **overrides)
+    from . import mkdocs_glue
+
+    # Pages are rendered on two cores (mkdocs_glue.parallel_render): MkDocs runs a "dirty" build so
+    # that it skips the pages the worker renders; the glue empties the site first, as a clean build.
+    mkdocs_glue.parallel_render = True
+    dirty_notice = _DropDirtyNotice()
+    build_log = logging.getLogger("mkdocs.commands.build")
+    build_log.addFilter(dirty_notice)
     try:
-        build(config)
+        build(config, dirty=True)
     except (Abort, BuildError, ConfigurationError) as exc:
         message = str(exc)
         if message and "Aborted with a BuildError" not in message:
@@ -166,7 +174,17 @@ def cmd_build(args) -> int:
         else:
             print("构建失败(原因见上方 ERROR)", file=sys.stderr)
         return EXIT_PROBLEMS
+    finally:
+        build_log.removeFilter(dirty_notice)
+        mkdocs_glue.parallel_render = False
     return EXIT_OK
+
+
+class _DropDirtyNotice(logging.Filter):
+    """Drops MkDocs' warning about dirty builds: `gongkai build` is a clean build (see cmd_build)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and "'dirty' build" in record.getMessage())
 
 
 @_guarded

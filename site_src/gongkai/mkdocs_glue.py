@@ -188,6 +188,12 @@ def on_pre_build(config) -> None:
         handle.close()
         raise PluginError(f"另一个构建正在写入 {site_dir}:请等它结束后再构建") from None
     _build_lock = handle
+    if parallel_render:
+        # `gongkai build` runs MkDocs' build as "dirty" (see parallel_render): the site is emptied
+        # here instead, exactly as MkDocs does for a clean build.
+        from mkdocs import utils
+
+        utils.clean_directory(config.site_dir)
 
 
 def build_lock_path(site_dir: str) -> Path:
@@ -207,6 +213,7 @@ def _release_lock() -> None:
 
 
 def on_build_error(error) -> None:
+    _stop_worker()
     _release_lock()
 
 
@@ -237,6 +244,7 @@ def on_post_build(config) -> None:
     from . import publish, search
 
     try:
+        _join_worker(config, None)
         if config.strict and _warnings_so_far():
             return  # MkDocs aborts this strict build right after post_build: leave no manifest
         site_dir = Path(config.site_dir)
@@ -253,6 +261,158 @@ def on_post_build(config) -> None:
         publish.write_manifest(site_dir, commit=_git_commit(root), built_at=built_at, strict=bool(config.strict))
     finally:
         _release_lock()
+
+
+# --- Rendering on both cores -------------------------------------------------------------------
+#: Set by `gongkai build` (which then runs MkDocs' build with dirty=True and cleans the site itself,
+#: in on_pre_build): after the nav is made, a forked worker renders about half of the pages that are
+#: not in the nav — Markdown, sanitising, template — while this process renders the rest. The
+#: worker's pages are marked unmodified here, so MkDocs' dirty build skips them in this process.
+parallel_render = False
+#: Below this many pages a second process costs more than it saves.
+PARALLEL_MIN_PAGES = 200
+_worker: dict | None = None  # pid, result pipe, the files it renders
+
+
+def _can_fork() -> bool:
+    return (
+        hasattr(os, "fork")
+        and (os.cpu_count() or 1) > 1
+        and os.environ.get("GONGKAI_WORKERS") != "1"
+        and threading.active_count() == 1
+    )
+
+
+def on_nav(nav, config, files):
+    """Starts the render worker (see `parallel_render`)."""
+    global _worker
+    _worker = None
+    if not parallel_render or preview or not _can_fork():
+        return nav
+    in_nav = {id(page) for page in nav.pages}
+    candidates = sorted(
+        (f for f in files.documentation_pages() if f.page is not None and id(f.page) not in in_nav),
+        key=lambda f: f.src_uri,
+    )
+    if len(candidates) < int(os.environ.get("GONGKAI_PARALLEL_MIN_PAGES", PARALLEL_MIN_PAGES)):
+        return nav
+    mine = candidates[1::2]
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns
+        os.close(read_fd)
+        _render_worker(mine, nav, config, files, write_fd)
+    os.close(write_fd)
+    for file in mine:
+        file.is_modified = _unmodified
+    taken = set(id(f) for f in mine)
+    own = [f for f in files.documentation_pages() if id(f) not in taken]
+    # The worker is joined after this process's last page: before MkDocs validates anchors.
+    log.info("gongkai: 页面在 2 个进程中渲染(本进程 %d 页,另一进程 %d 页)", len(files.documentation_pages()) - len(mine), len(mine))
+    _worker = {"pid": pid, "fd": read_fd, "files": mine, "last": own[-1].src_uri if own else None, "files_all": files}
+    return nav
+
+
+def on_post_page(output: str, page, config) -> str:
+    if _worker is not None and page.file.src_uri == _worker["last"]:
+        _join_worker(config, _worker["files_all"])
+    return output
+
+
+def _unmodified() -> bool:
+    return False
+
+
+def _render_worker(mine, nav, config, files, write_fd: int) -> None:
+    """Renders ``mine`` into the site (the worker process), then reports to the parent through
+    ``write_fd``: the warnings and errors it logged, and each page's anchors (so that the parent's
+    anchor-link validation sees every page as a serial build would). Never returns."""
+    import pickle
+
+    from mkdocs.commands.build import _build_page, _populate_page
+
+    records: list[tuple[str, int, str]] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record):
+            records.append((record.name, record.levelno, record.getMessage()))
+
+    code = 1
+    report: dict = {"records": records, "anchors": {}, "error": ""}
+    try:
+        root = logging.getLogger("mkdocs")
+        # The parent logs what the worker found (once, and counted by --strict); INFO and DEBUG of
+        # the worker are dropped.
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        keep = _Keep(level=logging.WARNING)
+        root.addHandler(keep)
+        pages = [file.page for file in mine]
+        for page in pages:
+            _populate_page(page, config, files)
+        env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
+        doc_files = files.documentation_pages()
+        for page in pages:
+            _build_page(page, config, doc_files, nav, env)
+        for page in pages:
+            links = {to.src_uri: dict(anchors) for to, anchors in (page.links_to_anchors or {}).items()}
+            report["anchors"][page.file.src_uri] = (sorted(page.present_anchor_ids or ()), links)
+        code = 0
+    except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
+        report["error"] = f"{type(exc).__name__}: {exc}"
+    try:
+        data = pickle.dumps(report)
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(data)
+    finally:
+        os._exit(code)
+
+
+def _join_worker(config, files) -> None:
+    """Waits for the render worker; re-logs what it found; raises PluginError if it failed."""
+    import pickle
+
+    global _worker
+    worker, _worker = _worker, None
+    if worker is None:
+        return
+    files = files if files is not None else worker["files_all"]
+    with os.fdopen(worker["fd"], "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(worker["pid"], 0)
+    report = pickle.loads(data) if data else {"records": [], "anchors": {}, "error": "渲染进程意外退出"}
+    for name, level, message in report["records"]:
+        logging.getLogger(name).log(level, message)
+    if status != 0 or report["error"]:
+        raise PluginError(f"页面渲染失败(并行渲染进程):{report['error'] or f'退出状态 {status}'}")
+    for file in worker["files"]:
+        anchors = report["anchors"].get(file.src_uri)
+        if anchors is None or file.page is None:
+            raise PluginError(f"页面渲染失败(并行渲染进程没有渲染 {file.src_uri})")
+        present, links = anchors
+        file.page.present_anchor_ids = set(present)
+        file.page.links_to_anchors = {files.get_file_from_path(uri): dict(a) for uri, a in links.items() if files.get_file_from_path(uri) is not None}
+
+
+def _stop_worker() -> None:
+    global _worker
+    worker, _worker = _worker, None
+    if worker is None:
+        return
+    import signal
+
+    try:
+        os.kill(worker["pid"], signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(worker["pid"], 0)
+    except OSError:
+        pass
+    try:
+        os.close(worker["fd"])
+    except OSError:
+        pass
 
 
 _indexing: threading.Thread | None = None
