@@ -14,6 +14,10 @@ def on_post_build(config):
     mkdocs_glue.on_post_build(config)
 
 
+def on_env(env, config, files):
+    return mkdocs_glue.on_env(env, config=config, files=files)
+
+
 def on_page_content(html, page, config, files):
     return mkdocs_glue.on_page_content(html, page, config, files)
 

@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from html import escape
 from typing import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
@@ -31,9 +32,14 @@ class Entry:
     page: str  # site-relative URL of the item page; "" for 依申请公开
     summary: str
 
-    @property
+    @cached_property
     def on_demand(self) -> bool:
         return self.item.attribute is Attribute.依申请公开
+
+    @cached_property
+    def sort_key(self) -> tuple[str, str, str]:
+        """Catalog order, newest first when sorted in reverse: published, then created, then 索引号."""
+        return (self.field("published") or self.field("created"), self.field("created"), self.item.index_no)
 
     def field(self, key: str, site_url: str = "") -> str:
         meta = self.item.meta
@@ -67,49 +73,107 @@ def _plain(markdown: str) -> str:
     return " ".join(text.split())
 
 
+# Entries made by the last call (`gongkai serve` builds the catalogs after every edit): item path ->
+# (decision, unit name, page, entry). An entry is a pure function of those three (the gate hands
+# out the very same Decision for an unchanged file), so the same Entry object is handed out again:
+# the listing pages and export rows below are then recognised as unchanged by identity.
+_ENTRIES: dict[str, tuple[Decision, str, str, Entry]] = {}
+
+
 def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: Callable[[Item], str]) -> list[Entry]:
     """Returns the entries of both catalogs, newest first (published, then created, then 索引号)."""
+    global _ENTRIES
     entries = []
+    made: dict[str, tuple[Decision, str, str, Entry]] = {}
     for decision in decisions:
         item = decision.item
         if item is None or decision.verdict not in (Verdict.PUBLISH, Verdict.METADATA):
             continue
         unit = settings.unit(item.unit)
         on_demand = decision.verdict is Verdict.METADATA
-        entries.append(
-            Entry(
+        unit_name = unit.name if unit else item.unit
+        page = "" if on_demand else item_url(item)
+        known = _ENTRIES.get(item.path)
+        if known is not None and known[0] is decision and known[1] == unit_name and known[2] == page:
+            entry = known[3]
+        else:
+            entry = Entry(
                 item=item,
-                unit_name=unit.name if unit else item.unit,
-                page="" if on_demand else item_url(item),
+                unit_name=unit_name,
+                page=page,
                 # 依申请公开: never derived from the body, which is not public.
                 summary=str(item.meta.get("summary") or "") if on_demand else summary_of(item, decision.text),
             )
-        )
-    entries.sort(key=lambda e: (e.field("published") or e.field("created"), e.field("created"), e.item.index_no), reverse=True)
+        made[item.path] = (decision, unit_name, page, entry)
+        entries.append(entry)
+    _ENTRIES = made
+    entries.sort(key=lambda e: e.sort_key, reverse=True)
     return entries
 
 
 # ------------------------------------------------------------------ exports
 
 
+class _Rows:
+    """The serialised row of each entry, made once per Entry object (entries are immutable)."""
+
+    def __init__(self, make: Callable[[Entry, str], str]):
+        self.make = make
+        self.rows: dict[str, tuple[Entry, str, str]] = {}  # item path -> (entry, site_url, row)
+
+    def __call__(self, entries: Sequence[Entry], site_url: str) -> list[str]:
+        rows, made = [], {}
+        for entry in entries:
+            known = self.rows.get(entry.item.path)
+            if known is not None and known[0] is entry and known[1] == site_url:
+                row = known[2]
+            else:
+                row = self.make(entry, site_url)
+            made[entry.item.path] = (entry, site_url, row)
+            rows.append(row)
+        self.rows = made
+        return rows
+
+
+def _json_row(entry: Entry, site_url: str) -> str:
+    row = {key: entry.field(key, site_url) for key in COLUMNS} | {"summary": entry.summary}
+    # As json.dumps(indent=1) writes it two levels deep ({"entries": [row]}): JSON strings hold no
+    # raw line break, so indenting every line is exact.
+    return "  " + json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+
+
+_JSON_ROWS = _Rows(_json_row)
+
+
 def catalog_json(entries: Sequence[Entry], site_url: str = "") -> str:
-    rows = [{key: entry.field(key, site_url) for key in COLUMNS} | {"summary": entry.summary} for entry in entries]
-    return json.dumps({"columns": list(COLUMNS), "entries": rows}, ensure_ascii=False, indent=1) + "\n"
+    """Returns json.dumps({"columns": [...], "entries": [...]}, ensure_ascii=False, indent=1) + "\\n"."""
+    rows = _JSON_ROWS(entries, site_url)
+    columns = json.dumps(list(COLUMNS), ensure_ascii=False, indent=1).replace("\n", "\n ")
+    listed = "[\n" + ",\n".join(rows) + "\n ]" if rows else "[]"
+    return '{\n "columns": ' + columns + ',\n "entries": ' + listed + "\n}\n"
+
+
+def _csv_line(values: Iterable[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(values)
+    return out.getvalue()
+
+
+def _csv_row(entry: Entry, site_url: str) -> str:
+    row = []
+    for key in COLUMNS:
+        value = entry.unit_name if key == "unit" else entry.field(key, site_url)
+        # A cell starting with = + - @ is a formula to Excel: quote it so it stays text.
+        row.append("'" + value if value[:1] in ("=", "+", "-", "@") else value)
+    return _csv_line(row)
+
+
+_CSV_ROWS = _Rows(_csv_row)
 
 
 def catalog_csv(entries: Sequence[Entry], site_url: str = "") -> bytes:
     """Returns the catalog as CSV in UTF-8 with BOM (so Excel opens it), header in Chinese."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
-    for entry in entries:
-        row = []
-        for key in COLUMNS:
-            value = entry.unit_name if key == "unit" else entry.field(key, site_url)
-            # A cell starting with = + - @ is a formula to Excel: quote it so it stays text.
-            row.append("'" + value if value[:1] in ("=", "+", "-", "@") else value)
-        writer.writerow(row)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return ("\ufeff" + _csv_line(CSV_HEADERS) + "".join(_CSV_ROWS(entries, site_url))).encode("utf-8")
 
 
 def feed_xml(entries: Sequence[Entry], site_name: str, site_url: str, updated: datetime, limit: int = 50) -> str:
@@ -229,6 +293,12 @@ def pager(folder: str, number: int, total: int, url_of: Callable[[str], str]) ->
     return '<nav class="gongkai-pager" aria-label="分页">' + " ".join(links) + "</nav>\n"
 
 
+# Listing pages made earlier in this process: src -> (what the page depends on besides its entries,
+# its entries, the page). A page whose inputs are equal and whose entries are the very same Entry
+# objects (see build_entries) is handed out again: after one edit only the pages listing it change.
+_LISTED: dict[str, tuple[tuple, Sequence[Entry], GeneratedPage]] = {}
+
+
 def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry], url_of: Callable[[str], str], day: date, kind: str = "catalog") -> list[GeneratedPage]:
     """Returns the paginated pages listing ``entries`` under ``folder``."""
     chunks = paginate(entries)
@@ -236,16 +306,25 @@ def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry],
     for number, chunk in enumerate(chunks, start=1):
         src = page_src(folder, number)
         here = url_of(src)
+        nav = pager(folder, number, len(chunks), url_of)
+        key = (here, title, intro, kind, day, len(entries), nav)
+        known = _LISTED.get(src)
+        if known is not None and known[0] == key and len(known[1]) == len(chunk) and all(a is b for a, b in zip(known[1], chunk)):
+            result.append(known[2])
+            continue
         heading = title if number == 1 else f"{title}(第 {number} 页)"
         body = [front_matter(heading, kind, day), f"# {escape(title)}\n\n"]
         if intro:
             body.append(intro + "\n\n")
         body.append(f'<p class="gongkai-count">共 {len(entries)} 条</p>\n\n')
         table = entry_table(chunk, here, title, kind)
-        nav = pager(folder, number, len(chunks), url_of)
         body.append(table)
         body.append(nav)
-        result.append(GeneratedPage(src, "".join(body), (table + nav,)))
+        page = GeneratedPage(src, "".join(body), (table + nav,))
+        if len(_LISTED) > 100_000:
+            _LISTED.clear()
+        _LISTED[src] = (key, chunk, page)
+        result.append(page)
     return result
 
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import stat
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -89,10 +90,39 @@ def file_sha256(path: Path) -> str:
 
 
 # Files read earlier in this process (`gongkai serve` evaluates the whole portal after every edit):
-# absolute path -> (what the result depends on, attachments as found then, the result). A file is
-# parsed again unless its bytes, its place and the settings are the same and its attachments
-# still hash the same: a reused result is exactly what reading the file again would give.
-_READ: dict[str, tuple[tuple, tuple, Loaded]] = {}
+# absolute path -> (what the result depends on, attachments as found then, the result, the file's
+# stat when its bytes were read). A file is parsed again unless its bytes, its place and the
+# settings are the same and its attachments still hash the same: a reused result is exactly what
+# reading the file again would give.
+_READ: dict[str, tuple[tuple, tuple, Loaded, tuple | None]] = {}
+
+# A file whose stat (device, inode, size, mtime and ctime in ns) is what it was when its bytes were
+# read has those bytes still, unless it was changed again within one tick of the file system's
+# clock: a stat is only trusted when the file was last changed RACY_NS before it was read (the
+# "racily clean" rule of Git's index), otherwise the file is read and hashed again next time. A
+# rename over the file (git pull, editors) changes the inode, any write the ctime, which no program
+# can set back (FAT has no ctime: there a rewrite of the same size whose mtime is set back is not
+# seen). A stat taken for proof at worst keeps the item parsed from the bytes read then: what is
+# shown was read and reviewed, never bytes nobody read. Attachments are hashed every time.
+RACY_NS = 3_000_000_000
+
+
+def stat_key(path: Path | str) -> tuple | None:
+    """Returns what identifies the bytes of an unchanged regular file, or None (no such file)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _trusted(key: tuple | None, read_at_ns: int) -> tuple | None:
+    """Returns the stat taken before reading, when a later equal stat proves the bytes unchanged."""
+    if key is None or read_at_ns - max(key[3], key[4]) < RACY_NS:
+        return None
+    return key
+
+
 _SETTINGS_KEYS: list[tuple[Settings, str]] = []
 
 
@@ -108,22 +138,40 @@ def settings_key(settings: Settings | None) -> str:
     return key
 
 
-def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None) -> Loaded:
+def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None, st: os.stat_result | None = None) -> Loaded:
     """Returns the item in one Markdown file with every problem of its own (no cross-item checks).
 
-    Without settings only the parsing is checked (enough to compute a digest)."""
-    raw = abs_path.read_bytes()
-    key = (hashlib.sha256(raw).digest(), str(abs_path), str(docs_dir), str(root), settings_key(settings))
-    known = _READ.get(str(abs_path))
+    Without settings only the parsing is checked (enough to compute a digest). ``st``: the file's
+    stat, when the caller has just taken it."""
+    name = str(abs_path)
+    known = _READ.get(name)
+    before = stat_key(abs_path) if st is None else (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    raw: bytes | None = None
+    if known is not None and known[3] is not None and known[3] == before:
+        digest = known[0][0]  # the very bytes read then (see RACY_NS)
+    else:
+        read_at = time.time_ns()
+        raw = abs_path.read_bytes()
+        digest = hashlib.sha256(raw).digest()
+    key = (digest, name, str(docs_dir), str(root), settings_key(settings))
     if known is not None and known[0] == key and known[2].item is not None:
         found: list[Problem] = []
         attachments = _attachments(abs_path, docs_dir, known[2].item.meta, known[2].item.lines, known[2].path, found)
         if (attachments, tuple(found)) == known[1]:
+            if raw is not None:  # read again (recently changed, or a new stat): trust the stat from now on if it may be
+                _READ[name] = known[:3] + (_trusted(before, read_at),)
             return Loaded(known[2].path, known[2].item, list(known[2].problems))
+    if raw is None:
+        before = stat_key(abs_path)
+        read_at = time.time_ns()
+        raw = abs_path.read_bytes()
+        key = (hashlib.sha256(raw).digest(),) + key[1:]
     as_found: list = []
     loaded = _load_item(raw, abs_path, docs_dir, root, settings, as_found)
     if loaded.item is not None:
-        _READ[str(abs_path)] = (key, as_found[0], Loaded(loaded.path, loaded.item, list(loaded.problems)))
+        _READ[name] = (key, as_found[0], Loaded(loaded.path, loaded.item, list(loaded.problems)), _trusted(before, read_at))
+    else:
+        _READ.pop(name, None)
     return loaded
 
 
@@ -174,6 +222,7 @@ def load_tree(docs_dir: Path, root: Path, settings: Settings) -> Tree:
     docs_dir, root = Path(docs_dir).resolve(), Path(root).resolve()
     files: list[Loaded] = []
     problems: list[Problem] = []
+    seen: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(docs_dir):
         dirnames.sort()
         here = Path(dirpath)
@@ -187,13 +236,15 @@ def load_tree(docs_dir: Path, root: Path, settings: Settings) -> Tree:
             if not name.endswith(".md") or name.startswith("."):
                 continue
             abs_path = here / name
-            mode = os.lstat(abs_path).st_mode
-            if not stat.S_ISREG(mode):
+            st = os.lstat(abs_path)
+            if not stat.S_ISREG(st.st_mode):
                 problems.append(Problem(_rel(abs_path, root), 1, "符号链接或特殊文件不会被发布:请改为普通文件", WARNING))
                 continue
-            files.append(load_item(abs_path, docs_dir, root, settings))
+            loaded = load_item(abs_path, docs_dir, root, settings, st)
+            files.append(loaded)
+            if loaded.item is not None:
+                seen.add(str(abs_path))
     # Forget the files of this tree that are gone (those of other trees stay: tests build many).
-    seen = {str(docs_dir / f.item.rel) for f in files if f.item is not None}
     prefix = str(docs_dir) + os.sep
     for stale in [p for p in _READ if p.startswith(prefix) and p not in seen]:
         del _READ[stale]

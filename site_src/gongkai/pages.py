@@ -213,8 +213,14 @@ def xxgk_home(entries: Sequence[Entry], settings: Settings, url_of: Callable[[st
 def unit_home(unit, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
     src = f"xxgk/{unit.id}/index.md"
     here = url_of(src)
-    own = [e for e in entries if not e.on_demand and unit.id in (e.item.unit, *e.item.co_units)]
-    parts = [front_matter(f"{unit.name} · 政府信息公开", "xxgk", day), f"# {escape(unit.name)} · 政府信息公开\n\n", _links(here, url_of, unit.id), "\n## 最新信息\n\n", _entry_list(own, here, 15)]
+    newest = 15
+    own: list[Entry] = []  # the unit's newest published entries: entries are sorted newest first
+    for e in entries:
+        if not e.on_demand and unit.id in (e.item.unit, *e.item.co_units):
+            own.append(e)
+            if len(own) == newest:
+                break
+    parts = [front_matter(f"{unit.name} · 政府信息公开", "xxgk", day), f"# {escape(unit.name)} · 政府信息公开\n\n", _links(here, url_of, unit.id), "\n## 最新信息\n\n", _entry_list(own, here, newest)]
     return GeneratedPage(src, "".join(parts))
 
 

@@ -48,13 +48,14 @@ def pagefind_binary() -> Path:
         raise GongkaiError(f"Pagefind 扩展版安装不完整,找不到可执行文件:{exc}") from exc
 
 
-def index_site(site_dir: Path) -> dict:
+def index_site(site_dir: Path, background: bool = False) -> dict:
     """Returns the statistics of the search index Pagefind wrote into ``site_dir/pagefind/``.
 
     Keys: ``pages``, ``words``, ``languages``, ``filters`` (as Pagefind counted them),
     ``files`` and ``bytes`` (the whole bundle), ``index_chunk_max_bytes`` (the largest word-index
     chunk: a one-word query downloads one chunk) and ``fragments``.
     Raises GongkaiError (in Chinese) when the site is missing or Pagefind fails.
+    ``background``: run Pagefind at the lowest CPU priority (`nice`), e.g. beside a preview.
     """
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
@@ -76,6 +77,9 @@ def index_site(site_dir: Path) -> dict:
         "--output-subdir", BUNDLE_DIR,
         "--force-language", LANGUAGE,
     ]
+    nice = shutil.which("nice") if background else None
+    if nice:
+        command = [nice, "-n", "19", *command]
     try:
         run = subprocess.run(
             command, capture_output=True, text=True, encoding="utf-8", errors="replace",
