@@ -110,6 +110,13 @@ def on_files(files: Files, config) -> Files:
     result = _published_files(files, config, portal)
     if preview:
         _skip_unchanged_sitemap(config, result)
+    else:
+        # The portal and its pages live until the build ends: out of the cyclic collector's way, so
+        # its full collections during rendering do not walk them again and again (and a forked
+        # render worker does not copy their memory pages by touching them).
+        import gc
+
+        gc.freeze()
     return result
 
 
