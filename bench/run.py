@@ -268,9 +268,10 @@ def profile(portal: Path, top: int = 30) -> str:
     import io
 
     target = OUT / f"profile-{portal.name}{TAG}.prof"
+    # One process: cProfile sees only the process it runs in, not the workers that read the files.
     run = subprocess.run(
         [sys.executable, "-m", "cProfile", "-o", str(target), "-m", "gongkai.cli", "build", "--strict"],
-        cwd=portal, env=build_env(), capture_output=True, text=True,
+        cwd=portal, env={**build_env(), "GONGKAI_WORKERS": "1"}, capture_output=True, text=True,
     )
     if run.returncode != 0:
         return f"profiled build failed ({run.returncode}):\n{run.stderr[-3000:]}"

@@ -90,6 +90,21 @@ class Gate:
 
     def __init__(self, settings: Settings, verifier: Verifier, today: date):
         self.settings, self.verifier, self.today = settings, verifier, today
+        self._context: tuple | None = None
+
+    def context(self) -> tuple:
+        """Returns what every decision depends on besides the file itself (one object per gate)."""
+        global _CONTEXT
+        if self._context is None:
+            context = (settings_key(self.settings), self.verifier.trust_key(), self.today)
+            # One comparison here, then identity in the caches' keys: comparing the trust roots
+            # field by field for every item was a tenth of a preview rebuild's gate.
+            if context == _CONTEXT:
+                context = _CONTEXT
+            else:
+                _CONTEXT = context
+            self._context = context
+        return self._context
 
     def decide(self, loaded: Loaded) -> Decision:
         """Returns the decision for one loaded content file."""
@@ -194,23 +209,29 @@ _CONTEXT: tuple = ()
 def decide_all(loaded: Iterable[Loaded], gate: Gate) -> list[Decision]:
     """Returns the decisions for every content file, in path order."""
     ordered = sorted(loaded, key=lambda entry: entry.path)
-    context = (settings_key(gate.settings), gate.verifier.trust_key(), gate.today)
-    # One comparison here, then identity below: comparing the trust roots field by field for every
-    # item was a tenth of a preview rebuild's gate.
-    global _CONTEXT
-    if context == _CONTEXT:
-        context = _CONTEXT
-    else:
-        _CONTEXT = context
-    decided: dict[str, Decision] = {}
-    for entry in ordered:
-        known = _DECIDED.get(entry.path)
-        if known is not None and entry.item is not None and known[1] is entry.item and known[0] == (context, tuple(entry.problems)):
-            decided[entry.path] = known[2]
-    decisions = [decided.get(entry.path) or gate.decide(entry) for entry in ordered]
+    decisions = decide_each(ordered, gate)
     if len(_DECIDED) > 4 * len(ordered) + 1000:
         _DECIDED.clear()  # many portals in one process (tests): keep the cache to about one
-    for entry, decision in zip(ordered, decisions):
+    remember(ordered, decisions, gate)
+    return decisions
+
+
+def decide_each(loaded: list[Loaded], gate: Gate) -> list[Decision]:
+    """Returns the decision for each file in turn, reusing those recorded for them as they are now."""
+    context = gate.context()
+    decisions = []
+    for entry in loaded:
+        known = _DECIDED.get(entry.path)
+        if known is not None and entry.item is not None and known[1] is entry.item and known[0] == (context, tuple(entry.problems)):
+            decisions.append(known[2])
+        else:
+            decisions.append(gate.decide(entry))
+    return decisions
+
+
+def remember(loaded: Iterable[Loaded], decisions: Iterable[Decision], gate: Gate) -> None:
+    """Records decisions made for these files as they are now (by decide_all, here or in another process)."""
+    context = gate.context()
+    for entry, decision in zip(loaded, decisions):
         if entry.item is not None:
             _DECIDED[entry.path] = ((context, tuple(entry.problems)), entry.item, decision)
-    return decisions

@@ -220,9 +220,14 @@ def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings:
 def load_tree(docs_dir: Path, root: Path, settings: Settings) -> Tree:
     """Returns every item under docs_dir with its problems, including duplicate 索引号."""
     docs_dir, root = Path(docs_dir).resolve(), Path(root).resolve()
-    files: list[Loaded] = []
+    paths, problems = content_files(docs_dir, root)
+    return finish_tree(docs_dir, [load_item(path, docs_dir, root, settings) for path in paths], problems)
+
+
+def content_files(docs_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
+    """Returns the Markdown files under docs_dir (resolved) in walk order, and what was skipped."""
+    paths: list[Path] = []
     problems: list[Problem] = []
-    seen: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(docs_dir):
         dirnames.sort()
         here = Path(dirpath)
@@ -236,20 +241,33 @@ def load_tree(docs_dir: Path, root: Path, settings: Settings) -> Tree:
             if not name.endswith(".md") or name.startswith("."):
                 continue
             abs_path = here / name
-            st = os.lstat(abs_path)
-            if not stat.S_ISREG(st.st_mode):
+            if not stat.S_ISREG(os.lstat(abs_path).st_mode):
                 problems.append(Problem(_rel(abs_path, root), 1, "符号链接或特殊文件不会被发布:请改为普通文件", WARNING))
                 continue
-            loaded = load_item(abs_path, docs_dir, root, settings, st)
-            files.append(loaded)
-            if loaded.item is not None:
-                seen.add(str(abs_path))
+            paths.append(abs_path)
+    return paths, problems
+
+
+def finish_tree(docs_dir: Path, files: list[Loaded], problems: list[Problem]) -> Tree:
+    """Returns the tree of the files loaded from docs_dir (resolved), after the cross-file checks."""
+    seen = {str(docs_dir / f.item.rel) for f in files if f.item is not None}
     # Forget the files of this tree that are gone (those of other trees stay: tests build many).
     prefix = str(docs_dir) + os.sep
     for stale in [p for p in _READ if p.startswith(prefix) and p not in seen]:
         del _READ[stale]
     _check_unique_index(files)
     return Tree(files, problems)
+
+
+def take_cached(abs_path: Path) -> tuple | None:
+    """Removes and returns what the read cache holds for a file (for a worker process to hand back)."""
+    return _READ.pop(str(abs_path), None)
+
+
+def put_cached(abs_path: Path, entry: tuple | None) -> None:
+    """Stores an entry that take_cached returned in another process: as if the file was read here."""
+    if entry is not None:
+        _READ[str(abs_path)] = entry
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -1,8 +1,31 @@
-"""One portal, evaluated: settings, trust roots, every content file and the gate's decisions."""
+"""One portal, evaluated: settings, trust roots, every content file and the gate's decisions.
+
+Reading and deciding the content files (UTF-8, YAML, the schema, signatures, the scans) is most
+of a build. On a large portal worker processes share it: each reads and decides a slice of the
+files, and hands back what it found; everything that looks at more than one file (duplicate 索引号
+and the decisions they change, relations between items, annual reports) then runs here on all of
+them, so the result is exactly that of reading every file here. The caches of loader, gate and
+review are filled here with what the workers found (`gongkai serve` rebuilds rely on them).
+
+The files are read here, one by one, when:
+- there are fewer than PARALLEL_MIN_FILES of them (starting the workers would cost more);
+- only one CPU is available;
+- the environment variable GONGKAI_WORKERS is 1 (GONGKAI_WORKERS=N allows at most N worker
+  processes; anything but a positive integer means 1);
+- other threads are running (`gongkai serve`'s server: a forked child would inherit their locks
+  mid-use) or the platform cannot fork safely;
+- the workers fail (one dies, a result cannot be sent back): everything is then read here again.
+"""
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
+import signal
+import sys
+import threading
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -10,11 +33,15 @@ from typing import Any
 
 from . import report
 from .errors import Problem
-from .gate import Gate, decide_all
-from .loader import Tree, load_tree
+from .gate import Gate, decide_all, decide_each, remember
+from .loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
 from .model import Decision, Settings, Verdict
-from .review import Trust, Verifier, load_trust
+from .review import Trust, Verifier, load_trust, remember_verified, verified_mark, verified_since
 from .settings import load_settings
+
+PARALLEL_MIN_FILES = 300  # below this, the files are read in this process
+MAX_WORKERS = 8
+CHUNKS_PER_WORKER = 16  # slices per worker: small ones keep the workers busy until the end
 
 
 @dataclass
@@ -27,6 +54,7 @@ class Portal:
     decisions: list[Decision]
     today: date
     reports: dict[str, report.ReportTables] = field(default_factory=dict)  # item path -> tables
+    workers: int = 1  # processes that read and decided the content files
 
     @property
     def problems(self) -> list[Problem]:
@@ -58,14 +86,122 @@ def load_context(root: Path, extra: Any, site_name: str) -> tuple[Settings, Trus
     return settings, load_trust(trust_path, _display(trust_path, Path(root)), settings)
 
 
-def evaluate(root: Path, docs_dir: Path, extra: Any, site_name: str, today: date | None = None) -> Portal:
-    """Returns the evaluated portal; raises ConfigError when the settings are unusable."""
+def evaluate(
+    root: Path, docs_dir: Path, extra: Any, site_name: str, today: date | None = None, *, workers: int | None = None, min_files: int | None = None
+) -> Portal:
+    """Returns the evaluated portal; raises ConfigError when the settings are unusable.
+
+    `workers` asks for that many worker processes (default: one per CPU, at most MAX_WORKERS) and
+    `min_files` is the fewest content files worth them (default PARALLEL_MIN_FILES); the rules of
+    the module docstring (GONGKAI_WORKERS, threads) apply in any case."""
     root, docs_dir = Path(root).resolve(), Path(docs_dir).resolve()
     settings, trust = load_context(root, extra, site_name)
-    tree = load_tree(docs_dir, root, settings)
     today = today or build_date()
-    decisions = decide_all(tree.files, Gate(settings, Verifier(trust), today))
-    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions))
+    gate = Gate(settings, Verifier(trust), today)
+    paths, skipped = content_files(docs_dir, root)
+    count = worker_count(len(paths), workers, min_files)
+    files = _read_in_workers(paths, docs_dir, root, settings, gate, count) if count > 1 else None
+    if files is None:
+        count = 1
+        files = [load_item(path, docs_dir, root, settings) for path in paths]
+    tree = finish_tree(docs_dir, files, skipped)
+    decisions = decide_all(tree.files, gate)
+    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count)
+
+
+def worker_count(files: int, workers: int | None = None, min_files: int | None = None) -> int:
+    """Returns how many processes should read this many content files (1: this one, alone)."""
+    if files < max(PARALLEL_MIN_FILES if min_files is None else min_files, 2):
+        return 1
+    count = workers if workers is not None else min(_cpus(), MAX_WORKERS)
+    limit = os.environ.get("GONGKAI_WORKERS", "").strip()
+    if limit:
+        try:
+            count = min(count, max(int(limit), 1))
+        except ValueError:
+            count = 1
+    if count <= 1 or not _fork_is_safe():
+        return 1
+    return min(count, files)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may run on (containers, taskset)
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _fork_is_safe() -> bool:
+    # A forked child gets a copy of every lock, held or not, but only the thread that forked: no
+    # other Python thread may run. (Native pools such as OpenBLAS's, which numpy starts when
+    # openpyxl imports it, reset themselves at fork; the workers never use them anyway.)
+    return threading.active_count() == 1 and sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+# What the workers need, set before they are forked (nothing to pickle): docs_dir, root, settings, gate.
+_job: tuple[Path, Path, Settings, Gate] | None = None
+
+
+def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Settings, gate: Gate, count: int) -> list[Loaded] | None:
+    """Returns the files read by `count` worker processes, with their decisions, signature checks
+    and reads cached here; None when the workers failed (the caches then hold only correct results)."""
+    global _job
+    size = -(-len(paths) // (count * CHUNKS_PER_WORKER))
+    chunks = [paths[start : start + size] for start in range(0, len(paths), size)]
+    files: list[Loaded] = []
+    _job = (docs_dir, root, settings, gate)
+    try:
+        executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_worker_started)
+    except (OSError, ValueError):
+        _job = None
+        return None
+    # Unpickling the results creates the portal's objects here: the collector would walk all of
+    # them again and again (cycles are rare; it runs again afterwards).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for chunk, (loaded, decisions, reads, verified) in zip(chunks, executor.map(_read_and_decide, chunks)):
+            for path, entry in zip(chunk, reads):
+                put_cached(path, entry)
+            remember(loaded, decisions, gate)
+            remember_verified(verified)
+            files.extend(loaded)
+    except Exception:  # a worker died (BrokenProcessPool), failed, or its result did not pickle
+        executor.shutdown(wait=True, cancel_futures=True)
+        return None
+    except BaseException:  # Ctrl-C: stop the workers now rather than after their slice
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        _job = None
+        if collecting:
+            gc.enable()
+    executor.shutdown(wait=True)
+    return files
+
+
+def _worker_started() -> None:
+    # Ctrl-C reaches every process of the terminal: the parent stops the workers itself, and a
+    # worker interrupted on its own would print a traceback. The collector stays off, as it was
+    # at the fork: reading and deciding makes next to no cyclic garbage, and a worker lives for
+    # one evaluation (nor does it then touch, and copy, the pages of the parent's objects).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _read_and_decide(paths: list[Path]) -> tuple[list[Loaded], list[Decision], list[tuple | None], list]:
+    """In a worker: reads and decides some files; returns them with the cache entries they made."""
+    assert _job is not None
+    docs_dir, root, settings, gate = _job
+    mark = verified_mark()
+    files = [load_item(path, docs_dir, root, settings) for path in paths]
+    decisions = decide_each(files, gate)
+    # Handed back, not kept: one pickle keeps each Item one object in files, decisions and reads,
+    # as the caches need; and the worker does not hold its share of the portal until it exits.
+    reads = [take_cached(path) for path in paths]
+    return files, decisions, reads, verified_since(mark)
 
 
 def annual_reports(decisions: list[Decision]) -> dict[str, report.ReportTables]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -195,6 +196,29 @@ class ReviewOutcome:
 # with): a pure function's results, so that `gongkai serve` re-verifies only what an edit changed.
 _VERIFIED: dict[tuple[bytes, str, tuple[bytes, ...]], str | None] = {}
 _VERIFIED_MAX = 1_000_000
+_VERIFIED_CLEARS = 0  # how often _VERIFIED was emptied: a mark below tells which entries are new
+
+
+def verified_mark() -> tuple[int, int]:
+    """Returns a mark of the signature cache as it is now, for verified_since."""
+    return _VERIFIED_CLEARS, len(_VERIFIED)
+
+
+def verified_since(mark: tuple[int, int]) -> list[tuple[tuple[bytes, str, tuple[bytes, ...]], str | None]]:
+    """Returns the signature checks cached since the mark (for a worker process to hand back)."""
+    clears, size = mark
+    if clears != _VERIFIED_CLEARS:
+        return list(_VERIFIED.items())
+    return list(itertools.islice(reversed(_VERIFIED.items()), len(_VERIFIED) - size))[::-1]
+
+
+def remember_verified(entries: list[tuple[tuple[bytes, str, tuple[bytes, ...]], str | None]]) -> None:
+    """Caches signature checks made in another process, as if they were made here."""
+    global _VERIFIED_CLEARS
+    if len(_VERIFIED) + len(entries) > _VERIFIED_MAX:
+        _VERIFIED.clear()
+        _VERIFIED_CLEARS += 1
+    _VERIFIED.update(entries)
 
 
 class Verifier:
@@ -215,6 +239,7 @@ class Verifier:
         return self._cache[key]
 
     def _verify(self, message: bytes, sig: str, by: str) -> str | None:
+        global _VERIFIED_CLEARS
         allowed = tuple(self.trust.blobs.get(by, []))
         key = (message, sig, allowed)
         if key in _VERIFIED:
@@ -226,6 +251,7 @@ class Verifier:
             why = str(exc)
         if len(_VERIFIED) > _VERIFIED_MAX:
             _VERIFIED.clear()
+            _VERIFIED_CLEARS += 1
         _VERIFIED[key] = why
         return why
 
