@@ -370,12 +370,11 @@ _worker: dict | None = None  # pid, result pipe, the files it renders
 
 
 def _can_fork() -> bool:
-    return (
-        hasattr(os, "fork")
-        and (os.cpu_count() or 1) > 1
-        and os.environ.get("GONGKAI_WORKERS") != "1"
-        and threading.active_count() == 1
-    )
+    # Not made to depend on the number of CPUs: the search index numbers the pages in the order
+    # they are handed to it, and a commit must build the same bytes on a 1-core and a 16-core
+    # machine (on one core the two processes simply take turns). GONGKAI_WORKERS=1 renders in one
+    # process (same pages; the search bundle's bytes then differ, not what it finds).
+    return hasattr(os, "fork") and os.environ.get("GONGKAI_WORKERS") != "1" and threading.active_count() == 1
 
 
 def on_nav(nav, config, files):
