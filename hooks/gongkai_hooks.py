@@ -22,6 +22,11 @@ def on_page_content(html, page, config, files):
     return mkdocs_glue.on_page_content(html, page, config, files)
 
 
+@mkdocs_glue.after_other_plugins  # Pagefind reads each page once it is written
+def on_post_page(output, page, config):
+    return mkdocs_glue.on_post_page(output, page, config)
+
+
 def on_pre_build(config):
     mkdocs_glue.on_pre_build(config)
 
@@ -33,6 +38,3 @@ def on_build_error(error):
 def on_nav(nav, config, files):
     return mkdocs_glue.on_nav(nav, config, files)
 
-
-def on_post_page(output, page, config):
-    return mkdocs_glue.on_post_page(output, page, config)

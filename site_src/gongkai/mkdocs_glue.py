@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 import hashlib
@@ -267,14 +268,19 @@ def _unless_changed(file: File, content) -> None:
 
 
 _build_lock = None
+_search = None  # search.PagefindStream of the build under way, from its first page
+_stream_pages = False  # this build hands its pages to Pagefind as they are written (not a preview)
 
 
 def on_pre_build(config) -> None:
-    """Takes the site directory's lock: two builds never write into one site at the same time."""
+    """Takes the site directory's lock (two builds never write into one site at the same time)
+    and checks that Pagefind is there: it indexes each page as it is written."""
     import fcntl
     import os
 
-    global _build_lock
+    from . import search
+
+    global _build_lock, _stream_pages
     site_dir = os.path.abspath(config.site_dir)
     handle = open(build_lock_path(site_dir), "a+")
     try:
@@ -289,6 +295,14 @@ def on_pre_build(config) -> None:
         from mkdocs import utils
 
         utils.clean_directory(config.site_dir)
+    _stop_search()
+    # The preview refreshes its index with the CLI, in the background; so does a build on one core.
+    _stream_pages = not preview and search.can_run_beside()
+    if not preview:
+        try:
+            search.pagefind_binary()  # missing: say so now, not after the pages
+        except GongkaiError as exc:
+            raise PluginError(str(exc)) from exc
 
 
 def build_lock_path(site_dir: str) -> Path:
@@ -309,7 +323,46 @@ def _release_lock() -> None:
 
 def on_build_error(error) -> None:
     _stop_worker()
+    _stop_search()
     _release_lock()
+
+
+def _stop_search() -> None:
+    global _search, _stream_pages
+    _stream_pages = False
+    if _search is not None:
+        _search.abort()
+        _search = None
+
+
+#: Decorates a hook that must run after every other plugin's handler of its event.
+after_other_plugins = event_priority(-100)
+
+
+def on_post_page(output: str, page, config) -> str:
+    """Tells Pagefind of the page MkDocs writes next (this runs after every other plugin's
+    post_page): Pagefind reads the file once it is written. MkDocs does not write a page whose
+    output is blank: nor is it indexed."""
+    from . import search
+
+    global _search
+    _after_page(page)
+    if not _stream_pages or not output.strip():
+        return output
+    if _search is None:
+        # Started with the first page, after the gate: nothing the gate starts shares its pipes.
+        try:
+            _search = search.PagefindStream(Path(config.site_dir))
+        except GongkaiError as exc:
+            raise PluginError(str(exc)) from exc
+    _search.add_page(page.file.dest_uri, output)
+    return output
+
+
+def _after_page(page) -> None:
+    """Joins the render worker after this process's last page: before MkDocs validates anchors."""
+    if _worker is not None and page.file.src_uri == _worker["last"]:
+        _join_worker(None, _worker["files_all"])
 
 
 def on_page_content(html: str, page, config, files) -> str:
@@ -334,20 +387,23 @@ def _refuse_file_inclusion(config) -> None:
 
 
 def on_post_build(config) -> None:
-    """Indexes the published HTML with Pagefind, then writes manifest.json — last, and only when
-    the build has succeeded: a site without a manifest is one `gongkai publish` refuses."""
+    """Completes the search index (Pagefind has read each page as it was written), then writes
+    manifest.json — last, and only when the build has succeeded: a site without a manifest is
+    one `gongkai publish` refuses."""
     from . import publish, search
 
+    global _search
     try:
         _join_worker(config, None)
         if config.strict and _warnings_so_far():
-            return  # MkDocs aborts this strict build right after post_build: leave no manifest
+            return  # MkDocs aborts this strict build right after post_build: leave no index, no manifest
         site_dir = Path(config.site_dir)
         if preview:
             _finish_preview(site_dir)
             return  # a preview is never published: no manifest; search catches up in the background
+        stream, _search = _search, None
         try:
-            stats = search.index_site(site_dir)
+            stats = stream.finish() if stream is not None else search.index_site(site_dir)
         except GongkaiError as exc:
             raise PluginError(str(exc)) from exc
         log.info("gongkai: 搜索索引 %s 个页面", stats.get("pages"))
@@ -355,6 +411,7 @@ def on_post_build(config) -> None:
         built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         publish.write_manifest(site_dir, commit=_git_commit(root), built_at=built_at, strict=bool(config.strict))
     finally:
+        _stop_search()
         _release_lock()
 
 
@@ -407,12 +464,6 @@ def on_nav(nav, config, files):
     return nav
 
 
-def on_post_page(output: str, page, config) -> str:
-    if _worker is not None and page.file.src_uri == _worker["last"]:
-        _join_worker(config, _worker["files_all"])
-    return output
-
-
 def _unmodified() -> bool:
     return False
 
@@ -431,6 +482,8 @@ def _render_worker(mine, nav, config, files, write_fd: int) -> None:
         def emit(self, record):
             records.append((record.name, record.levelno, record.getMessage()))
 
+    global _stream_pages
+    _stream_pages = False  # the parent has Pagefind read this process's pages at the end
     code = 1
     report: dict = {"records": records, "anchors": {}, "error": ""}
     try:
