@@ -120,11 +120,14 @@ def tree_bytes(folder: Path) -> tuple[int, int]:
 
 
 def pagefind_query_bytes(site: Path) -> dict:
-    """Returns the bytes one search downloads from the Pagefind bundle, by part.
+    """Returns the bytes one search downloads from the Pagefind bundle, by part, as the server of
+    deploy/nginx.conf sends them (JS and CSS gzip'ed; the .pf_* files and the WASM are gzip'ed
+    already).
 
-    Entry JSON, the JS API and UI, the Chinese WASM, the metadata, every filter chunk (the UI loads
-    them to show the filters), the largest word-index chunk (a one-word query loads one) and five
-    result fragments (the largest five: an upper bound)."""
+    Entry JSON, the JS API, its web worker and the UI, the Chinese WASM, the metadata, every filter
+    chunk (the UI loads them to show the filters), one word-index chunk (a one-word query loads one:
+    the largest for "max", the median for "typical") and five result fragments (the largest five
+    for "max", five of median size for "typical")."""
     bundle = site / "pagefind"
     if not bundle.is_dir():
         return {}
@@ -136,25 +139,27 @@ def pagefind_query_bytes(site: Path) -> dict:
     fragments = sorted((p.stat().st_size for p in (bundle / "fragment").glob("*.pf_fragment")), reverse=True)
     wasm = [p for p in bundle.glob("wasm.*.pagefind")]
     zh = [p for p in wasm if ".zh" in p.name] or wasm[:1]
+    names = ["pagefind.js", "pagefind-ui.js", "pagefind-ui.css"]
+    if "pagefind-worker.js" in (bundle / "pagefind.js").read_text(encoding="utf-8", errors="replace"):
+        names.append("pagefind-worker.js")  # Pagefind 1.5 searches in a web worker
+    code = [(bundle / name).read_bytes() for name in names if (bundle / name).is_file()]
     parts = {
         "entry": size(bundle.glob("pagefind-entry.json")),
-        "js": size([bundle / "pagefind.js", bundle / "pagefind-ui.js", bundle / "pagefind-ui.css"]),
+        "js_raw": sum(len(c) for c in code),
+        "js": sum(len(gzip.compress(c, 6)) for c in code),
         "wasm": size(zh),
         "meta": max((p.stat().st_size for p in bundle.glob("*.pf_meta")), default=0),
         "filters": size((bundle / "filter").glob("*.pf_filter")) if (bundle / "filter").is_dir() else 0,
         "index_chunk": chunks[-1] if chunks else 0,
         "fragments": sum(fragments[:FRAGMENTS_PER_QUERY]),
     }
-    parts["total"] = sum(parts.values())
-    # A typical query: the median index chunk and median fragments, the JS and CSS gzip'ed as any
-    # web server sends them (the .pf_* files and the WASM are gzip'ed already).
-    code = b"".join((bundle / name).read_bytes() for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css") if (bundle / name).is_file())
+    fixed = parts["entry"] + parts["js"] + parts["wasm"] + parts["meta"] + parts["filters"]
+    parts["total"] = fixed + parts["index_chunk"] + parts["fragments"]
     median_fragment = int(statistics.median(fragments)) if fragments else 0
-    parts["js_gzip"] = len(gzip.compress(code, 6))
-    parts["typical"] = (parts["entry"] + parts["js_gzip"] + parts["wasm"] + parts["meta"] + parts["filters"]
-                        + (int(statistics.median(chunks)) if chunks else 0) + FRAGMENTS_PER_QUERY * median_fragment)
+    parts["typical"] = fixed + (int(statistics.median(chunks)) if chunks else 0) + FRAGMENTS_PER_QUERY * median_fragment
     parts["index_chunks"] = len(chunks)
     parts["index_chunk_median"] = int(statistics.median(chunks)) if chunks else 0
+    parts["index_chunk_p90"] = chunks[int(len(chunks) * 0.9)] if chunks else 0
     parts["bundle_bytes"] = tree_bytes(bundle)[0]
     return parts
 

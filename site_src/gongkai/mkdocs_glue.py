@@ -296,8 +296,11 @@ def on_pre_build(config) -> None:
 
         utils.clean_directory(config.site_dir)
     _stop_search()
-    # The preview refreshes its index with the CLI, in the background; so does a build on one core.
-    _stream_pages = not preview and search.can_run_beside()
+    # The preview refreshes its index with the CLI, in the background; so does a build on one core,
+    # and a build that renders its pages on two (parallel_render): the cores are busy rendering,
+    # and Pagefind's CLI afterwards was measured 5-7 s faster than its service beside the
+    # rendering on a 10,000-item portal, with 0.2 GB less memory.
+    _stream_pages = not preview and not (parallel_render and os.environ.get("GONGKAI_WORKERS") != "1") and search.can_run_beside()
     if not preview:
         try:
             search.pagefind_binary()  # missing: say so now, not after the pages
