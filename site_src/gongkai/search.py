@@ -19,6 +19,7 @@ import queue
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -83,6 +84,11 @@ def index_site(site_dir: Path, background: bool = False) -> dict:
     nice = shutil.which("nice") if background else None
     if nice:
         command = [nice, "-n", "19", *command]
+    # In the background (beside a preview), Pagefind must not outlive `gongkai serve`: killed or
+    # stopped, the server takes its index run with it (Linux: util-linux's setpriv).
+    setpriv = shutil.which("setpriv") if background and sys.platform.startswith("linux") else None
+    if setpriv:
+        command = [setpriv, "--pdeathsig", "TERM", "--", *command]
     try:
         run = subprocess.run(
             command, capture_output=True, text=True, encoding="utf-8", errors="replace",
