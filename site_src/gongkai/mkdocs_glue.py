@@ -430,10 +430,10 @@ _worker: dict | None = None  # pid, result pipe, the files it renders
 
 
 def _can_fork() -> bool:
-    # Not made to depend on the number of CPUs: the search index numbers the pages in the order
-    # they are handed to it, and a commit must build the same bytes on a 1-core and a 16-core
-    # machine (on one core the two processes simply take turns). GONGKAI_WORKERS=1 renders in one
-    # process (same pages; the search bundle's bytes then differ, not what it finds).
+    # Not made to depend on the number of CPUs: a commit is built the same way on a 1-core and a
+    # 16-core machine (on one core the two processes simply take turns). GONGKAI_WORKERS=1 renders
+    # in one process: the same pages; Pagefind then reads them beside the build (its service) and
+    # the search bundle's bytes may differ, not what it finds.
     return hasattr(os, "fork") and os.environ.get("GONGKAI_WORKERS") != "1" and threading.active_count() == 1
 
 
