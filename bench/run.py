@@ -197,6 +197,21 @@ def _get(port: int, path: str) -> tuple[int, str]:
         return 0, ""
 
 
+def _wait_for_page(server, port: int, url: str, shows, started: float, limit: float, interval: float,
+                   exited: str, late: str) -> str:
+    """Polls url until it answers 200 with a body `shows` accepts; returns "" or what went wrong
+    (`exited` with {code} for the server's exit status, or `late` after `limit` seconds)."""
+    while True:
+        status, body = _get(port, url)
+        if status == 200 and shows(body):
+            return ""
+        if server.poll() is not None:
+            return exited.format(code=server.returncode)
+        if time.monotonic() - started > limit:
+            return late
+        time.sleep(interval)
+
+
 def measure_preview(portal: Path, seed: int, rel: str, edits: int, startup_limit: float, edit_limit: float) -> dict:
     """Starts `gongkai serve` on a free loopback port, edits one item ``edits`` times (each edit
     re-signed), and returns the seconds until the served page showed each edit."""
@@ -215,35 +230,25 @@ def measure_preview(portal: Path, seed: int, rel: str, edits: int, startup_limit
     )
     result: dict = {"url": url, "edits_s": []}
     try:
-        while True:
-            status, _ = _get(port, url)
-            if status == 200:
-                break
-            if server.poll() is not None:
-                result["error"] = f"gongkai serve exited with {server.returncode} (see {log})"
-                return result
-            if time.monotonic() - started > startup_limit:
-                result["error"] = f"the first page was not served within {startup_limit:.0f} s"
-                return result
-            time.sleep(0.5)
+        error = _wait_for_page(server, port, url, lambda body: True, started, startup_limit, 0.5,
+                               f"gongkai serve exited with {{code}} (see {log})",
+                               f"the first page was not served within {startup_limit:.0f} s")
+        if error:
+            result["error"] = error
+            return result
         result["startup_s"] = time.monotonic() - started
         time.sleep(2)  # let the watcher settle after the first build
         for number in range(1, edits + 1):
             marker = f"预览标记{number}号{int(time.time() * 1000) % 100000}"
             begun = time.monotonic()
             generate.resign(portal, rel, seed, marker)
-            while True:
-                status, body = _get(port, url)
-                if status == 200 and marker in body:
-                    result["edits_s"].append(time.monotonic() - begun)
-                    break
-                if server.poll() is not None:
-                    result["error"] = f"gongkai serve exited with {server.returncode} during edit {number} (see {log})"
-                    return result
-                if time.monotonic() - begun > edit_limit:
-                    result["error"] = f"edit {number} was not shown within {edit_limit:.0f} s"
-                    return result
-                time.sleep(0.05)
+            error = _wait_for_page(server, port, url, lambda body: marker in body, begun, edit_limit, 0.05,
+                                   f"gongkai serve exited with {{code}} during edit {number} (see {log})",
+                                   f"edit {number} was not shown within {edit_limit:.0f} s")
+            if error:
+                result["error"] = error
+                return result
+            result["edits_s"].append(time.monotonic() - begun)
             time.sleep(1.5)
         return result
     finally:
