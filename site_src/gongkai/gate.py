@@ -4,18 +4,15 @@ from __future__ import annotations
 import re
 from html import escape
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from . import report, scan
+from . import report, scan, visible
 from .errors import WARNING, Problem
 from .loader import Loaded, settings_key
 from .model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
 from .review import Verifier
 
 OPEN, CLOSE = "【不公开】", "【/不公开】"
-# Anything that looks like a disclosure marker but is not written exactly: a near miss would
-# otherwise publish the text it was meant to withhold.
-_MARKER_LIKE = re.compile(r"[【\[［〔(（<《]\s*/?\s*不\s*公\s*开\s*[】\]］〕)）>》]")
 _MARKER = re.compile(f"{re.escape(OPEN)}|{re.escape(CLOSE)}")
 
 
@@ -53,19 +50,35 @@ def redact(body: str, basis: str, path: str, first_line: int) -> tuple[str, list
 
 
 def _near_misses(text: str, path: str, first_line: int) -> list[Problem]:
+    """Returns a problem for each line that holds more marker-like text than exact markers, as a
+    reader would see it (tags, comments, entities and emphasis inside a marker do not hide it)."""
     problems: list[Problem] = []
-    # A line can only hold a near miss if the whole text holds something marker-like.
-    if not _MARKER_LIKE.search(scan.normalized(text)):
+    if "不" not in text and "&" not in text:
         return problems
-    for offset, (line, normal) in enumerate(zip(text.split("\n"), scan.normalized_lines(text))):
-        exact = line.count(OPEN) + line.count(CLOSE)
-        if len(_MARKER_LIKE.findall(normal)) > exact:
-            problems.append(Problem(path, first_line + offset, "疑似不公开标记写法不规范:只能写【不公开】和【/不公开】(全角方括号,无空格)"))
+    found: dict[int, int] = {}
+    for line, _ in scan.markers(text, first_line) + scan.markers(visible.markdown_text(text), first_line):
+        found[line] = found.get(line, 0) + 1
+    if not found:
+        return problems
+    lines = text.split("\n")
+    for line, count in sorted(found.items()):
+        raw = lines[line - first_line]
+        exact = raw.count(OPEN) + raw.count(CLOSE)
+        if count > 2 * exact:  # each exact marker is found by both readings
+            problems.append(Problem(path, line, "疑似不公开标记写法不规范:只能写【不公开】和【/不公开】(全角方括号,无空格,中间不加任何格式或注释)"))
     return problems
 
 
+def _body_texts(body: str) -> list[str]:
+    """Returns the readings of a Markdown body the scans run on: as written, and as a reader would
+    likely see it once rendered (line for line)."""
+    return [body, visible.markdown_text(body)]
+
+
 def published_fields(item: Item) -> Iterable[tuple[int, str]]:
-    """Yields (line, text) for every front-matter string a catalog or page may show."""
+    """Yields (line, text) for every front-matter value a catalog, page, export or URL may show
+    (keys of nested blocks, numbers and attachment names included), and the item's own path."""
+    yield 1, item.rel
     for key, value in item.meta.items():
         if key in ("reviews",):
             continue
@@ -76,6 +89,11 @@ def published_fields(item: Item) -> Iterable[tuple[int, str]]:
 def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            yield str(value)
+        except ValueError:  # more digits than Python prints: the loader refuses the field
+            return
     elif isinstance(value, list):
         for entry in value:
             yield from _strings(entry)
@@ -83,6 +101,16 @@ def _strings(value: Any) -> Iterable[str]:
         for key, entry in value.items():
             yield str(key)
             yield from _strings(entry)
+
+
+def field_markers(item: Item) -> list[Problem]:
+    """Returns a problem for every disclosure marker, exact or not, in a published field: only
+    the body of a 部分公开 item may withhold anything."""
+    problems = []
+    for where, line_of, text in _readings(item, "")[:2]:
+        for line, written in scan.markers(text):
+            problems.append(Problem(item.path, line_of(line), f"字段中有不公开标记“{written.lstrip('|')}”:front-matter 的每个字段都会原样公开,不能删节。请改写该字段,不公开的内容只能写在部分公开信息的正文中"))
+    return sorted(set(problems))
 
 
 class Gate:
@@ -133,6 +161,7 @@ class Gate:
                 if OPEN in line or CLOSE in line:
                     markers.append(Problem(item.path, item.body_line + offset, f"正文含有【不公开】标记,但公开属性为{attribute.value}:需要删节发布时请把 attribute 改为 部分公开 并写明 basis"))
             problems += markers
+        problems += field_markers(item)
         if any(p.is_error for p in problems):
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
         outcome = self.verifier.evaluate(item, self.settings.required_stages(item.category))
@@ -160,28 +189,18 @@ class Gate:
         secrecy = item.meta.get("secrecy")
         if secrecy is not None and secrecy != NOT_CLASSIFIED:
             failures.append(Problem(item.path, item.line_of("secrecy"), f"密级为 {secrecy}:涉密信息严禁进入本仓库和网站。请立即删除此文件并按保密规定处理,构建已停止"))
-        fields = list(published_fields(item))
-        # One scan over every field (joined line by line: the same lines) rules out most items.
-        if not scan.secrecy_marks("\n".join(text for _, text in fields)):
-            fields = []
-        for line, text in fields:
-            for _, mark in scan.secrecy_marks(text, line):
-                failures.append(Problem(item.path, line, f"字段中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
-        for line, mark in scan.secrecy_marks(item.body, item.body_line):
-            failures.append(Problem(item.path, line, f"正文出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
-        return failures
+        for where, line_of, text in _readings(item, item.body):
+            for line, mark in scan.secrecy_marks(text, item.body_line if where == "正文" else 1):
+                failures.append(Problem(item.path, line_of(line), f"{where}中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
+        return sorted(set(failures))
 
     def _id_numbers(self, item: Item, body: str) -> list[Problem]:
         found = []
-        sources = list(published_fields(item)) + [(item.line_of("attachments"), name) for name, _ in item.attachment_digests]
-        if not scan.id_numbers("\n".join(text for _, text in sources)):
-            sources = []
-        for line, text in sources:
-            for _, masked in scan.id_numbers(text, line):
-                found.append(Problem(item.path, line, f"字段中有未遮蔽的居民身份证号 {masked}:请遮蔽(如 {masked})或删除后再发布"))
-        for line, masked in scan.id_numbers(body, item.body_line):
-            found.append(Problem(item.path, line, f"正文有未遮蔽的居民身份证号 {masked}:请遮蔽出生日期等位(如 {masked})、放入【不公开】标记或删除后再发布"))
-        return found
+        for where, line_of, text in _readings(item, body):
+            for line, masked in scan.id_numbers(text, item.body_line if where == "正文" else 1):
+                hint = "、放入【不公开】标记" if where == "正文" else ""
+                found.append(Problem(item.path, line_of(line), f"{where}中有未遮蔽的居民身份证号 {masked}:请遮蔽出生日期等位(如 {masked}){hint}或删除后再发布"))
+        return sorted(set(found))
 
     def _mobiles(self, item: Item, body: str) -> list[Problem]:
         found = []
@@ -189,6 +208,19 @@ class Gate:
         for line, masked in scan.mobile_numbers(body, item.body_line):
             found.append(Problem(item.path, line, f"正文有手机号码 {masked}:个人手机号属于个人信息,确需公开请确认已获本人同意", severity))
         return found
+
+
+def _readings(item: Item, body: str) -> list[tuple[str, Callable[[int], int], str]]:
+    """Returns (where, scan line -> file line, text) for every text of the item a reader may see:
+    the published fields (one scan: field k on line k, each behind a "|" that no number, mark or
+    marker spans) and the body, each as written and as rendered."""
+    fields = list(published_fields(item))
+    lines = [line for line, _ in fields]
+    joined = "\n".join("|" + text.replace("\n", " ") for _, text in fields)
+    of_field = lambda k: lines[k - 1] if 0 < k <= len(lines) else 1  # noqa: E731
+    of_body = lambda k: k  # noqa: E731
+    readings = [("字段", of_field, joined), ("字段", of_field, visible.markdown_text(joined))]
+    return readings + [("正文", of_body, reading) for reading in _body_texts(body)]
 
 
 def _first_error(problems: list[Problem]) -> str:

@@ -1,61 +1,69 @@
-"""Text scans: 密级 marks, 居民身份证号 (with check digit), mobile numbers, disclosure markers."""
+"""Text scans on what a reader sees: 密级 marks, 居民身份证号 (with check digit), mobile numbers,
+disclosure markers. Every scan runs on `visible.fold`ed text, so that no spelling (full-width or
+other digit scripts, invisible characters, look-alike letters and stars, traditional forms,
+separators) shows a reader what the scan does not see."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from functools import lru_cache
 
-# Characters that render as nothing (or as a soft hyphen): removed before matching, so a mark or
-# number cannot be hidden from the scan by splitting it.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_TRADITIONAL = str.maketrans({"機": "机", "祕": "秘", "絕": "绝"})
-SECRECY_MARK = re.compile(r"(绝密|机密|秘密)[\s:：]*[★☆✭✮✯✰⭐]")
-_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \-_.]?){17}[0-9Xx](?![0-9A-Za-z])")
+from .visible import fold
+
+# Characters a reader skips inside a number or a mark: blanks, dashes, dots, underscores.
+_SEP = r"[\s\-_.·・‧•‐-―−﹘﹣－]"
+SECRECY_MARK = re.compile(rf"(绝|机|秘){_SEP}*密(?:{_SEP}|[:：])*★")
+# A run of at least 17 digits, each gap at most 3 separators, and an X glued at its end: where an
+# ID number can be. Letters around it do not hide it (a reader still sees the number).
+_DIGIT_RUN = re.compile(rf"\d(?:{_SEP}{{0,3}}\d){{16,}}(?:{_SEP}{{0,3}}X)?")
+_NOT_DIGIT = re.compile(r"[^\dX]")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}(?![0-9])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+# GB/T 2260 province codes (and 81-83: 港澳台居民居住证).
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
+# Anything that reads as a disclosure marker: any bracket, an optional slash, 不(予)公开, any
+# bracket. Exact markers are this too: only the body of a 部分公开 item may hold them.
+_OPENING = r"[\[(<{【〔〖〘〚「『〈《（［｛⟦⟨⦅⦃〝‘“]"
+_CLOSING = r"[\])>}】〕〗〙〛」』〉》）］｝⟧⟩⦆⦄〞’”]"
+MARKER_LIKE = re.compile(rf"{_OPENING}{_SEP}*[/／\\]?{_SEP}*不{_SEP}*予?{_SEP}*公{_SEP}*开{_SEP}*{_CLOSING}")
 
 
 def normalize(text: str) -> str:
-    """Returns the text as a reader sees it: NFKC (full-width digits), no invisible characters."""
-    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_TRADITIONAL)
+    """Returns the text as a reader takes it (see `visible.fold`)."""
+    return fold(text)
 
 
 @lru_cache(maxsize=256)
 def _normal_form(text: str) -> tuple[str, tuple[str, ...]]:
-    # One call over the whole text gives the same lines as one call per line: a line feed is
-    # never composed with its neighbours by NFKC, nor produced or removed by the other steps.
-    # The gate scans one body several times (密级, markers, 身份证号, mobile numbers): the cache
-    # makes that one normalisation instead of one per line and scan.
-    whole = normalize(text)
+    # Folding keeps line feeds where they were: one call over the whole text gives its lines. The
+    # gate scans one text several times (密级, markers, 身份证号, mobile numbers): folded once.
+    whole = fold(text)
     return whole, tuple(whole.split("\n"))
 
 
 def normalized_lines(text: str) -> tuple[str, ...]:
-    """Returns ``normalize(line)`` for every line of the text (computed once per text)."""
+    """Returns the folded form of every line of the text (computed once per text)."""
     return _normal_form(text)[1]
 
 
 def normalized(text: str) -> str:
-    """Returns ``normalize(text)`` (computed once per text, shared with ``normalized_lines``)."""
+    """Returns the folded text (computed once per text, shared with ``normalized_lines``)."""
     return _normal_form(text)[0]
 
 
-_WHITESPACE = re.compile(r"\s+")
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset)
 
 
 def secrecy_marks(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """Returns (line, mark) for every 密级 mark such as 秘密★ in the text."""
-    # Without whitespace across lines a mark is found if any line has one: most texts stop here.
-    if not SECRECY_MARK.search(_WHITESPACE.sub("", normalized(text))):
+    folded = normalized(text)
+    if "★" not in folded:
         return []
-    found = []
-    for offset, line in enumerate(normalized_lines(text)):
-        compact = _WHITESPACE.sub("", line)
-        for match in SECRECY_MARK.finditer(compact):
-            found.append((first_line + offset, match.group(0)))
-    return found
+    return [(first_line + _line_at(folded, m.start()), m.group(1) + "密★") for m in SECRECY_MARK.finditer(folded)]
 
 
 def id_check_digit(first17: str) -> str:
@@ -65,13 +73,16 @@ def id_check_digit(first17: str) -> str:
 
 def is_id_number(digits: str, today: date | None = None) -> bool:
     """Returns True for an 18-character 居民身份证号 with a plausible birth date and valid check digit."""
-    if len(digits) != 18 or not digits[:17].isdigit() or digits[0] == "0":
+    if len(digits) != 18 or not digits[:17].isdigit() or digits[:2] not in _PROVINCES:
+        return False
+    year = digits[6:10]
+    if not ("1900" <= year <= "2099") or not ("01" <= digits[10:12] <= "12") or not ("01" <= digits[12:14] <= "31"):
         return False
     try:
-        birth = date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+        birth = date(int(year), int(digits[10:12]), int(digits[12:14]))
     except ValueError:
         return False
-    if birth.year < 1900 or birth > (today or date.today()):
+    if birth > (today or date.today()):
         return False
     return id_check_digit(digits[:17]) == digits[17].upper()
 
@@ -80,27 +91,41 @@ def mask_id(digits: str) -> str:
     return digits[:6] + "*" * 8 + digits[14:].upper()
 
 
+def id_numbers_in(folded: str) -> list[tuple[int, str]]:
+    """Returns (offset, masked number) for every 居民身份证号 in folded text, wherever it starts
+    inside a longer run of digits."""
+    found = []
+    for match in _DIGIT_RUN.finditer(folded):
+        digits = _NOT_DIGIT.sub("", match.group(0))
+        seen = set()
+        for start in range(len(digits) - 17):
+            window = digits[start : start + 18]
+            if window not in seen and "X" not in window[:17] and is_id_number(window):
+                seen.add(window)
+                found.append((match.start(), mask_id(window)))
+    return found
+
+
 def id_numbers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """Returns (line, masked number) for every unmasked 居民身份证号 in the text."""
-    # A candidate never spans a line feed: one search over the whole text rules out most texts.
-    if not _ID_CANDIDATE.search(normalized(text)):
+    folded = normalized(text)
+    return [(first_line + _line_at(folded, offset), masked) for offset, masked in id_numbers_in(folded)]
+
+
+def markers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """Returns (line, what was written) for everything in the text that reads as a disclosure
+    marker, exact or not."""
+    folded = normalized(text)
+    if "不" not in folded:
         return []
-    found = []
-    for offset, line in enumerate(normalized_lines(text)):
-        for match in _ID_CANDIDATE.finditer(line):
-            digits = re.sub(r"[ \-_.]", "", match.group(0))
-            if is_id_number(digits):
-                found.append((first_line + offset, mask_id(digits)))
-    return found
+    return [(first_line + _line_at(folded, m.start()), m.group(0)) for m in MARKER_LIKE.finditer(folded)]
 
 
 def mobile_numbers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """Returns (line, masked number) for every mainland mobile number in the text."""
-    if not _MOBILE.search(normalized(text)):
-        return []
+    folded = normalized(text)
     found = []
-    for offset, line in enumerate(normalized_lines(text)):
-        for match in _MOBILE.finditer(line):
-            digits = re.sub(r"\D", "", match.group(0))[-11:]
-            found.append((first_line + offset, digits[:3] + "****" + digits[7:]))
+    for match in _MOBILE.finditer(folded):
+        digits = re.sub(r"\D", "", match.group(0))[-11:]
+        found.append((first_line + _line_at(folded, match.start()), digits[:3] + "****" + digits[7:]))
     return found
