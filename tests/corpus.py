@@ -430,3 +430,192 @@ def _(p, d, c):
 def _(p, d, c):
     (p.root / "content" / d).mkdir(parents=True, exist_ok=True)
     (p.root / "content" / d / "gbk.md").write_bytes(f"---\ntitle: 通知\n---\n{c} 正文\n".encode("gbk"))
+
+
+# ---------------------------------------------------------------- Gate v2: what a reader sees
+# Each of these showed a reader an ID number, a mark or withheld text while the checks on the
+# source did not see it (issue "Gate v2"). The output check fails the build on every one.
+
+ID_NUMERIC = "440304199003074510"  # valid check digit 0: an ID number that is an integer too
+OTHER_DIGITS = {
+    "arabic-indic": 0x0660,
+    "devanagari": 0x0966,
+    "math-bold": 0x1D7CE,
+}
+
+
+def _digits(base: int, text: str) -> str:
+    return "".join(chr(base + int(c)) if c.isdigit() else c for c in text)
+
+
+for _name, _body in {
+    "id-split-by-emphasis": "110105**1949**1231002X",
+    "id-split-by-inline-tag": "1101051949<span>1231</span>002X",
+    "id-split-by-comment-holding-gt": "1101051949<!-- a > b -->1231002X",
+    "id-written-as-entities": "".join(f"&#{ord(c)};" for c in ID),
+    "id-written-as-hex-entities": "".join(f"&#x{ord(c):x};" for c in ID),
+    "id-split-by-soft-line-break": "110105194912\n31002X",
+    "id-split-by-hard-line-break": "110105194912  \n31002X",
+    "id-split-by-br-tag": "110105194912<br>31002X",
+    "id-with-em-dashes": "110105—19491231—002X",
+    "id-with-minus-signs": "110105−19491231−002X",
+    "id-glued-to-latin-letters": f"ABC{ID}DEF",
+    "id-glued-to-cyrillic-letters": f"Жд{ID}Жд",
+    "id-with-cyrillic-x": ID[:-1] + "Х",
+    "id-with-multiplication-x": ID[:-1] + "×",
+    "id-with-word-joiners": "\u2060".join(ID),
+    "id-with-bidi-controls": "\u202e" + ID + "\u202c",
+    "id-glued-to-longer-number": "9" + ID_NUMERIC + "9",
+    "id-in-code-span": f"`{ID}`",
+    "id-in-heading": f"## 申请人 {ID}",
+    "id-in-html-attribute": f'<span title="{ID}">鼠标悬停可见</span>',
+    "id-in-attr-list": f"段落文字\n{{: title=\"{ID}\" }}",
+}.items():
+    def _plant(p, d, c, _body=_body):
+        signed(p, f"{d}/a.md", f"{c} 申请人 {_body}")
+
+    case(_name, "fail")(_plant)
+
+for _script, _base in OTHER_DIGITS.items():
+    def _plant(p, d, c, _base=_base):
+        signed(p, f"{d}/a.md", f"{c} 证件号 {_digits(_base, ID)}")
+
+    case(f"id-in-{_script}-digits", "fail")(_plant)
+
+for _field in ("doc_no", "topic", "genre"):
+    def _plant(p, d, c, _field=_field):
+        signed(p, f"{d}/a.md", c, **{_field: f"第{ID}号"})
+
+    case(f"id-in-field-{_field}", "fail")(_plant)
+
+
+@case("id-in-field-basis", "fail")
+def _(p, d, c):
+    signed(p, f"{d}/a.md", f"公开。【不公开】{c}【/不公开】", attribute="部分公开", basis=f"条例第十五条 第{ID}号")
+
+
+@case("id-in-source-name", "fail")
+def _(p, d, c):
+    signed(p, f"{d}/a.md", c, source={"name": f"来源{ID}", "url": "https://www.example.gov.cn/", "date": "2025-03-01"})
+
+
+@case("id-as-report-figure", "fail")
+def _(p, d, c):
+    signed(p, f"{d}/a.md", f"一、总体情况\n\n{c}", category="年度报告", title="测试县政府办2025年政府信息公开工作年度报告", report={"year": 2025, "licensing": int(ID_NUMERIC)})
+
+
+@case("id-in-file-name", "fail")
+def _(p, d, c):
+    signed(p, f"{d}/{ID}.md", c)
+
+
+@case("id-in-text-attachment", "fail")
+def _(p, d, c):
+    (p.root / "content" / d).mkdir(parents=True, exist_ok=True)
+    (p.root / "content" / d / "名单.txt").write_text(f"{c}\n张三 {ID}\n", encoding="utf-8")
+    signed(p, f"{d}/a.md", "正文", attachments=["名单.txt"])
+
+
+@case("id-in-csv-attachment-gbk", "fail")
+def _(p, d, c):
+    (p.root / "content" / d).mkdir(parents=True, exist_ok=True)
+    (p.root / "content" / d / "名单.csv").write_bytes(f"{c},姓名,证件号\n1,张三,{ID}\n".encode("gb18030"))
+    signed(p, f"{d}/a.md", "正文", attachments=["名单.csv"])
+
+
+@case("id-in-json-attachment-escaped", "fail")
+def _(p, d, c):
+    (p.root / "content" / d).mkdir(parents=True, exist_ok=True)
+    escaped = "".join(f"\\u{ord(ch):04x}" for ch in ID)
+    (p.root / "content" / d / "data.json").write_text(f'{{"c": "{c}", "id": "{escaped}"}}', encoding="utf-8")
+    signed(p, f"{d}/a.md", "正文", attachments=["data.json"])
+
+
+for _name, _mark in {
+    "mark-with-white-star": "秘密☆",
+    "mark-with-outlined-star": "机密✩",
+    "mark-with-asterisk": "秘密*一年",
+    "mark-with-full-width-asterisk": "绝密＊",
+    "mark-split-by-emphasis": "机**密**★",
+    "mark-star-as-entity": "秘密&#9733;",
+    "mark-star-as-named-entity": "秘密&starf;",
+    "mark-split-by-comment": "秘<!-- x -->密★",
+    "mark-split-by-tag": "机<b>密</b>★",
+    "mark-japanese-variant": "絶密★",
+    "mark-variant-祕": "祕密★",
+    "mark-with-colon": "秘密：★",
+}.items():
+    def _plant(p, d, c, _mark=_mark):
+        p.item(f"{d}/a.md", f"{c} {_mark} 文件")
+
+    case(_name, "fail")(_plant)
+
+for _field in ("doc_no", "topic", "genre"):
+    def _plant(p, d, c, _field=_field):
+        p.item(f"{d}/a.md", c, **{_field: "秘密★5年"})
+
+    case(f"mark-in-field-{_field}", "fail")(_plant)
+
+
+@case("mark-in-text-attachment", "fail")
+def _(p, d, c):
+    (p.root / "content" / d).mkdir(parents=True, exist_ok=True)
+    (p.root / "content" / d / "附件.txt").write_text(f"{c}\n机密★10年\n", encoding="utf-8")
+    signed(p, f"{d}/a.md", "正文", attachments=["附件.txt"])
+
+
+# Disclosure markers anywhere but the body of a 部分公开 item: the item is refused, nothing leaks.
+for _name, (_body, _meta) in {
+    "marker-traditional-開": ("公开。【不公開】{c}【/不公開】", PARTIAL),
+    "marker-不予公开": ("公开。【不予公开】{c}【/不予公开】", PARTIAL),
+    "marker-broken-by-comment": ("公开。【不<!-- x -->公开】{c}【/不公开】", PARTIAL),
+    "marker-broken-by-entity": ("公开。【不&#20844;开】{c}【/不公开】", PARTIAL),
+    "marker-broken-by-emphasis": ("公开。【不**公**开】{c}【/不公开】", PARTIAL),
+    "marker-tortoise-brackets": ("公开。〔不公开〕{c}〔/不公开〕", PARTIAL),
+    "marker-round-brackets": ("公开。（不公开）{c}（/不公开）", PARTIAL),
+    "marker-corner-brackets": ("公开。「不公开」{c}「/不公开」", PARTIAL),
+    "marker-full-width-slash": ("公开。【不公开】{c}【／不公开】", PARTIAL),
+    "marker-in-依申请公开-body": ("【不公开】{c}【/不公开】", {"attribute": "依申请公开", "basis": "条例第二十七条", "published": None}),
+}.items():
+    def _plant(p, d, c, _body=_body, _meta=_meta):
+        signed(p, f"{d}/a.md", _body.format(c=c), **_meta)
+
+    case(_name)(_plant)
+
+for _field in ("title", "summary", "doc_no", "topic"):
+    def _plant(p, d, c, _field=_field):
+        signed(p, f"{d}/a.md", "公开。【不公开】内部【/不公开】", **PARTIAL, **{_field: f"标题【不公开】{c}【/不公开】"})
+
+    case(f"marker-in-field-{_field}")(_plant)
+
+
+@case("marker-near-miss-in-title-of-主动公开")
+def _(p, d, c):
+    signed(p, f"{d}/a.md", "正文", title=f"通知[不公开]{c}[/不公开]")
+
+
+@case("withheld-span-copied-into-attachment", "fail")
+def _(p, d, c):
+    (p.root / "content" / d).mkdir(parents=True, exist_ok=True)
+    (p.root / "content" / d / "原文.txt").write_text(f"公开。张三家住幸福路{c}号。\n", encoding="utf-8")
+    signed(p, f"{d}/a.md", f"公开。【不公开】张三家住幸福路{c}号。【/不公开】", **PARTIAL, attachments=["原文.txt"])
+
+
+@case("withheld-span-inside-emphasis")
+def _(p, d, c):
+    signed(p, f"{d}/a.md", f"公开。**【不公开】{c}【/不公开】**", **PARTIAL)
+
+
+@case("withheld-span-inside-html-attribute")
+def _(p, d, c):
+    signed(p, f"{d}/a.md", f'公开。<span title="【不公开】{c}【/不公开】">悬停</span>', **PARTIAL)
+
+
+@case("withheld-span-holding-link-definition")
+def _(p, d, c):
+    signed(p, f"{d}/a.md", f"见[附件][r]。\n\n【不公开】\n[r]: https://www.example.gov.cn/{c}\n【/不公开】\n", **PARTIAL)
+
+
+@case("pending-item-title-with-markup")
+def _(p, d, c):
+    p.item(f"{d}/a.md", f"**{c}**", title=f"待审<b>{c}</b>")

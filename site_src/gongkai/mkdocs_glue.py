@@ -15,7 +15,7 @@ import tempfile
 import threading
 from datetime import date, datetime, time, timedelta, timezone
 
-from . import catalog, guide, pages, report, report_xlsx
+from . import catalog, guide, output_check, pages, report, report_xlsx, visible
 from .errors import ConfigError, GongkaiError
 from .loader import settings_key
 from .model import Verdict
@@ -109,6 +109,7 @@ def on_files(files: Files, config) -> Files:
         counts[Verdict.PUBLISH], counts[Verdict.METADATA], counts[Verdict.HOLD], counts[Verdict.EXCLUDE], counts[Verdict.REFUSE],
     )
     result = _published_files(files, config, portal)
+    _prepare_output_check(config, portal, result)
     if preview:
         _skip_unchanged_sitemap(config, result)
     else:
@@ -176,6 +177,7 @@ _bytecode_cache = _make_bytecode_cache()
 
 def _published_files(files: Files, config, portal: Portal) -> Files:
     global _render_key
+    _sources.clear()
     if preview:
         _render_key = _render_context(config)
     docs_dir = Path(config.docs_dir).resolve()
@@ -197,6 +199,7 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
         markdown = _stash_once(src, markdown, (item, settings_key(portal.settings)), lambda: [pages.metadata_table(item, portal.settings)])
         page = File.generated(config, src, content=markdown)
         page.inclusion = InclusionLevel.NOT_IN_NAV
+        _sources[page.dest_uri] = item
         _unless_changed(page, markdown)
         result.append(page)
         if item.attachment_digests:
@@ -204,7 +207,9 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
             for attachment, _ in item.attachment_digests:
                 uri = (folder / attachment).as_posix()
                 if uri not in taken:
-                    result.append(File.generated(config, uri, abs_src_path=str(docs_dir / uri)))
+                    copied = File.generated(config, uri, abs_src_path=str(docs_dir / uri))
+                    _sources[copied.dest_uri] = item
+                    result.append(copied)
     for src, content, blocks in _generated(config, portal):
         if src in taken:
             raise PluginError(f"{src}: 与系统生成的页面或文件重名,请改名")
@@ -349,6 +354,7 @@ def on_post_page(output: str, page, config) -> str:
     from . import search
 
     global _search
+    _check_page(page.file.dest_uri, output)
     _after_page(page)
     if not _stream_pages or not output.strip():
         return output
@@ -375,6 +381,70 @@ def on_page_content(html: str, page, config, files) -> str:
     return sanitize.clean(_stash.restore(page.file.src_uri, html))
 
 
+# --- The gate judged on the output ------------------------------------------------------------
+_sources: dict[str, object] = {}  # dest_uri -> the item whose page or attachment it is
+_withheld: output_check.Withheld | None = None
+_theme_files: set[str] = set()  # dest_uris of theme assets (Material's and the portal's theme/)
+_findings: list = []  # output_check.Finding of this build (the render worker's sent back)
+_checked: set[str] = set()  # dest_uris checked as they were written
+
+
+def _prepare_output_check(config, portal: Portal, files: Files) -> None:
+    """Collects what the output is checked against: the withheld text (minus what a published
+    item, a setting or a page of fixed wording also says) and the files that are theme assets."""
+    global _withheld
+    _findings.clear()
+    _checked.clear()
+    if preview:
+        _withheld = None
+        return
+    # What the configuration says (reviewed like the trust roots) is in every page's chrome.
+    boilerplate = [str(config.get(key) or "") for key in ("site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name")]
+    boilerplate += visible.json_strings(dict(config.extra or {}))
+    boilerplate += [f.content_string for f in files if f.generated_by and "/gkzn/" in f"/{f.src_uri}" and f.is_documentation_page()]
+    _withheld = output_check.Withheld(portal.decisions, boilerplate)
+    docs_dir = Path(config.docs_dir).resolve()
+    _theme_files.clear()
+    _theme_files.update(f.dest_uri for f in files if not f.generated_by and not _from_docs(f, docs_dir))
+
+
+def _check_page(dest: str, output: str) -> None:
+    if preview or dest in _checked:
+        return
+    _checked.add(dest)
+    _findings.extend(output_check.check_page(dest, output, _withheld, _sources.get(dest)))
+
+
+def _check_other_files(site_dir: Path) -> None:
+    """Checks every built file not checked as it was written: exports, feed, sitemap, 404 page,
+    search index, attachments. Theme assets are the theme's, not the portal's content."""
+    for path in sorted(site_dir.rglob("*")):
+        dest = path.relative_to(site_dir).as_posix()
+        if dest in _checked or dest in _theme_files or dest == "manifest.json" or not path.is_file() or path.is_symlink():
+            continue
+        if dest.startswith("pagefind/") and not dest.endswith((".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".json")):
+            continue  # Pagefind's own scripts and WebAssembly
+        data = path.read_bytes()
+        if dest.endswith((".html", ".htm")):
+            found = output_check.check_page(dest, data.decode("utf-8", errors="replace"), _withheld, _sources.get(dest))
+        else:
+            found = output_check.check_file(dest, data, _withheld, _sources.get(dest))
+        _findings.extend(found)
+
+
+def _refuse_findings(config) -> None:
+    """Fails the build when the output shows what it must not, and leaves nothing of it behind."""
+    if not _findings:
+        return
+    from mkdocs import utils
+
+    problems = sorted({f.problem() for f in _findings})
+    _findings.clear()
+    _stop_search()
+    utils.clean_directory(config.site_dir)
+    raise PluginError("构建已停止,网站文件中出现了不得发布的内容(已清空输出目录):\n" + "\n".join(str(p) for p in problems))
+
+
 # File inclusion would let an item publish any file of the repository (reviewers.yml, drafts).
 _INCLUDING_EXTENSIONS = ("pymdownx.snippets", "markdown_include.include", "mdx_include")
 _INCLUDING_PLUGINS = ("include-markdown", "macros", "include_dir_to_nav", "mkdocs-simple-hooks")
@@ -398,6 +468,8 @@ def on_post_build(config) -> None:
     global _search
     try:
         _join_worker(config, None)
+        if not preview:
+            _refuse_findings(config)
         if config.strict and _warnings_so_far():
             return  # MkDocs aborts this strict build right after post_build: leave no index, no manifest
         site_dir = Path(config.site_dir)
@@ -410,6 +482,8 @@ def on_post_build(config) -> None:
         except GongkaiError as exc:
             raise PluginError(str(exc)) from exc
         log.info("gongkai: 搜索索引 %s 个页面", stats.get("pages"))
+        _check_other_files(site_dir)
+        _refuse_findings(config)
         root = Path(config.config_file_path).parent
         built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         publish.write_manifest(site_dir, commit=_git_commit(root), built_at=built_at, strict=bool(config.strict))
@@ -488,7 +562,7 @@ def _render_worker(mine, nav, config, files, write_fd: int) -> None:
     global _stream_pages
     _stream_pages = False  # the parent has Pagefind read this process's pages at the end
     code = 1
-    report: dict = {"records": records, "anchors": {}, "error": ""}
+    report: dict = {"records": records, "anchors": {}, "error": "", "findings": _findings, "checked": _checked}
     try:
         root = logging.getLogger("mkdocs")
         # The parent logs what the worker found (once, and counted by --strict); INFO and DEBUG of
@@ -533,6 +607,8 @@ def _join_worker(config, files) -> None:
     report = pickle.loads(data) if data else {"records": [], "anchors": {}, "error": "渲染进程意外退出"}
     for name, level, message in report["records"]:
         logging.getLogger(name).log(level, message)
+    _findings.extend(report.get("findings", ()))
+    _checked.update(report.get("checked", ()))
     if status != 0 or report["error"]:
         raise PluginError(f"页面渲染失败(并行渲染进程):{report['error'] or f'退出状态 {status}'}")
     for file in worker["files"]:

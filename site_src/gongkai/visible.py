@@ -17,8 +17,10 @@ import nh3
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[re.Pattern, re.Pattern, dict[int, str]]:
-    """Returns (what renders as nothing, non-ASCII digits, the look-alike map), made once."""
+def _tables() -> tuple[_Either, _Either, dict[int, str]]:
+    """Returns (what renders as nothing, non-ASCII digits, the look-alike map), made once. What
+    renders as nothing is two patterns: Python's regex engine tests a class of characters beyond
+    the BMP range by range (30 times slower), so that one runs only on text that has any."""
     invisible: list[int] = []
     digits: list[int] = []
     stars: dict[int, str] = {}
@@ -35,7 +37,22 @@ def _tables() -> tuple[re.Pattern, re.Pattern, dict[int, str]]:
                 stars[cp] = "★"
     # Blank letters (Hangul fillers, braille blank) render as nothing, like the format characters.
     invisible += [0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, 0x180E]
-    return _char_class(invisible), _char_class(digits), stars
+    return _Either(invisible), _Either(digits), stars
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+class _Either:
+    """``sub`` of two character classes: the second only on text beyond the BMP."""
+
+    def __init__(self, codepoints: list[int]):
+        self.bmp = _char_class([cp for cp in codepoints if cp < 0x10000])
+        self.astral = _char_class([cp for cp in codepoints if cp >= 0x10000])
+
+    def sub(self, replacement, text: str) -> str:
+        text = self.bmp.sub(replacement, text)
+        return self.astral.sub(replacement, text) if _ASTRAL.search(text) else text
 
 
 def _char_class(codepoints: list[int]) -> re.Pattern:
@@ -59,36 +76,55 @@ _LOOK_ALIKE = {
 
 
 @lru_cache(maxsize=1)
-def _translation() -> dict[int, str]:
+def _translation() -> tuple[dict[int, str], _Either]:
+    """Returns the look-alike map and the class of its characters (a regex finds the few in a text
+    faster than str.translate looks up every character)."""
     _, _, stars = _tables()
     table = dict(stars)
     table.update({ord(k): v for k, v in _LOOK_ALIKE.items()})
-    return table
+    return table, _Either(list(table))
+
+
+_ASCII_LOOK_ALIKE = str.maketrans({"x": "X", "*": "★"})
 
 
 def _ascii_digit(match: re.Match) -> str:
     return "".join(str(unicodedata.digit(c, 0)) for c in match.group(0))
 
 
+def fold_page(text: str) -> str:
+    """Returns ``fold(text)`` line by line, each distinct line folded once per process: the lines
+    every page shares (navigation, header, footer) cost one dictionary lookup."""
+    return "\n".join(map(_fold_line, text.split("\n")))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_line(line: str) -> str:
+    return fold(line)
+
+
 def fold(text: str) -> str:
     """Returns the text as a reader takes it: no invisible characters, NFKC, ASCII digits, one
     form for look-alike letters and stars. Line feeds stay where they were."""
     invisible, digits, _ = _tables()
-    text = invisible.sub("", text)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-        text = invisible.sub("", text)  # NFKC can decompose into combining marks
-        text = digits.sub(_ascii_digit, text)
-    return text.translate(_translation())
+    if text.isascii():
+        return invisible.sub("", text).translate(_ASCII_LOOK_ALIKE)
+    text = unicodedata.normalize("NFKC", invisible.sub("", text))
+    text = invisible.sub("", text)  # NFKC can decompose into combining marks
+    text = digits.sub(_ascii_digit, text)
+    table, look_alike = _translation()
+    return look_alike.sub(lambda m: m.group(0).translate(table), text)
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
+_NOT_WORD = re.compile(r"[^\w\n]+|_+")
+_LINES = re.compile(r"\n+")
 
 
 def compact(folded: str) -> str:
-    """Returns folded text reduced to its letters and digits, lower case: two renderings of one text
-    (Markdown and HTML, a table and a list) compare equal."""
-    return _NOT_WORD.sub("", folded).lower()
+    """Returns folded text reduced to its letters and digits, lower case, one line per line of text
+    that has any: two renderings of one text (Markdown and HTML, a table and a list) compare equal,
+    and nothing compares across the boundary of two blocks (two catalog entries, two cells)."""
+    return _LINES.sub("\n", _NOT_WORD.sub("", folded)).strip("\n").lower()
 
 
 # ------------------------------------------------------------------ HTML
@@ -98,10 +134,14 @@ _ATTRIBUTE = re.compile(r"""\s[^\s=<>"'/]+\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _BLANKS = re.compile(r"[ \t\r\f\v]*\n\s*")
 
 
+# Every tag but those of inline text starts a new line: a block, a cell, an XML element.
+_BLOCK_TAG = re.compile(r"<(?!/?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var|wbr)[\s/>])")
+
+
 def html_text(markup: str) -> str:
-    """Returns the text of an HTML document or fragment as a reader sees it (element text, then
-    every attribute value on lines of its own), entities decoded, not folded."""
-    text = nh3.clean(markup, tags=set(), clean_content_tags={"script", "style", "template"}, strip_comments=True)
+    """Returns the text of an HTML document or fragment as a reader sees it (element text, a line
+    per block, then every attribute value on lines of its own), entities decoded, not folded."""
+    text = nh3.clean(_BLOCK_TAG.sub("\n<", markup), tags=set(), clean_content_tags={"script", "style", "template"}, strip_comments=True)
     text = _BLANKS.sub("\n", html.unescape(text))
     values = [html.unescape(a or b) for a, b in _ATTRIBUTE.findall(markup) if (a or b).strip()]
     return text + "\n" + "\n".join(values) if values else text
@@ -165,7 +205,7 @@ def data_text(name: str, data: bytes) -> str:
         except (ValueError, RecursionError):
             pass
     if lower.endswith((".html", ".htm", ".xml", ".svg", ".xhtml")) or text.lstrip().startswith("<"):
-        return html_text(text) + "\n" + html.unescape(text)
+        return html_text(text)
     return text
 
 

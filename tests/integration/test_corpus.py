@@ -13,7 +13,7 @@ FAILING = [c for c in CASES if c.outcome == "fail"]
 
 
 def test_corpus_is_large_enough():
-    assert len(CASES) >= 40
+    assert len(CASES) >= 100
     assert len({c.name for c in CASES}) == len(CASES)
 
 

@@ -1,0 +1,200 @@
+"""The gate judged on the output: every built file reduced to the text a reader sees and checked
+again for ID numbers, 密级 marks and disclosure markers, and compared with the text that was
+withheld. Independent of the checks on the source: what one misses, the other sees."""
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Iterable
+
+import ahocorasick
+
+from . import scan, visible
+from .errors import Problem
+from .model import Attribute, Decision, Item, Verdict
+
+# Pieces of withheld text compared with the site: KEY characters of `visible.compact` text, one
+# starting every STRIDE characters. Any withheld stretch of KEY + STRIDE - 1 characters or more
+# that reaches the site holds a whole piece.
+KEY = 12
+STRIDE = 6
+# More text than this in one file is not read further (a zip bomb among attachments).
+MAX_TEXT = 64 * 1024 * 1024
+_SPAN = re.compile("【不公开】(.*?)【/不公开】", re.S)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a built file shows that it must not: the file, what, and the item it came from."""
+
+    dest: str  # path of the built file, relative to the site
+    message: str
+    source: str = ""  # the item (content path) whose page or attachment it is, when known
+    line: int = 1
+    key: str = ""  # the withheld piece found (withheld-text findings only)
+
+    def problem(self) -> Problem:
+        where = f"(网站文件 {self.dest})"
+        if self.source:
+            return Problem(self.source, self.line, self.message + where)
+        return Problem(self.dest, 1, self.message)
+
+
+# ------------------------------------------------------------------ withheld text
+
+
+def withheld_texts(decision: Decision) -> list[str]:
+    """Returns the texts of an item that must reach no output: the withheld spans of a published
+    部分公开 item; the body of a 依申请公开 item; the title and body of anything not published."""
+    item = decision.item
+    if item is None or decision.verdict is Verdict.FAIL:
+        return []
+    if decision.verdict is Verdict.PUBLISH:
+        if item.attribute is Attribute.部分公开:
+            return _SPAN.findall(item.body)
+        return []
+    if decision.verdict is Verdict.METADATA:
+        return [item.body]
+    return [item.title, item.body]
+
+
+def published_texts(decision: Decision) -> list[str]:
+    """Returns what a published item shows: its published body and every published field."""
+    from .gate import published_fields
+
+    item = decision.item
+    if item is None or decision.verdict not in (Verdict.PUBLISH, Verdict.METADATA):
+        return []
+    texts = [text for _, text in published_fields(item)]
+    if decision.verdict is Verdict.PUBLISH:
+        texts.append(decision.text or "")
+    return texts
+
+
+def _reading(text: str) -> str:
+    return visible.compact(visible.fold(visible.markdown_text(text)))
+
+
+def _pieces(compact: str) -> Iterable[str]:
+    for line in compact.split("\n"):
+        if len(line) < KEY:
+            continue
+        starts = list(range(0, len(line) - KEY + 1, STRIDE))
+        if starts[-1] != len(line) - KEY:
+            starts.append(len(line) - KEY)
+        yield from (line[start : start + KEY] for start in starts)
+
+
+class Withheld:
+    """The distinctive pieces of withheld text: those found in no published item, no setting and
+    no page of fixed wording (boilerplate a pending item may share with the site)."""
+
+    def __init__(self, decisions: Iterable[Decision], boilerplate: Iterable[str] = ()):
+        decisions = list(decisions)
+        owners: dict[str, str] = {}
+        for decision in decisions:
+            for text in withheld_texts(decision):
+                for piece in _pieces(_reading(text)):
+                    owners.setdefault(piece, decision.path)
+        self.owners = owners
+        self._automaton = None
+        if not owners:
+            return
+        candidates = _automaton(owners)
+        shared: set[str] = set()
+        published = [t for d in decisions for t in published_texts(d)] + list(boilerplate)
+        for text in published:
+            shared.update(piece for _, piece in candidates.iter(_reading(text)))
+        for piece in shared:
+            del owners[piece]
+        self._automaton = _automaton(owners) if owners else None
+
+    def __bool__(self) -> bool:
+        return self._automaton is not None
+
+    def find(self, compact: str) -> list[tuple[str, str]]:
+        """Returns (piece, item path) for every distinctive withheld piece in compact text."""
+        if self._automaton is None:
+            return []
+        return [(piece, self.owners[piece]) for _, piece in self._automaton.iter(compact)]
+
+
+def _automaton(words: Iterable[str]):
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+# ------------------------------------------------------------------ the checks
+
+
+def check_text(dest: str, text: str, withheld: Withheld | None, source: Item | None = None) -> list[Finding]:
+    """Returns what the text a reader sees of one built file shows that it must not."""
+    folded = visible.fold_page(text)
+    path = source.path if source is not None else ""
+    found: list[Finding] = []
+    for offset, masked in scan.id_numbers_in(folded):
+        found.append(Finding(dest, f"网站上可以看到未遮蔽的居民身份证号 {masked}:请在信息中遮蔽或删除后再构建", path, _line_of(source, masked[:6])))
+    if "★" in folded:
+        for match in scan.SECRECY_MARK.finditer(folded):
+            found.append(Finding(dest, f"网站上可以看到密级标志“{match.group(1)}密★”:涉密信息严禁上网,构建已停止。请立即删除并按保密规定处理", path, _line_of(source, match.group(1))))
+    if "不" in folded:
+        for match in scan.MARKER_LIKE.finditer(folded):
+            found.append(Finding(dest, f"网站上可以看到不公开标记“{match.group(0)}”:不公开标记只能成对写在部分公开信息的正文中,发布时被删去。请检查该标记的写法", path, _line_of(source, "不")))
+    if withheld:
+        reported: set[str] = set()
+        for piece, owner in withheld.find(visible.compact(folded)):
+            if owner not in reported:
+                reported.add(owner)
+                found.append(Finding(dest, f"网站上出现了不应公开的内容(来自 {owner},如“{piece}”):构建已停止。请检查该内容是如何进入此文件的", path, 1, piece))
+    return found
+
+
+def _line_of(item: Item | None, needle: str) -> int:
+    """Returns the line of the item's file where the folded needle first appears (else its body)."""
+    if item is None:
+        return 1
+    for offset, line in enumerate(scan.normalized_lines(item.body)):
+        if needle in re.sub(r"\D", "", line) or needle in line:
+            return item.body_line + offset
+    return item.body_line
+
+
+def check_page(dest: str, html: str, withheld: Withheld | None, source: Item | None = None) -> list[Finding]:
+    """Returns the findings of one rendered HTML page."""
+    return check_text(dest, visible.html_text(html), withheld, source)
+
+
+def check_file(dest: str, data: bytes, withheld: Withheld | None, source: Item | None = None) -> list[Finding]:
+    """Returns the findings of one built file that is not a rendered page: exports, feed, sitemap,
+    search index, attachments (their text through `attachment_text`)."""
+    name = dest.rsplit("/", 1)[-1].lower()
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data)
+        name = name[:-3] if name.endswith(".gz") else name
+        if data.startswith(b"pagefind_dcd"):
+            data = data[len(b"pagefind_dcd"):]
+    text = _file_text(name, data)
+    if text is None:
+        return []
+    return check_text(dest, text, withheld, source)
+
+
+def _file_text(name: str, data: bytes) -> str | None:
+    return visible.data_text(name, data)
+
+
+def _gunzip(data: bytes) -> bytes:
+    """Returns the decompressed bytes, at most MAX_TEXT of them (a corrupt stream: what it held)."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        return decompressor.decompress(data, MAX_TEXT)
+    except zlib.error:
+        try:
+            return gzip.decompress(data[: MAX_TEXT])
+        except (OSError, EOFError, zlib.error):
+            return data
