@@ -619,3 +619,9 @@ def _(p, d, c):
 @case("pending-item-title-with-markup")
 def _(p, d, c):
     p.item(f"{d}/a.md", f"**{c}**", title=f"待审<b>{c}</b>")
+
+
+@case("comment-holding-gt-in-summary-paragraph")
+def _(p, d, c):
+    signed(p, f"{d}/a.md", f"开头<!-- 内部意见 a > b {c} -->正文第一段。\n\n第二段。")
+

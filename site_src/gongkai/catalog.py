@@ -13,6 +13,7 @@ from html import escape
 from typing import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
+from . import visible
 from .model import Attribute, Decision, Item, Settings, Verdict
 from .taxonomy import Category, categories
 from .urls import href
@@ -66,9 +67,11 @@ def summary_of(item: Item, text: str | None) -> str:
 
 
 def _plain(markdown: str) -> str:
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    """Returns the text of a Markdown block as a reader sees it: an HTML parser drops tags and
+    comments (no pattern that a ``>`` inside a comment can fool), then the Markdown syntax goes."""
+    text = visible.html_text(markdown, attributes=False)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"<[^>]+>", "", text)
     text = re.sub(r"[*_`>#]+", "", text)
     return " ".join(text.split())
 

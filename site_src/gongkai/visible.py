@@ -138,11 +138,14 @@ _BLANKS = re.compile(r"[ \t\r\f\v]*\n\s*")
 _BLOCK_TAG = re.compile(r"<(?!/?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var|wbr)[\s/>])")
 
 
-def html_text(markup: str) -> str:
+def html_text(markup: str, attributes: bool = True) -> str:
     """Returns the text of an HTML document or fragment as a reader sees it (element text, a line
-    per block, then every attribute value on lines of its own), entities decoded, not folded."""
+    per block, then every attribute value on lines of its own), entities decoded, not folded.
+    An HTML parser reads it (comments, a ``>`` inside one, unclosed tags: as a browser does)."""
     text = nh3.clean(_BLOCK_TAG.sub("\n<", markup), tags=set(), clean_content_tags={"script", "style", "template"}, strip_comments=True)
     text = _BLANKS.sub("\n", html.unescape(text))
+    if not attributes:
+        return text
     values = [html.unescape(a or b) for a, b in _ATTRIBUTE.findall(markup) if (a or b).strip()]
     return text + "\n" + "\n".join(values) if values else text
 
