@@ -147,3 +147,19 @@ def test_the_output_check_stops_a_build_the_source_checks_let_through(portal, mo
     assert "content/ok/a.md" in err and "网站上可以看到未遮蔽的居民身份证号 110105********002X" in err and "密级标志" in err
     assert portal.leaks("1231002X") == [] and portal.leaks("19491231") == []
     assert not (portal.site / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["【" + " " * 200_000, "【/" + " " * 200_000 + "不", "[" * 200_000, "[a](" * 100_000, " ".join("1" * 16 for _ in range(20_000)), "秘密 " * 100_000, "1 " * 200_000],
+    ids=["open-bracket-blanks", "slash-blanks", "brackets", "open-links", "digit-groups", "marks-without-star", "digits"],
+)
+def test_adversarial_text_is_scanned_in_linear_time(text):
+    import time
+
+    from gongkai import gate, scan
+
+    start = time.perf_counter()
+    scan.markers(text), scan.id_numbers(text), scan.secrecy_marks(text), gate._near_misses(text, "a.md", 1)
+    output_check.check_page("a/index.html", text, None)
+    assert time.perf_counter() - start < 5

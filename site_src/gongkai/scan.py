@@ -28,7 +28,8 @@ _PROVINCES = frozenset(
 # bracket. Exact markers are this too: only the body of a 部分公开 item may hold them.
 _OPENING = r"[\[(<{【〔〖〘〚「『〈《（［｛⟦⟨⦅⦃〝‘“]"
 _CLOSING = r"[\])>}】〕〗〙〛」』〉》）］｝⟧⟩⦆⦄〞’”]"
-MARKER_LIKE = re.compile(rf"{_OPENING}{_SEP}*[/／\\]?{_SEP}*不{_SEP}*予?{_SEP}*公{_SEP}*开{_SEP}*{_CLOSING}")
+# (No two repetitions of one class meet: each start is read once, whatever the input.)
+MARKER_LIKE = re.compile(rf"{_OPENING}{_SEP}*(?:[/／\\]{_SEP}*)?不{_SEP}*(?:予{_SEP}*)?公{_SEP}*开{_SEP}*{_CLOSING}")
 
 
 def normalize(text: str) -> str:
