@@ -120,11 +120,16 @@ _NOT_WORD = re.compile(r"[^\w\n]+|_+")
 _LINES = re.compile(r"\n+")
 
 
+# Where a sentence or a block ends ("。", Pagefind's ". " between blocks): a line of its own.
+_SENTENCE_END = re.compile(r"[。!?;]|\.(?=\s)")
+
+
 def compact(folded: str) -> str:
-    """Returns folded text reduced to its letters and digits, lower case, one line per line of text
-    that has any: two renderings of one text (Markdown and HTML, a table and a list) compare equal,
-    and nothing compares across the boundary of two blocks (two catalog entries, two cells)."""
-    return _LINES.sub("\n", _NOT_WORD.sub("", folded)).strip("\n").lower()
+    """Returns folded text reduced to its letters and digits, lower case, a line per sentence or
+    block: two renderings of one text (Markdown and HTML, a table and a list, a search fragment)
+    compare equal, and nothing compares across the end of a sentence or block (two catalog entries,
+    two cells, two paragraphs that another page has side by side)."""
+    return _LINES.sub("\n", _NOT_WORD.sub("", _SENTENCE_END.sub("\n", folded))).strip("\n").lower()
 
 
 # ------------------------------------------------------------------ HTML
