@@ -76,20 +76,39 @@ _LOOK_ALIKE = {
 
 
 @lru_cache(maxsize=1)
-def _translation() -> tuple[dict[int, str], _Either]:
-    """Returns the look-alike map and the class of its characters (a regex finds the few in a text
-    faster than str.translate looks up every character)."""
-    _, _, stars = _tables()
-    table = dict(stars)
-    table.update({ord(k): v for k, v in _LOOK_ALIKE.items()})
-    return table, _Either(list(table))
+def _special() -> tuple[_Either, dict[str, str]]:
+    """Returns one class of every character fold changes (invisible, other digits, look-alikes)
+    and what each becomes: one pass of a regex over a text finds the few there are."""
+    invisible, digits, stars = _tables()
+    table: dict[str, str] = {chr(cp): v for cp, v in stars.items()}
+    table.update(_LOOK_ALIKE)
+    codepoints = [ord(c) for c in table]
+    for pattern in (invisible.bmp, invisible.astral, digits.bmp, digits.astral):
+        codepoints += _members(pattern)
+    return _Either(codepoints), table
 
 
-_ASCII_LOOK_ALIKE = str.maketrans({"x": "X", "*": "★"})
+def _members(pattern: re.Pattern) -> list[int]:
+    found = []
+    for a, b in re.findall(r"(\\?.)(?:-(\\?.))?", pattern.pattern[1:-2]):
+        first = ord(a[-1])
+        found.extend(range(first, ord(b[-1]) + 1) if b else [first])
+    return found
 
 
-def _ascii_digit(match: re.Match) -> str:
-    return "".join(str(unicodedata.digit(c, 0)) for c in match.group(0))
+def _replace(match: re.Match) -> str:
+    table = _special()[1]
+    out = []
+    for char in match.group(0):
+        if char in table:
+            out.append(table[char])
+        else:
+            category = unicodedata.category(char)
+            if category == "Nd":
+                out.append(str(unicodedata.digit(char)))
+            elif category not in ("Cf", "Mn", "Me", "Cc") and char not in "\u115f\u1160\u3164\uffa0\u2800\u180e":
+                out.append(char)
+    return "".join(out)
 
 
 def fold_page(text: str) -> str:
@@ -106,14 +125,10 @@ def _fold_line(line: str) -> str:
 def fold(text: str) -> str:
     """Returns the text as a reader takes it: no invisible characters, NFKC, ASCII digits, one
     form for look-alike letters and stars. Line feeds stay where they were."""
-    invisible, digits, _ = _tables()
-    if text.isascii():
-        return invisible.sub("", text).translate(_ASCII_LOOK_ALIKE)
-    text = unicodedata.normalize("NFKC", invisible.sub("", text))
-    text = invisible.sub("", text)  # NFKC can decompose into combining marks
-    text = digits.sub(_ascii_digit, text)
-    table, look_alike = _translation()
-    return look_alike.sub(lambda m: m.group(0).translate(table), text)
+    special = _special()[0]
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", special.sub(_replace, text))
+    return special.sub(_replace, text)
 
 
 _NOT_WORD = re.compile(r"[^\w\n]+|_+")
@@ -136,7 +151,6 @@ def compact(folded: str) -> str:
 
 # Attribute values a reader or a crawler can see (alt, title, href…): every value in the output.
 _ATTRIBUTE = re.compile(r"""\s[^\s=<>"'/]+\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_BLANKS = re.compile(r"[ \t\r\f\v]*\n\s*")
 
 
 # Every tag but those of inline text starts a new line: a block, a cell, an XML element.
@@ -148,7 +162,7 @@ def html_text(markup: str, attributes: bool = True) -> str:
     per block, then every attribute value on lines of its own), entities decoded, not folded.
     An HTML parser reads it (comments, a ``>`` inside one, unclosed tags: as a browser does)."""
     text = nh3.clean(_BLOCK_TAG.sub("\n<", markup), tags=set(), clean_content_tags={"script", "style", "template"}, strip_comments=True)
-    text = _BLANKS.sub("\n", html.unescape(text))
+    text = "\n".join(filter(None, (line.strip() for line in html.unescape(text).split("\n"))))
     if not attributes:
         return text
     values = [html.unescape(a or b) for a, b in _ATTRIBUTE.findall(markup) if (a or b).strip()]
