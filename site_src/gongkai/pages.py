@@ -230,9 +230,10 @@ def site_home(site_name: str, entries: Sequence[Entry], settings: Settings, url_
 
 
 def _md_text(text: str) -> str:
-    """Returns text safe inside Markdown: HTML escaped, Markdown punctuation neutralised."""
-    out = escape(text)
-    for char in "\\[]*_`#|~":
+    """Returns text safe inside Markdown, on one line: HTML escaped, Markdown punctuation and
+    attribute lists ({: #id }) neutralised."""
+    out = escape(" ".join(text.splitlines()))
+    for char in "\\[]*_`#|~{}":
         out = out.replace(char, f"&#{ord(char)};")
     return out
 
