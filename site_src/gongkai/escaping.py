@@ -89,9 +89,9 @@ def put_cell(cell, value) -> None:
 
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # Characters that start a reference GitHub or GitLab links in rendered text (@user, #123, !123,
-# $123, ~label, %milestone, &epic) or a scheme (http://): a WORD JOINER after each keeps the text
-# as it reads while no reference or bare-URL pattern matches.
-_REFERENCE_SIGILS = frozenset("@#!$%&~^:")
+# $123, ~label, %milestone, &epic), a scheme (http://) or a host name (www.x): a WORD JOINER after
+# each keeps the text as it reads while no reference or bare-URL pattern matches.
+_REFERENCE_SIGILS = frozenset("@#!$%&~^:.")
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]+")
 
 

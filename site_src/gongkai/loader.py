@@ -232,7 +232,7 @@ def unshowable_characters(value: Any, lines: dict[str, int], path: str, key: str
     elif isinstance(value, str):
         char = escaping.unshowable(value)
         if char is not None:
-            found.append(Problem(path, lines.get(key, 1) if key else 1, f"字段 {key or value!r} 含有不可见的 {escaping.describe(char)}:它会让显示的文字与实际内容不同,或使目录、订阅源、台账无法读取。请删除它(在编辑器中显示不可见字符;YAML 中也不要写 \\u{ord(char):04x} 这样的转义)"))
+            found.append(Problem(path, lines.get(key, 1) if key else 1, f"字段 {key or repr(value)} 含有不可见的 {escaping.describe(char)}:它会让显示的文字与实际内容不同,或使目录、订阅源、台账无法读取。请删除它(在编辑器中显示不可见字符;YAML 中也不要写 \\u{ord(char):04x} 这样的转义)"))
     return found
 
 

@@ -63,6 +63,21 @@ def content_id(value: str) -> bool:
     return bool(_CONTENT_ID.match(value)) and not value.lower().startswith(THEME_ID_PREFIXES)
 
 
+def keep_slugs(slugify):
+    """Returns ``slugify`` (Markdown's toc option) made to give only ids ``clean`` keeps: a slug of
+    another shape ("附件 __search" gives "__search") is prefixed with "h-", so the heading keeps its
+    anchor and the table of contents its link, and neither points at an element of the theme."""
+    if getattr(slugify, "keeps_slugs", False):
+        return slugify
+
+    def slug(value: str, separator: str) -> str:
+        made = slugify(value, separator)
+        return made if not made or content_id(made) else f"h{separator}{made}"
+
+    slug.keeps_slugs = True  # type: ignore[attr-defined]
+    return slug
+
+
 def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
     if attribute == "id":
         return value if content_id(value) else None
