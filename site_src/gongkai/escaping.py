@@ -89,9 +89,11 @@ def put_cell(cell, value) -> None:
 
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # Characters that start a reference GitHub or GitLab links in rendered text (@user, #123, !123,
-# $123, ~label, %milestone, &epic), a scheme (http://) or a host name (www.x): a WORD JOINER after
-# each keeps the text as it reads while no reference or bare-URL pattern matches.
-_REFERENCE_SIGILS = frozenset("@#!$%&~^:.")
+# $123, ~label, %milestone, &epic): a WORD JOINER after each keeps the text as it reads while no
+# reference pattern matches; so does one in "://" and after "www." (bare URLs). Nowhere else: a
+# path quoted in a message copies as it is.
+_REFERENCE_SIGILS = frozenset("@#!$%&~^")
+_BARE_URL = re.compile(r"(?i)(?<=:)(?=//)|(?<=www\.)")
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]+")
 
 
@@ -103,7 +105,7 @@ def md_text(text: str) -> str:
     become spaces, and a WORD JOINER after each reference sigil keeps mentions, issue references
     and bare URLs from being linked; invisible controls are shown as ``<U+XXXX>``."""
     out = []
-    for char in _LINE_BREAKS.sub(" ", show_invisible(str(text))):
+    for char in _BARE_URL.sub("\u2060", _LINE_BREAKS.sub(" ", show_invisible(str(text)))):
         if char in _ASCII_PUNCTUATION:
             out.append("\\" + char)
             if char in _REFERENCE_SIGILS:
