@@ -171,3 +171,23 @@ def test_ledger_renders_on_a4_with_libreoffice(month_portal, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
     for needle in ("政府信息发布台账", "撰稿人(签字)", "分管领导(签字)", "单位主要领导(签字)", "关于春节后复工复产的通知"):
         assert needle in text, needle
+
+
+def test_no_ledger_cell_is_a_formula_whoever_typed_it(portal, tmp_path):
+    """Titles, Git author names and reviewer names from reviewers.yml all stay text."""
+    portal.write_reviewers(chu={"name": "@SUM(1+1)*cmd|' /C calc'!A0"}, fu={"name": "-2+3"})
+    git(portal.root, "init", "-q", "-b", "main")
+    portal.item("xzf/2025/f.md", index_no=f"{XZF}/2025-00001", title='=HYPERLINK("http://evil.example","x")', created="2025-02-03", published="2025-02-05")
+    git(portal.root, "add", "-A")
+    git(portal.root, "commit", "-q", "-m", "新建", author='=HYPERLINK("http://evil.example","author")')
+    sign_at(portal, "xzf/2025/f.md", "2025-02-05")
+    out = tmp_path / "台账.xlsx"
+    result = portal.run("ledger", "--month", MONTH, "-o", str(out), env={"GONGKAI_TODAY": "2025-03-01"})
+    assert result.returncode == 0, result.stderr
+    ws = load_workbook(out)["测试县人民政府办公室"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells)
+    row = [ws.cell(row=5, column=c).value for c in range(1, 12)]
+    assert row[1] == '=HYPERLINK("http://evil.example","x")' and row[7] == '=HYPERLINK("http://evil.example","author")'
+    assert row[8] == "@SUM(1+1)*cmd|' /C calc'!A0" and row[10] == "-2+3"
+    assert ws.cell(row=5, column=2).quotePrefix and ws.cell(row=5, column=9).quotePrefix

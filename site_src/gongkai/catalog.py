@@ -11,9 +11,9 @@ from datetime import date, datetime
 from functools import cached_property
 from html import escape
 from typing import Callable, Iterable, Sequence
-from xml.sax.saxutils import escape as xml_escape
 
 from . import visible
+from .escaping import clean, csv_cell, xml_text
 from .model import Attribute, Decision, Item, Settings, Verdict
 from .taxonomy import Category, categories
 from .urls import href
@@ -139,7 +139,7 @@ class _Rows:
 
 
 def _json_row(entry: Entry, site_url: str) -> str:
-    row = {key: entry.field(key, site_url) for key in COLUMNS} | {"summary": entry.summary}
+    row = {key: clean(entry.field(key, site_url)) for key in COLUMNS} | {"summary": clean(entry.summary)}
     # As json.dumps(indent=1) writes it two levels deep ({"entries": [row]}): JSON strings hold no
     # raw line break, so indenting every line is exact.
     return "  " + json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n  ")
@@ -166,8 +166,7 @@ def _csv_row(entry: Entry, site_url: str) -> str:
     row = []
     for key in COLUMNS:
         value = entry.unit_name if key == "unit" else entry.field(key, site_url)
-        # A cell starting with = + - @ is a formula to Excel: quote it so it stays text.
-        row.append("'" + value if value[:1] in ("=", "+", "-", "@") else value)
+        row.append(csv_cell(value))  # never a formula to Excel, whoever typed it
     return _csv_line(row)
 
 
@@ -186,10 +185,10 @@ def feed_xml(entries: Sequence[Entry], site_name: str, site_url: str, updated: d
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
-        f"<title>{xml_escape(site_name)}</title>",
-        f'<link href="{xml_escape(base)}"/>',
-        f'<link rel="self" href="{xml_escape(base)}feed.xml"/>',
-        f"<id>{xml_escape(base)}</id>",
+        f"<title>{xml_text(site_name)}</title>",
+        f'<link href="{xml_text(base)}"/>',
+        f'<link rel="self" href="{xml_text(base)}feed.xml"/>',
+        f"<id>{xml_text(base)}</id>",
         f"<updated>{updated.isoformat()}</updated>",
     ]
     for entry in items:
@@ -197,12 +196,12 @@ def feed_xml(entries: Sequence[Entry], site_name: str, site_url: str, updated: d
         day = entry.field("published") or entry.field("created")
         out += [
             "<entry>",
-            f"<title>{xml_escape(entry.item.title)}</title>",
-            f'<link href="{xml_escape(link)}"/>',
-            f"<id>{xml_escape(link)}</id>",
-            f"<updated>{day}T00:00:00+08:00</updated>",
-            f"<author><name>{xml_escape(entry.unit_name)}</name></author>",
-            f"<summary>{xml_escape(entry.summary)}</summary>",
+            f"<title>{xml_text(entry.item.title)}</title>",
+            f'<link href="{xml_text(link)}"/>',
+            f"<id>{xml_text(link)}</id>",
+            f"<updated>{xml_text(day)}T00:00:00+08:00</updated>",
+            f"<author><name>{xml_text(entry.unit_name)}</name></author>",
+            f"<summary>{xml_text(entry.summary)}</summary>",
             "</entry>",
         ]
     out.append("</feed>")

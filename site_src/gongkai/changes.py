@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from . import health, newitem, yamlsafe
 from .errors import ERROR, WARNING, Problem
+from .escaping import md_code, md_text
 from .loader import read_text, split_front_matter
 from .model import VERDICT_LABELS, Decision, Verdict
 from .review import Verifier, load_trust
@@ -339,10 +340,10 @@ def _counter_conflicts(root: Path, base: str, base_commit: str, merge_base: str,
 
 
 def _trust_flags(portal, root: Path, base: str, base_commit: str, trust_rel: str, items: list[ItemReport], decisions: dict[str, Decision]) -> list[str]:
-    flags = [f"本次改动修改了审核人信任文件 `{trust_rel}`:谁可以签署哪个审核环节因此改变,须经政务公开办审核同意(见 CODEOWNERS)。"]
+    flags = [f"本次改动修改了审核人信任文件 {md_code(trust_rel)}:谁可以签署哪个审核环节因此改变,须经政务公开办审核同意(见 CODEOWNERS)。"]
     text = _show(root, base_commit, trust_rel)
     if text is None:
-        flags.append(f"`{trust_rel}` 在 {base} 上不存在。")
+        flags.append(f"{md_code(trust_rel)} 在 {md_code(base)} 上不存在。")
         return flags
     with tempfile.TemporaryDirectory(prefix="gongkai-trust-") as tmp:
         path = Path(tmp) / "reviewers.yml"
@@ -353,7 +354,7 @@ def _trust_flags(portal, root: Path, base: str, base_commit: str, trust_rel: str
     changed = sorted(r for r in set(portal.trust.reviewers) & set(old_trust.reviewers) if portal.trust.reviewers[r] != old_trust.reviewers[r])
     for label, ids in (("新增审核人", added), ("删除审核人", removed), ("修改审核人", changed)):
         if ids:
-            flags.append(f"{label}:{'、'.join(ids)}")
+            flags.append(f"{label}:{'、'.join(md_code(i) for i in ids)}")
     verifier = Verifier(old_trust)
     depends = []
     for report in items:
@@ -367,12 +368,12 @@ def _trust_flags(portal, root: Path, base: str, base_commit: str, trust_rel: str
                 Problem(report.path, decision.item.line_of("reviews"), f"本信息的审核签名只有按本次修改后的 {trust_rel} 才有效:请政务公开办先单独审核信任文件的修改", WARNING)
             )
     if depends:
-        flags.append(f"**同一改动中的签名依赖这次信任文件修改**:{'、'.join(f'`{p}`' for p in depends)}。建议把 `{trust_rel}` 的修改单独提交、单独审核。")
+        flags.append(f"**同一改动中的签名依赖这次信任文件修改**:{'、'.join(md_code(p) for p in depends)}。建议把 {md_code(trust_rel)} 的修改单独提交、单独审核。")
     return flags
 
 
 def _settings_flags(root: Path, base: str, base_commit: str, config_name: str) -> list[str]:
-    flags = [f"本次改动修改了站点设置 `{config_name}`:须经政务公开办审核同意(见 CODEOWNERS)。"]
+    flags = [f"本次改动修改了站点设置 {md_code(config_name)}:须经政务公开办审核同意(见 CODEOWNERS)。"]
     import yaml
 
     def gongkai_of(text: str | None) -> dict:
@@ -389,17 +390,13 @@ def _settings_flags(root: Path, base: str, base_commit: str, config_name: str) -
     after = gongkai_of((root / config_name).read_text(encoding="utf-8") if (root / config_name).exists() else None)
     keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     if keys:
-        flags.append(f"改动的门户设置:{'、'.join(f'`extra.gongkai.{k}`' for k in keys)}")
+        flags.append(f"改动的门户设置:{'、'.join(md_code(f'extra.gongkai.{k}') for k in keys)}")
     if "categories" in keys:
         flags.append("目录类别有调整:按目录动态调整制度,须报政务公开领导小组办公室备案。")
     return flags
 
 
 # ------------------------------------------------------------------ output
-
-
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
 STATUS_LABELS = {"A": "新增", "M": "修改", "D": "删除", "R": "改名"}
@@ -412,7 +409,7 @@ def render_markdown(summary: Summary) -> str:
     out = ["## gongkai 检查结果\n"]
     verdict = "❌" if summary.errors else ("⚠️" if summary.warnings else "✅")
     out.append(
-        f"{verdict} 相对于 `{summary.base}`(分叉点 `{summary.merge_base[:10]}`):本次改动涉及 **{len(summary.items)}** 条信息"
+        f"{verdict} 相对于 {md_code(summary.base)}(分叉点 {md_code(summary.merge_base[:10])}):本次改动涉及 **{len(summary.items)}** 条信息"
         + (f"({parts})" if parts else "")
         + f";错误 **{summary.errors}** 处,警告 **{summary.warnings}** 处。\n"
     )
@@ -429,9 +426,10 @@ def render_markdown(summary: Summary) -> str:
             errors = sum(p.is_error for p in r.problems)
             warnings = len(r.problems) - errors
             issues = " ".join(x for x in (f"❌ {errors}" if errors else "", f"⚠️ {warnings}" if warnings else "") if x) or "—"
-            title = f"{_md(r.title)}<br>" if r.title else ""
+            title = f"{md_text(r.title)}<br>" if r.title else ""
             out.append(
-                f"| {icon} | {title}`{_md(r.path)}` | {_md(r.index_no) or '—'} | {STATUS_LABELS.get(r.status, r.status)} | {_md(r.state)} | {'、'.join(r.missing) or '—'} | {issues} |"
+                f"| {icon} | {title}{md_code(r.path, table=True)} | {md_code(r.index_no, table=True)} | {STATUS_LABELS.get(r.status, r.status)} "
+                f"| {md_text(r.state)} | {md_text('、'.join(r.missing)) or '—'} | {issues} |"
             )
     else:
         out.append("本次改动没有涉及信息文件。")
@@ -440,11 +438,11 @@ def render_markdown(summary: Summary) -> str:
         out.append("\n### 问题\n")
         for p in problems:
             icon = "❌" if p.is_error else "⚠️"
-            out.append(f"- {icon} `{_md(p.path)}:{p.line}` {_md(p.message)}")
+            out.append(f"- {icon} {md_code(f'{p.path}:{p.line}')} {md_text(p.message)}")
     if summary.other_files:
         shown = summary.other_files[:20]
         more = f" 等 {len(summary.other_files)} 个" if len(summary.other_files) > len(shown) else ""
-        out.append(f"\n其他改动的文件:{'、'.join(f'`{_md(p)}`' for p in shown)}{more}")
+        out.append(f"\n其他改动的文件:{'、'.join(md_code(p) for p in shown)}{more}")
     out.append("\n<sub>由 `gongkai check --changed` 生成:只检查本分支改动的信息;全站检查请运行 `gongkai check`。</sub>")
     return "\n".join(out) + "\n"
 

@@ -228,6 +228,7 @@ def cmd_check(args) -> int:
     from .model import VERDICT_LABELS, Verdict
 
     from . import health, report
+    from .escaping import show_invisible
 
     config, portal = _portal(args)
     if args.changed:
@@ -262,7 +263,7 @@ def cmd_check(args) -> int:
             detail = ""
             if decision.verdict is Verdict.HOLD or decision.verdict in (Verdict.REFUSE, Verdict.FAIL):
                 detail = f"({decision.reason})"
-            print(f"{decision.path}: {VERDICT_LABELS[decision.verdict]}{detail}")
+            print(show_invisible(f"{decision.path}: {VERDICT_LABELS[decision.verdict]}{detail}"))
         if problems:
             print()
             for problem in problems:

@@ -17,8 +17,11 @@ class Problem:
     severity: str = ERROR
 
     def __str__(self) -> str:
+        from .escaping import show_invisible
+
         label = "" if self.severity == ERROR else "警告: "
-        return f"{self.path}:{self.line}: {label}{self.message}"
+        # A bidirectional control in a file name or in quoted text would reorder what the terminal shows.
+        return show_invisible(f"{self.path}:{self.line}: {label}{self.message}")
 
     @property
     def is_error(self) -> bool:

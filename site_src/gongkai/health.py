@@ -557,9 +557,10 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
     """Returns, oldest first, every addition, change and removal of a catalog category in the Git
     history of the settings (extra.gongkai.categories) and of the built-in taxonomy.
 
-    Each entry: date, commit, author, subject, action (added|removed|changed), category, source
-    (taxonomy|settings), detail, initial (in the first commit that has the file: the catalog as
-    first recorded, not an adjustment). [] outside a Git repository."""
+    Each entry: date, commit, action (added|removed|changed), category, source (taxonomy|settings),
+    detail, initial (in the first commit that has the file: the catalog as first recorded, not an
+    adjustment). [] outside a Git repository. Only what the reviewed files say is recorded: never a
+    commit's subject or author (unreviewed text, personal data), which the public page would show."""
     root = Path(root).resolve()
     top_run = _git(root, "rev-parse", "--show-toplevel")
     if top_run.returncode != 0:
@@ -571,15 +572,15 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
         return []
     taxonomy_path = _taxonomy_path(root, top)
     paths = [config_path] + ([taxonomy_path] if taxonomy_path else [])
-    log = _git(root, "log", "--reverse", "--format=%H%x1f%an%x1f%aI%x1f%s", "--", *paths)
+    log = _git(root, "log", "--reverse", "--format=%H%x1f%aI", "--", *paths)
     if log.returncode != 0:
         return []
     entries: list[dict] = []
     state: dict[str, dict[str, tuple[str, ...]]] = {"taxonomy": {}, "settings": {}}
     recorded = {"taxonomy": False, "settings": False}  # the file has been read once: later changes are 调整
     for line in log.stdout.splitlines():
-        commit, author, when, subject = (line.split("\x1f") + ["", "", "", ""])[:4]
-        meta = {"date": when[:10], "commit": commit[:10], "author": author, "subject": subject}
+        commit, when = (line.split("\x1f") + ["", ""])[:2]
+        meta = {"date": when[:10], "commit": commit[:10]}
         current: dict[str, dict[str, tuple[str, ...]] | None] = {
             "settings": _settings_categories(_show(root, commit, config_path)),
             "taxonomy": _taxonomy_categories(_show(root, commit, taxonomy_path)) if taxonomy_path else None,
@@ -628,26 +629,30 @@ def _diff(old: dict, new: dict, source: str, meta: dict, initial: bool) -> list[
     return entries
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _html(text: str) -> str:
+    from html import escape
+
+    return escape(" ".join(str(text).split()))
 
 
 def render_category_history(entries: list[dict], title: str = "政务公开目录动态调整记录") -> str:
-    """Returns the Markdown page of the 目录动态调整 record (newest first, the initial catalog last)."""
+    """Returns the page of the 目录动态调整 record (newest first, the initial catalog last): dates
+    and category changes only, every value HTML-escaped."""
     out = [
-        f"# {title}\n\n",
+        f"# {_html(title)}\n\n",
         "根据政务公开标准目录动态调整制度,目录事项的增加、变更和取消应及时报政务公开领导小组办公室备案。"
-        "本页由 gongkai 根据网站仓库的 Git 历史自动生成:每一行对应一次提交中目录类别的调整。\n\n",
+        "每一行记录一次目录类别的调整:调整日期、调整方式、目录类别及其变化。\n\n",
     ]
     changes = [e for e in entries if not e.get("initial")]
     initial = [e for e in entries if e.get("initial")]
     if changes:
-        out.append("| 日期 | 调整 | 目录类别 | 说明 | 来源 | 提交 | 提交人 |\n|---|---|---|---|---|---|---|\n")
-        for e in reversed(changes):
-            out.append(
-                f"| {e['date']} | {CHANGE_LABELS[e['action']]} | {_md(e['category'])} | {_md(e['detail'] or e['subject'])} | "
-                f"{SOURCE_LABELS[e['source']]} | `{e['commit']}` | {_md(e['author'])} |\n"
-            )
+        head = "".join(f'<th scope="col">{h}</th>' for h in ("日期", "调整", "目录类别", "说明", "来源"))
+        rows = [
+            f"<tr><td>{_html(e['date'])}</td><td>{CHANGE_LABELS[e['action']]}</td><td>{_html(e['category'])}</td>"
+            f"<td>{_html(e['detail'] or '—')}</td><td>{SOURCE_LABELS[e['source']]}</td></tr>"
+            for e in reversed(changes)
+        ]
+        out.append(f'<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n")
     else:
         out.append("目录类别建立以来没有调整。\n")
     if initial:
@@ -655,7 +660,9 @@ def render_category_history(entries: list[dict], title: str = "政务公开目�
         by_source: dict[str, list[str]] = {}
         for e in initial:
             by_source.setdefault(e["source"], []).append(e["category"])
+        lines = []
         for source, names in by_source.items():
             date_of = next(e["date"] for e in initial if e["source"] == source)
-            out.append(f"- {date_of} {SOURCE_LABELS[source]}:{'、'.join(_md(n) for n in names)}(共 {len(names)} 类)\n")
+            lines.append(f"<li>{_html(date_of)} {SOURCE_LABELS[source]}:{'、'.join(_html(n) for n in names)}(共 {len(names)} 类)</li>")
+        out.append("<ul>\n" + "\n".join(lines) + "\n</ul>\n")
     return "".join(out)

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import workdays
+from .escaping import put_cell
 from .model import STAGES, Item, Settings, Unit, Verdict
 from .review import CHINA, Verifier, item_digest, parse_at
 
@@ -119,7 +120,8 @@ def ledger_rows(portal, year: int, month: int, units: tuple[str, ...] | None = N
 
 
 def _cell(ws: Worksheet, row: int, column: int, value, *, bold: bool = False, size: float = 10, align: str = "center", border: Border | None = _BOX, wrap: bool = True):
-    cell = ws.cell(row=row, column=column, value=value)
+    cell = ws.cell(row=row, column=column)
+    put_cell(cell, value)  # titles, Git names, reviewer names: text, never a formula
     cell.font = Font(name=FONT_NAME, size=size, bold=bold)
     cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=wrap)
     if border is not None:

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import schema, yamlsafe
+from . import escaping, schema, yamlsafe
 from .errors import WARNING, Problem
 from .model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, Settings
 from .taxonomy import category_ids
@@ -197,6 +197,7 @@ def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings:
         checker = _Checker(path, meta, lines, settings)
         checker.check()
         problems = checker.problems
+    problems += unshowable_characters(meta, lines, path)
     top = rel.split("/", 1)[0]
     if top in RESERVED_DIRS or rel in RESERVED_FILES or abs_path.name == "README.md":
         problems.append(Problem(path, 1, f"{rel} 是系统生成页面的保留路径({'、'.join(RESERVED_DIRS + RESERVED_FILES)}):请把信息放到机构目录下,如 content/xzf/2025/"))
@@ -215,6 +216,24 @@ def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings:
         reviews=reviews,
     )
     return Loaded(path, item, problems)
+
+
+def unshowable_characters(value: Any, lines: dict[str, int], path: str, key: str = "") -> list[Problem]:
+    """Returns an error for each front-matter string (or key) holding a control character or a
+    bidirectional control: such text reads differently from what is stored (or breaks the feed,
+    the catalog, the ledger), wherever it is shown. Refused here, with the line, not cleaned later."""
+    found: list[Problem] = []
+    if isinstance(value, dict):
+        for name, child in value.items():
+            found += unshowable_characters(name, lines, path, key) + unshowable_characters(child, lines, path, f"{key}.{name}" if key else str(name))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += unshowable_characters(child, lines, path, f"{key}[{index}]")
+    elif isinstance(value, str):
+        char = escaping.unshowable(value)
+        if char is not None:
+            found.append(Problem(path, lines.get(key, 1) if key else 1, f"字段 {key or repr(value)} 含有不可见的 {escaping.describe(char)}:它会让显示的文字与实际内容不同,或使目录、订阅源、台账无法读取。请删除它(在编辑器中显示不可见字符;YAML 中也不要写 \\u{ord(char):04x} 这样的转义)"))
+    return found
 
 
 def load_tree(docs_dir: Path, root: Path, settings: Settings) -> Tree:

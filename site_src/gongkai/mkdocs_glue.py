@@ -61,6 +61,7 @@ def on_config(config):
     if config.theme.name == "material":
         config.theme["font"] = False
     _disable_builtin_search(config)
+    _keep_heading_ids(config)
     _refuse_file_inclusion(config)
     _pin_build_date(Path(config.config_file_path).parent)
     for key in ("extra_css", "extra_javascript"):
@@ -77,6 +78,16 @@ def on_config(config):
         log.warning("mkdocs.yml: extra.analytics 已被忽略:页面不得加载第三方统计脚本")
         config.extra["analytics"] = None
     return config
+
+
+def _keep_heading_ids(config) -> None:
+    """Has the toc give headings only ids the sanitiser keeps (MkDocs always loads toc)."""
+    from markdown.extensions.toc import slugify
+
+    from . import sanitize
+
+    options = config.mdx_configs.setdefault("toc", {})
+    options["slugify"] = sanitize.keep_slugs(options.get("slugify") or slugify)
 
 
 def _disable_builtin_search(config) -> None:

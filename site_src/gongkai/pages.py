@@ -229,12 +229,14 @@ def site_home(site_name: str, entries: Sequence[Entry], settings: Settings, url_
     return _overview("index.md", site_name, "home", entries, settings, url_of, day, 20)
 
 
+# In one pass: replacing one character after another turned the "#" of an earlier "&#42;" into "&#35;".
+_MD_ENTITIES = {ord(char): f"&#{ord(char)};" for char in "&<>\"'\\[]*_`#|~{}"}
+
+
 def _md_text(text: str) -> str:
-    """Returns text safe inside Markdown: HTML escaped, Markdown punctuation neutralised."""
-    out = escape(text)
-    for char in "\\[]*_`#|~":
-        out = out.replace(char, f"&#{ord(char)};")
-    return out
+    """Returns text safe inside Markdown, on one line: HTML special characters, Markdown punctuation
+    and attribute lists ({: #id }) as character references."""
+    return " ".join(text.splitlines()).translate(_MD_ENTITIES)
 
 
 def _md_url(path: str) -> str:

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .escaping import put_cell
 from .report import Grid, ReportTables, grid_positions, report_grids
 
 FONT_NAME = "宋体"
@@ -46,12 +47,12 @@ def _write_grid(ws: Worksheet, grid: Grid, title: str) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
     last = get_column_letter(grid.width)
 
-    ws["A1"] = title
+    put_cell(ws["A1"], title)  # the item's title: text, never a formula
     ws["A1"].font = Font(name=FONT_NAME, size=14, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 28
-    ws["A2"] = grid.section.title
+    put_cell(ws["A2"], grid.section.title)
     ws["A2"].font = Font(name=FONT_NAME, size=12, bold=True)
     ws["A2"].alignment = Alignment(horizontal="left", vertical="center")
     ws.merge_cells(f"A2:{last}2")
@@ -65,7 +66,7 @@ def _write_grid(ws: Worksheet, grid: Grid, title: str) -> None:
     for r, c, cell in grid_positions(rows):
         row, column = FIRST_GRID_ROW + r, 1 + c
         target = ws.cell(row=row, column=column)
-        target.value = cell.value if not cell.header else cell.text
+        put_cell(target, cell.value if not cell.header else cell.text)
         bold = bool(cell.total and not cell.header)
         label_row = bool(cell.header and cell.scope == "row")
         key = (bold, label_row, isinstance(cell.value, float))

@@ -1,7 +1,11 @@
 """HTML sanitising of page content with nh3: what editors write cannot script the portal."""
 from __future__ import annotations
 
+import re
+
 import nh3
+
+from .escaping import BIDI_CONTROLS
 
 # Everything Markdown, the Material extensions in use and the engine's own pages produce;
 # script, style, iframe, object, embed, form and event attributes are not in it.
@@ -41,12 +45,56 @@ STYLE_PROPERTIES = {"text-align", "width", "vertical-align"}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+# An element id a page's content may define: only the shapes Markdown's toc gives a heading (a
+# slug starting with a letter or digit; `_1`, `_2`… for a heading with no ASCII letters), footnote
+# anchors, and the engine's own (gknb-1, chart ids). The theme's scripts look elements up by ids of
+# other shapes — Material's all start with "__", the portal's with "gongkai-" — so content can never
+# define ("clobber") one of them: window.__search, getElementById("gongkai-search")…
+_CONTENT_ID = re.compile(r"(?:[^\W_][\w-]*|_\d+|fn(?:ref\d*)?:[\w-]+)\Z")
+THEME_ID_PREFIXES = ("gongkai", "__", "md-", "pagefind")
+# Class names the theme's scripts select elements by (Material: .md-content, .md-sidebar__scrollwrap,
+# .md-nav__link…; Pagefind's UI: .pagefind-ui__…): content keeps every other class.
+THEME_CLASS_PREFIXES = ("md-", "pagefind")
+_BIDI = dict.fromkeys(map(ord, BIDI_CONTROLS))
+
+
+def content_id(value: str) -> bool:
+    """Returns whether page content may carry this element id (see _CONTENT_ID)."""
+    return bool(_CONTENT_ID.match(value)) and not value.lower().startswith(THEME_ID_PREFIXES)
+
+
+def keep_slugs(slugify):
+    """Returns ``slugify`` (Markdown's toc option) made to give only ids ``clean`` keeps: a slug of
+    another shape ("附件 __search" gives "__search") is prefixed with "h-", so the heading keeps its
+    anchor and the table of contents its link, and neither points at an element of the theme."""
+    if getattr(slugify, "keeps_slugs", False):
+        return slugify
+
+    def slug(value: str, separator: str) -> str:
+        made = slugify(value, separator)
+        return made if not made or content_id(made) else f"h{separator}{made}"
+
+    slug.keeps_slugs = True  # type: ignore[attr-defined]
+    return slug
+
+
+def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if content_id(value) else None
+    if attribute == "class":
+        kept = [name for name in value.split() if not name.lower().startswith(THEME_CLASS_PREFIXES)]
+        return " ".join(kept) or None
+    return value
+
+
 def clean(html: str) -> str:
-    """Returns the HTML with anything that could run script or load a frame removed."""
+    """Returns the HTML with anything that could run script or load a frame removed, no element
+    the theme's scripts look up (by id or class) defined, and no bidirectional control left."""
     return nh3.clean(
-        html,
+        html.translate(_BIDI),
         tags=TAGS,
         attributes=ATTRIBUTES,
+        attribute_filter=_attribute_filter,
         link_rel=None,
         generic_attribute_prefixes={"aria-"},
         url_schemes=URL_SCHEMES,
