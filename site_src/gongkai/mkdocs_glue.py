@@ -178,7 +178,7 @@ _bytecode_cache = _make_bytecode_cache()
 
 
 def _published_files(files: Files, config, portal: Portal) -> Files:
-    global _render_key
+    global _render_key, _portal
     if preview:
         _render_key = _render_context(config)
     docs_dir = Path(config.docs_dir).resolve()
@@ -186,6 +186,11 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
     # .docx, not a .csv, not a symlink (judged by where it lies, not by where it points).
     resolved: dict[str, bool] = {}
     kept = [f for f in files if not _from_docs(f, docs_dir, resolved)]
+    refused = output_problems(portal, config.use_directory_urls, [f.dest_uri for f in kept])
+    if refused:
+        for problem in refused.values():
+            log.warning(str(problem))
+        portal = _portal = _refuse(portal, refused)
     result = Files(kept)
     taken = result.src_uris  # every src below is a normalised POSIX path already
     links = pages.relations(portal.decisions)
@@ -222,6 +227,48 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
     global _gate_files
     _gate_files = (config, _snapshot(result))
     return result
+
+
+def output_problems(portal: Portal, directory_urls: bool, generated=()) -> dict[str, Problem]:
+    """Returns item path -> the problem of each published item whose page or attachment would land
+    on a generated path (``generated``: the theme's files besides urls.GENERATED_*) or meet another
+    item's output, or which attaches a file a browser would run as a page of the portal."""
+    from . import urls
+
+    src_of = _page_sources(portal)
+    claims, lines, found = [], {}, {}
+    for decision in portal.by_verdict(Verdict.PUBLISH):
+        item = decision.item
+        is_report = item.path in portal.reports
+        claims.append((item.path, urls.page_dest(src_of(item), directory_urls), is_report))
+        if is_report:
+            claims.append((item.path, report.report_xlsx_path(report.report_year(item), item.unit), True))
+        folder = posixpath.dirname(item.rel)
+        for index, (attachment, _) in enumerate(item.attachment_digests):
+            dest = posixpath.join(folder, attachment)
+            line = item.lines.get(f"attachments[{index}]", item.lines.get("attachments", 1))
+            lines[(item.path, dest)] = line
+            claims.append((item.path, dest, False))
+            active = urls.active_attachment(attachment)
+            if active and item.path not in found:
+                found[item.path] = Problem(item.path, line, active)
+    for owner, (dest, why) in urls.output_conflicts(claims, generated).items():
+        found.setdefault(owner, Problem(owner, lines.get((owner, dest), 1), f"{why}:本信息不予发布,请改用其他文件名或目录"))
+    return found
+
+
+def _refuse(portal: Portal, problems: dict[str, Problem]) -> Portal:
+    """Returns the portal with the items of ``problems`` refused (nothing of them is published)."""
+    import dataclasses
+
+    from .portal import annual_reports
+
+    decisions = [
+        dataclasses.replace(d, verdict=Verdict.REFUSE, text=None, problems=(*d.problems, problems[d.path]), reason=problems[d.path].message)
+        if d.path in problems else d
+        for d in portal.decisions
+    ]
+    return dataclasses.replace(portal, decisions=decisions, reports=annual_reports(decisions))
 
 
 def _stash_once(src: str, markdown: str, depends, blocks) -> str:
