@@ -224,6 +224,9 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
         generated.inclusion = InclusionLevel.NOT_IN_NAV
         _unless_changed(generated, content)
         result.append(generated)
+    if preview:  # attachments too: a withdrawn item's files leave the preview with its page
+        for file in result:
+            _current.setdefault(file.src_uri, ("", file.abs_dest_path))
     global _gate_files
     _gate_files = (config, _snapshot(result))
     return result
