@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from .errors import Problem
 
@@ -60,7 +61,20 @@ def allowed_extensions() -> frozenset[str]:
     return frozenset(filter(None, (identity(name) for name in EXTENSIONS)))
 
 
-def extension_problems(extensions, configs: dict, source: str = "mkdocs.yml") -> list[Problem]:
+def line_finder(config_file) -> Callable[[str], int]:
+    """Returns name -> the first line of the settings file that mentions it (1 if none does)."""
+    try:
+        lines = Path(config_file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, TypeError):
+        lines = []
+
+    def line_of(name: str) -> int:
+        return next((number for number, text in enumerate(lines, 1) if name and name in text), 1)
+
+    return line_of
+
+
+def extension_problems(extensions, configs: dict, source: str = "mkdocs.yml", line_of=lambda name: 1) -> list[Problem]:
     """Returns a problem for each extension not on the allow-list, and for each extension option
     that is code rather than data."""
     problems = []
@@ -68,20 +82,20 @@ def extension_problems(extensions, configs: dict, source: str = "mkdocs.yml") ->
     for extension in extensions:
         name = extension if isinstance(extension, str) else type(extension).__name__
         if identity(extension, configs.get(name) if isinstance(extension, str) else None) not in allowed:
-            problems.append(Problem(source, 0, f"markdown_extensions 中的 {name} 不在 gongkai 允许的 Markdown 扩展清单中(可能读取仓库文件、访问外部网站或执行代码,绕过发布闸门):请删除。{_HOW}"))
+            problems.append(Problem(source, line_of(name), f"markdown_extensions 中的 {name} 不在 gongkai 允许的 Markdown 扩展清单中(可能读取仓库文件、访问外部网站或执行代码,绕过发布闸门):请删除。{_HOW}"))
     for name, options in configs.items():
         for path, value in _code_in(options, name):
-            problems.append(Problem(source, 0, f"markdown_extensions 中 {path} 的值 {_describe(value)} 是 Python 代码而不是数据,不允许配置:请删除"))
+            problems.append(Problem(source, line_of(path.rsplit(".", 1)[-1].split("[")[0]), f"markdown_extensions 中 {path} 的值 {_describe(value)} 是 Python 代码而不是数据,不允许配置:请删除"))
     return problems
 
 
-def plugin_problems(plugins: dict, source: str = "mkdocs.yml") -> list[Problem]:
+def plugin_problems(plugins: dict, source: str = "mkdocs.yml", line_of=lambda name: 1) -> list[Problem]:
     """Returns a problem for each plugin (name -> instance) whose class is not on the allow-list."""
     problems = []
     for name, plugin in plugins.items():
         cls = type(plugin)
         if f"{cls.__module__}:{cls.__qualname__}" not in PLUGINS:
-            problems.append(Problem(source, 0, f"plugins 中的插件 {name}({cls.__module__}.{cls.__qualname__})不在 gongkai 允许的插件清单中:插件在发布闸门之后处理每个页面,可能加入未经审核的内容,请删除。{_HOW}"))
+            problems.append(Problem(source, line_of(name.lstrip("/")), f"plugins 中的插件 {name}({cls.__module__}.{cls.__qualname__})不在 gongkai 允许的插件清单中:插件在发布闸门之后处理每个页面,可能加入未经审核的内容,请删除。{_HOW}"))
     return problems
 
 

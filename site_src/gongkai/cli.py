@@ -268,10 +268,10 @@ def cmd_check(args) -> int:
 
         return changes.cli_changed(args, config, portal)
     reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
-    from .mkdocs_glue import output_problems
+    from .mkdocs_glue import config_problems, output_problems
 
     outputs = output_problems(portal, config.use_directory_urls)  # pages and attachments that would collide
-    problems = sorted(set(portal.problems) | set(report.missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()))
+    problems = sorted(set(portal.problems) | set(report.missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)))
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     counts = portal.counts()

@@ -451,20 +451,27 @@ def install_gate_guard(config) -> None:
 
 
 def _check_allowed(config) -> None:
-    """Refuses extensions, extension options and plugins off the allow-lists, and any hooks file
-    but the one that reaches the glue (a second one would run its code after the gate)."""
+    problems = config_problems(config)
+    if problems:
+        raise PluginError("\n".join(str(p) for p in problems))
+
+
+def config_problems(config) -> list[Problem]:
+    """Returns the extensions, extension options and plugins off the allow-lists, and any hooks
+    file but the one that reaches the glue (a second one would run its code after the gate)."""
     import types
 
     from . import allowlist
 
+    source = Path(config.config_file_path or "mkdocs.yml").name
+    line_of = allowlist.line_finder(config.config_file_path)
     plugins = {n: p for n, p in config.plugins.items() if n != GATE_GUARD and not isinstance(p, types.ModuleType)}
     hooks = [n for n, p in config.plugins.items() if isinstance(p, types.ModuleType)]
-    problems = allowlist.extension_problems(config.markdown_extensions, dict(config.mdx_configs or {}))
-    problems += allowlist.plugin_problems(plugins)
-    if len(hooks) > 1:
-        problems.append(Problem("mkdocs.yml", 0, f"hooks 中只能有 gongkai 的钩子文件 hooks/gongkai_hooks.py,另有 {'、'.join(hooks[1:])}:钩子是在发布闸门之后运行的代码,请删除"))
-    if problems:
-        raise PluginError("\n".join(f"{p.path}: {p.message}" for p in problems))
+    problems = allowlist.extension_problems(config.markdown_extensions, dict(config.mdx_configs or {}), source, line_of)
+    problems += allowlist.plugin_problems(plugins, source, line_of)
+    for extra in hooks[1:]:
+        problems.append(Problem(source, line_of(extra), f"hooks 中只能有 gongkai 的钩子文件 hooks/gongkai_hooks.py,不能再有 {extra}:钩子是在发布闸门之后运行的代码,请删除"))
+    return problems
 
 
 def _snapshot(files) -> frozenset:

@@ -221,3 +221,18 @@ def test_a_meta_file_or_a_template_key_cannot_change_a_page(portal):
     assert result.returncode == 0, result.stderr
     assert (portal.site / "xzf/x/index.html").exists() and not (portal.site / "xzf/t").exists()
     assert portal.leaks(canary) == []
+
+
+def test_check_names_the_line_and_plain_mkdocs_build_refuses_too(portal):
+    import subprocess
+    import sys
+
+    canary = _canary()
+    _unsigned(portal, canary)
+    (portal.root / "mkdocs.yml").write_text(_as_yaml({**_config(portal), "plugins": ["search", "material/tags"]}), encoding="utf-8")
+    line = next(n for n, text in enumerate((portal.root / "mkdocs.yml").read_text(encoding="utf-8").splitlines(), 1) if "material/tags" in text)
+    check = portal.run("check")
+    assert check.returncode == 1 and f"mkdocs.yml:{line}: plugins 中的插件 material/tags" in check.stdout, check.stdout
+    plain = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=portal.root, capture_output=True, text=True)
+    assert plain.returncode == 1 and "material/tags" in plain.stderr, plain.stderr
+    assert not portal.site.exists() or portal.leaks(canary) == []
