@@ -101,9 +101,15 @@ def _load_config(args, **overrides):
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 
+    from .allowlist import yaml_code_problems
+
     path = Path(args.config_file)
     if not path.exists():
         raise _Usage(f"找不到配置文件 {path}:请在门户仓库根目录运行,或用 -f 指定 mkdocs.yml")
+    # MkDocs' YAML loader would run a !!python/object/apply tag while reading the file.
+    code = yaml_code_problems(path)
+    if code:
+        raise _Problems("\n".join(str(p) for p in code))
     try:
         return load_config(str(path), **overrides)
     except ConfigurationError as exc:
@@ -159,6 +165,8 @@ def cmd_build(args) -> int:
     config = _load_config(args, **overrides)
     from . import mkdocs_glue
 
+    mkdocs_glue.install_gate_guard(config)  # refuses to build unless mkdocs.yml loads the gate
+
     # Pages are rendered on two cores (mkdocs_glue.parallel_render): MkDocs runs a "dirty" build so
     # that it skips the pages the worker renders; the glue empties the site first, as a clean build.
     mkdocs_glue.parallel_render = True
@@ -190,9 +198,10 @@ class _DropDirtyNotice(logging.Filter):
 @_guarded
 def cmd_serve(args) -> int:
     from mkdocs.commands import serve as mkdocs_serve
+    from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
     _setup_logging()
-    kwargs = {"dev_addr": args.dev_addr} if args.dev_addr else {}
+    kwargs = {"dev_addr": _preview_address(args, _load_config(args))}
     root = Path(args.config_file).resolve().parent
     # Signatures depend on the trust file, pages on the theme: a change to either rebuilds too.
     watch = [str(p) for p in (root / "reviewers.yml", root / "theme") if p.exists()]
@@ -201,13 +210,37 @@ def cmd_serve(args) -> int:
     # Dirty rebuilds: after an edit only the pages whose Markdown changed are rendered again
     # (the glue marks the others unmodified); the gate's caches make re-evaluating the portal cheap.
     mkdocs_glue.preview = True
-    server_class = mkdocs_serve.LiveReloadServer
+    server_class, build = mkdocs_serve.LiveReloadServer, mkdocs_serve.build
     mkdocs_serve.LiveReloadServer = _live_reload_server(server_class)  # only for this call: see below
+
+    def guarded_build(config, **options):
+        mkdocs_glue.install_gate_guard(config)  # each rebuild reads mkdocs.yml again
+        return build(config, **options)
+
+    mkdocs_serve.build = guarded_build
     try:
         mkdocs_serve.serve(config_file=args.config_file, livereload=True, watch=watch, build_type="dirty", **kwargs)
+    except (Abort, BuildError, ConfigurationError) as exc:
+        message = str(exc)
+        print(f"预览失败:{message}" if message and "Aborted with a BuildError" not in message else "预览失败(原因见上方 ERROR)", file=sys.stderr)
+        return EXIT_PROBLEMS
     finally:
-        mkdocs_serve.LiveReloadServer = server_class
+        mkdocs_serve.LiveReloadServer, mkdocs_serve.build = server_class, build
     return EXIT_OK
+
+
+_LOOPBACK = ("127.", "localhost", "::1", "[::1]")
+
+
+def _preview_address(args, config) -> str:
+    """Returns where the preview listens: 127.0.0.1 whatever mkdocs.yml's dev_addr says (a preview
+    shows unpublished edits); only an explicit --dev-addr widens it, with a warning."""
+    if args.dev_addr:
+        host = args.dev_addr.rsplit(":", 1)[0] if ":" in args.dev_addr else args.dev_addr
+        if not host.startswith(_LOOPBACK):
+            print(f"警告:预览将在 {args.dev_addr} 上对其他计算机开放,尚未审核发布的修改可能被他人看到;如无必要,请去掉 --dev-addr", file=sys.stderr)
+        return args.dev_addr
+    return f"127.0.0.1:{config.dev_addr.port}"
 
 
 def _live_reload_server(base):
@@ -236,7 +269,10 @@ def cmd_check(args) -> int:
 
         return changes.cli_changed(args, config, portal)
     reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
-    problems = sorted(set(portal.problems) | set(report.missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)))
+    from .mkdocs_glue import config_problems, output_problems
+
+    outputs = output_problems(portal, config.use_directory_urls)  # pages and attachments that would collide
+    problems = sorted(set(portal.problems) | set(report.missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)))
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     counts = portal.counts()

@@ -16,12 +16,14 @@ from . import escaping, schema, yamlsafe
 from .errors import WARNING, Problem
 from .model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, Settings
 from .taxonomy import category_ids
+from .urls import GENERATED_DIRS, GENERATED_FILES
 
 INDEX_NO = re.compile(r"^(?P<code>[0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])/(?P<year>\d{4})-(?P<seq>\d{5})$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Paths the engine writes itself: an item there would collide with a generated page.
-RESERVED_DIRS = ("xxgk", "assets", "pagefind", "search", "gongkai")
-RESERVED_FILES = ("index.md", "README.md", "404.md")
+# Paths the engine writes itself (urls.GENERATED_*): an item there would collide with a generated
+# page or file (a folder named like a generated file too: catalog.json/x.md).
+RESERVED_DIRS = GENERATED_DIRS + GENERATED_FILES
+RESERVED_FILES = ("index.md", "README.md", "404.md") + tuple(f"{name}.md" for name in GENERATED_FILES)
 _FENCE = re.compile(r"^---[ \t]*$")
 _FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 

@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 import hashlib
@@ -16,7 +16,7 @@ import threading
 from datetime import date, datetime, time, timedelta, timezone
 
 from . import catalog, guide, output_check, pages, report, report_xlsx, visible
-from .errors import ConfigError, GongkaiError
+from .errors import ConfigError, GongkaiError, Problem
 from .loader import settings_key
 from .model import Verdict
 from .portal import Portal, evaluate
@@ -54,6 +54,9 @@ _digests: dict[str, tuple] = {}  # src -> (content, render key, digest, stashed 
 
 def on_config(config):
     """Validates extra.gongkai and enforces what a government portal needs, whatever mkdocs.yml says."""
+    global _gate_config
+    _gate_config = config
+    install_gate_guard(config)
     try:
         load_settings((config.extra or {}).get("gongkai"), config.site_name, "mkdocs.yml")
     except ConfigError as exc:
@@ -61,8 +64,8 @@ def on_config(config):
     if config.theme.name == "material":
         config.theme["font"] = False
     _disable_builtin_search(config)
+    _check_allowed(config)  # what mkdocs.yml says, before the glue wraps the heading slugs
     _keep_heading_ids(config)
-    _refuse_file_inclusion(config)
     _pin_build_date(Path(config.config_file_path).parent)
     for key in ("extra_css", "extra_javascript"):
         for entry in config[key]:
@@ -187,7 +190,7 @@ _bytecode_cache = _make_bytecode_cache()
 
 
 def _published_files(files: Files, config, portal: Portal) -> Files:
-    global _render_key
+    global _render_key, _portal
     _sources.clear()
     if preview:
         _render_key = _render_context(config)
@@ -196,6 +199,11 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
     # .docx, not a .csv, not a symlink (judged by where it lies, not by where it points).
     resolved: dict[str, bool] = {}
     kept = [f for f in files if not _from_docs(f, docs_dir, resolved)]
+    refused = output_problems(portal, config.use_directory_urls, [f.dest_uri for f in kept])
+    if refused:
+        for problem in refused.values():
+            log.warning(str(problem))
+        portal = _portal = _refuse(portal, refused)
     result = Files(kept)
     taken = result.src_uris  # every src below is a normalised POSIX path already
     links = pages.relations(portal.decisions)
@@ -232,7 +240,54 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
         generated.inclusion = InclusionLevel.NOT_IN_NAV
         _unless_changed(generated, content)
         result.append(generated)
+    if preview:  # attachments too: a withdrawn item's files leave the preview with its page
+        for file in result:
+            _current.setdefault(file.src_uri, ("", file.abs_dest_path))
+    global _gate_files
+    _gate_files = (config, _snapshot(result))
     return result
+
+
+def output_problems(portal: Portal, directory_urls: bool, generated=()) -> dict[str, Problem]:
+    """Returns item path -> the problem of each published item whose page or attachment would land
+    on a generated path (``generated``: the theme's files besides urls.GENERATED_*) or meet another
+    item's output, or which attaches a file a browser would run as a page of the portal."""
+    from . import urls
+
+    src_of = _page_sources(portal)
+    claims, lines, found = [], {}, {}
+    for decision in portal.by_verdict(Verdict.PUBLISH):
+        item = decision.item
+        is_report = item.path in portal.reports
+        claims.append((item.path, urls.page_dest(src_of(item), directory_urls), is_report))
+        if is_report:
+            claims.append((item.path, report.report_xlsx_path(report.report_year(item), item.unit), True))
+        folder = posixpath.dirname(item.rel)
+        for index, (attachment, _) in enumerate(item.attachment_digests):
+            dest = posixpath.join(folder, attachment)
+            line = item.lines.get(f"attachments[{index}]", item.lines.get("attachments", 1))
+            lines[(item.path, dest)] = line
+            claims.append((item.path, dest, False))
+            active = urls.active_attachment(attachment)
+            if active and item.path not in found:
+                found[item.path] = Problem(item.path, line, active)
+    for owner, (dest, why) in urls.output_conflicts(claims, generated).items():
+        found.setdefault(owner, Problem(owner, lines.get((owner, dest), 1), f"{why}:本信息不予发布,请改用其他文件名或目录"))
+    return found
+
+
+def _refuse(portal: Portal, problems: dict[str, Problem]) -> Portal:
+    """Returns the portal with the items of ``problems`` refused (nothing of them is published)."""
+    import dataclasses
+
+    from .portal import annual_reports
+
+    decisions = [
+        dataclasses.replace(d, verdict=Verdict.REFUSE, text=None, problems=(*d.problems, problems[d.path]), reason=problems[d.path].message)
+        if d.path in problems else d
+        for d in portal.decisions
+    ]
+    return dataclasses.replace(portal, decisions=decisions, reports=annual_reports(decisions))
 
 
 def _stash_once(src: str, markdown: str, depends, blocks) -> str:
@@ -389,6 +444,7 @@ def on_page_content(html: str, page, config, files) -> str:
     """Sanitises every page body: raw HTML in an item cannot script the portal or frame another site."""
     from . import sanitize
 
+    page.gongkai_sanitised = True  # checked by _GateGuard.on_post_page
     return sanitize.clean(_stash.restore(page.file.src_uri, html))
 
 
@@ -456,18 +512,86 @@ def _refuse_findings(config) -> None:
     raise PluginError("构建已停止,网站文件中出现了不得发布的内容(已清空输出目录):\n" + "\n".join(str(p) for p in problems))
 
 
-# File inclusion would let an item publish any file of the repository (reviewers.yml, drafts).
-_INCLUDING_EXTENSIONS = ("pymdownx.snippets", "markdown_include.include", "mdx_include")
-_INCLUDING_PLUGINS = ("include-markdown", "macros", "include_dir_to_nav", "mkdocs-simple-hooks")
+# --- What mkdocs.yml cannot switch off ------------------------------------------------------------
+GATE_GUARD = "gongkai/gate-guard"
+_NO_GATE = (
+    "mkdocs.yml: 没有加载 gongkai 的发布闸门:hooks 必须是(且只能是)gongkai 的钩子文件,即\n"
+    "hooks:\n  - hooks/gongkai_hooks.py\n"
+    "否则未经审核的内容会被直接发布。请恢复这一行(文件内容见 gongkai 仓库的 hooks/gongkai_hooks.py)"
+)
+_gate_config = None  # the config the glue's on_config saw last
+_gate_files: tuple | None = None  # (config, what the gate let through), set at the end of on_files
 
 
-def _refuse_file_inclusion(config) -> None:
-    for name in _INCLUDING_EXTENSIONS:
-        if name in config.markdown_extensions:
-            raise PluginError(f"mkdocs.yml: markdown_extensions 中的 {name} 能把仓库中的任意文件插入页面,绕过发布闸门,请删除")
-    for name in config.plugins:
-        if name.split("/")[-1] in _INCLUDING_PLUGINS:
-            raise PluginError(f"mkdocs.yml: 插件 {name} 能把仓库中的任意文件或模板代码插入页面,绕过发布闸门,请删除")
+def install_gate_guard(config) -> None:
+    """Adds the plugin that checks, after every other handler, that this build runs the gate.
+    `gongkai build` and `serve` add it before the build starts, so that it refuses a build whose
+    mkdocs.yml does not load gongkai's hooks at all."""
+    if GATE_GUARD not in config.plugins:
+        config.plugins[GATE_GUARD] = _GateGuard()
+
+
+def _check_allowed(config) -> None:
+    problems = config_problems(config)
+    if problems:
+        raise PluginError("\n".join(str(p) for p in problems))
+
+
+def config_problems(config) -> list[Problem]:
+    """Returns the extensions, extension options and plugins off the allow-lists, and any hooks
+    file but the one that reaches the glue (a second one would run its code after the gate)."""
+    import types
+
+    from . import allowlist
+
+    source = Path(config.config_file_path or "mkdocs.yml").name
+    line_of = allowlist.line_finder(config.config_file_path)
+    plugins = {n: p for n, p in config.plugins.items() if n != GATE_GUARD and not isinstance(p, types.ModuleType)}
+    hooks = [n for n, p in config.plugins.items() if isinstance(p, types.ModuleType)]
+    problems = allowlist.extension_problems(config.markdown_extensions, dict(config.mdx_configs or {}), source, line_of)
+    problems += allowlist.plugin_problems(plugins, source, line_of)
+    for extra in hooks[1:]:
+        problems.append(Problem(source, line_of(extra), f"hooks 中只能有 gongkai 的钩子文件 hooks/gongkai_hooks.py,不能再有 {extra}:钩子是在发布闸门之后运行的代码,请删除"))
+    return problems
+
+
+def _snapshot(files) -> frozenset:
+    return frozenset((id(f), f.src_uri, f.dest_uri, f.abs_src_path, id(getattr(f, "_content", None))) for f in files)
+
+
+class _GateGuard(BasePlugin):
+    """Runs after every other handler of its events: refuses a build in which the gate did not
+    run, or in which something changed the files after the gate."""
+
+    @event_priority(-1000)
+    def on_config(self, config):
+        if _gate_config is not config:
+            raise PluginError(_NO_GATE)
+        _check_allowed(config)  # again: a later on_config may have added to it
+        return config
+
+    @event_priority(-1000)
+    def on_files(self, files, config):
+        self._check_files(files, config)
+        return files
+
+    @event_priority(-1000)
+    def on_env(self, env, config, files):
+        self._check_files(files, config)
+        return env
+
+    @event_priority(-1000)
+    def on_post_page(self, output, page, config):
+        if not getattr(page, "gongkai_sanitised", False):
+            raise PluginError(f"{_NO_GATE}\n(页面 {page.file.src_uri} 没有经过 gongkai 的清理)")
+        return output
+
+    @staticmethod
+    def _check_files(files, config) -> None:
+        if _gate_files is None or _gate_files[0] is not config:
+            raise PluginError(_NO_GATE)
+        if _snapshot(files) != _gate_files[1]:
+            raise PluginError("mkdocs.yml: 发布闸门之后,有插件或钩子改动了要发布的文件:只有闸门放行的信息和附件才能发布,请删除该插件或钩子")
 
 
 def on_post_build(config) -> None:

@@ -48,3 +48,62 @@ def _plain(path: str) -> bool:
         return True
     return all(segment not in ("", ".", "..") for segment in path.split("/"))
 
+
+
+# --- Who owns which output path --------------------------------------------------------------------
+#: Top-level names of the built site that gongkai, MkDocs, the theme and Pagefind write: no item's
+#: page or attachment may land on one, or inside one (the loader's reserved paths read these too).
+GENERATED_DIRS = ("xxgk", "assets", "pagefind", "search", "gongkai")
+GENERATED_FILES = ("index.html", "404.html", "sitemap.xml", "sitemap.xml.gz", "catalog.json", "catalog.csv", "feed.xml", "manifest.json")
+#: Attachments a browser would open as a document of the portal's own origin, outside the theme and
+#: the sanitiser, able to run script (HTML, SVG, XML with a stylesheet, scripts).
+ACTIVE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".js", ".mjs")
+
+
+def page_dest(src_uri: str, directory_urls: bool = True) -> str:
+    """Returns the site path MkDocs writes a Markdown page to (``a/b.md`` -> ``a/b/index.html``)."""
+    url = page_url(src_uri, directory_urls)
+    return f"{url}index.html" if not url or url.endswith("/") else url
+
+
+def active_attachment(name: str) -> str | None:
+    """Returns why an attachment must not be served as it is, or None."""
+    suffix = posixpath.splitext(name.rstrip(". "))[1].lower()
+    if suffix in ACTIVE_SUFFIXES:
+        return f"附件 {name} 是网页或脚本类文件({suffix}):浏览器会把它当作本网站的页面打开,不经过主题和内容清理,可能运行脚本。请转换为 PDF 后再作为附件发布"
+    return None
+
+
+def output_conflicts(claims: list[tuple[str, str, bool]], generated=()) -> dict[str, tuple[str, str]]:
+    """Returns owner -> (the path, why) for every claim (owner, site path, may lie in a generated
+    folder) that meets a generated path or another claim: the same path, letter case aside (a site
+    may be unpacked onto a case-insensitive disk), or a path that is a folder of the other."""
+    owned_dirs = {d.casefold() for d in GENERATED_DIRS}
+    owned = {f.casefold() for f in (*GENERATED_FILES, *generated)}
+    paths: dict[str, list[tuple[str, str]]] = {}
+    folders: dict[str, tuple[str, str]] = {}
+    for owner, dest, _ in claims:
+        key = dest.casefold()
+        paths.setdefault(key, []).append((owner, dest))
+        parts = key.split("/")
+        for end in range(1, len(parts)):
+            folders.setdefault("/".join(parts[:end]), (owner, dest))
+    found: dict[str, tuple[str, str]] = {}
+    for owner, dest, in_generated in claims:
+        key = dest.casefold()
+        parts = key.split("/")
+        prefixes = ["/".join(parts[:end]) for end in range(1, len(parts))]
+        if key in owned or any(p in owned for p in prefixes) or (parts[0] in owned_dirs and not in_generated) or key in owned_dirs:
+            why = f"{dest} 是系统生成的页面或文件的位置({'、'.join(GENERATED_DIRS + GENERATED_FILES)})"
+        elif any(other != owner for other, _ in paths[key]):
+            other = next(f"{o} 的 {d}" for o, d in paths[key] if o != owner)
+            why = f"{dest} 与 {other} 是同一个网址(不区分大小写)"
+        elif key in folders:
+            why = f"{dest} 与 {folders[key][0]} 的 {folders[key][1]} 冲突:同一路径不能既是文件又是目录"
+        else:
+            clash = next((p for p in prefixes if p in paths), None)
+            if clash is None:
+                continue
+            why = f"{dest} 与 {paths[clash][0][0]} 的 {paths[clash][0][1]} 冲突:同一路径不能既是文件又是目录"
+        found.setdefault(owner, (dest, why))
+    return found
