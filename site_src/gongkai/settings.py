@@ -24,8 +24,9 @@ KEYS: dict[str, tuple[str, Any]] = {
     "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", {"工作动态": "2w", "通知公告": "6m", "规范性文件": "6m", "其他文件": "6m"}),
 }
 UNIT_KEYS = ("id", "name", "code", "address", "hours", "phone", "fax", "email", "postcode")
-UNIT_CODE = re.compile(r"^([0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])$")
-UNIT_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+# fullmatch: `$` would accept a final newline (a YAML `|` block)
+UNIT_CODE = re.compile(r"\A([0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])\Z")
+UNIT_ID = re.compile(r"\A[a-z][a-z0-9_-]*\Z")
 
 
 def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Settings:
@@ -125,9 +126,9 @@ def _units(value: Any, errors: list[str], prefix: str) -> list[Unit]:
         if bad:
             continue
         unit_id, code = str(entry["id"]), str(entry["code"])
-        if not UNIT_ID.match(unit_id):
+        if not UNIT_ID.fullmatch(unit_id):
             errors.append(f"{where}.id: {unit_id!r} 应为小写字母开头的英文或拼音缩写(用于网址),如 xzf")
-        if not UNIT_CODE.match(code):
+        if not UNIT_CODE.fullmatch(code):
             errors.append(f"{where}.code: {code!r} 应为18位统一社会信用代码或9位组织机构代码(大写字母和数字)")
         if unit_id in seen_ids:
             errors.append(f"{where}.id: {unit_id} 重复")
