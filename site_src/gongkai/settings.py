@@ -37,6 +37,9 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
         raise ConfigError(f"缺少 {prefix}:至少要配置 units(发布机构)", path)
     if not isinstance(extra, dict):
         raise ConfigError(f"{prefix} 应为字段列表", path)
+    unreadable = _unreadable(extra, prefix)
+    if unreadable:
+        raise ConfigError(unreadable, path)
     for key in extra:
         if key not in KEYS:
             close = difflib.get_close_matches(str(key), list(KEYS), n=1)
@@ -92,6 +95,29 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
     if errors:
         raise ConfigError("\n".join(f"{path}: {e}" for e in errors[:1]) if len(errors) == 1 else _joined(errors, path), path)
     return settings
+
+
+MAX_DEPTH = 32
+MAX_INT_BITS = 332  # about 100 decimal digits; Python refuses to print an int of 4,300
+
+
+def _unreadable(value: Any, where: str) -> str | None:
+    """Returns what makes a settings value unusable (a number too long to print, nesting too deep), or None."""
+    stack = [(value, where, 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"{where}: 嵌套层数过多(超过 {MAX_DEPTH} 层)"
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+            return f"{where}: 数字位数过多;编号等文字请加引号"
+        if isinstance(value, dict):
+            for key, entry in value.items():
+                if isinstance(key, int) and not isinstance(key, bool) and key.bit_length() > MAX_INT_BITS:
+                    return f"{where}: 字段名是位数过多的数字"
+                stack.append((entry, f"{where}.{key}", depth + 1))
+        elif isinstance(value, list):
+            stack.extend((entry, f"{where}[{index}]", depth + 1) for index, entry in enumerate(value))
+    return None
 
 
 def _joined(errors: list[str], path: str) -> str:
