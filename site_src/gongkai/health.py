@@ -337,7 +337,10 @@ def _expired(item: Item, line: int, why: str) -> Problem:
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _URL = re.compile(r"(?:https?:)?//[^\s<>\"'()\[\]{}，。；、）（“”《》]+", re.I)
-_MD_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+# Link text: no bracket but one balanced pair deep (`[附件[1]](a.pdf)`). Letting `[` into it made
+# every `[` scan to the end of an unclosed run: `gongkai check` took minutes on "[不公开" x 50,000.
+# Nor may a target hold `[`: "[a](" x 50,000 was quadratic the same way.
+_MD_LINK = re.compile(r"!?\[(?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\](?!\())*\]\(\s*<?([^)\s>\[]+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
 _REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
 _HTML_ATTR = re.compile(r"\b(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 _OPEN, _CLOSE = "【不公开】", "【/不公开】"
