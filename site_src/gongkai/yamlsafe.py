@@ -75,7 +75,11 @@ def parse(text: str) -> Parsed:
     try:
         node = loader.get_single_node()
     except RecursionError:
-        raise YamlProblem(1, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层") from None
+        try:
+            line = loader.get_mark().line + 1  # where the reader got to: the line that nests
+        except Exception:  # pragma: no cover - the C reader has no get_mark
+            line = 1
+        raise YamlProblem(line, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and (mark is None or mark.line >= text.count("\n")):
