@@ -138,7 +138,8 @@ class Cycle:
         return f"{self.amount // 7}周" if self.amount % 7 == 0 else f"{self.amount}天"
 
 
-_CYCLE = re.compile(r"^\s*(\d+)\s*(d|w|m|y|天|日|周|个月|月|年)?\s*$", re.I)
+_CYCLE = re.compile(r"\s*([0-9]{1,6})\s*(d|w|m|y|天|日|周|个月|月|年)?\s*", re.I)  # fullmatch
+MAX_CYCLE_DAYS = 100 * 366  # longer is no cycle at all, and date arithmetic would overflow
 _UNITS = {"d": ("d", 1), "天": ("d", 1), "日": ("d", 1), "w": ("d", 7), "周": ("d", 7), "m": ("m", 1), "个月": ("m", 1), "月": ("m", 1), "y": ("m", 12), "年": ("m", 12)}
 
 
@@ -149,14 +150,16 @@ def parse_cycle(value: Any) -> Cycle | None:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
-        if value < 0:
-            raise ValueError(value)
+        if not 0 <= value <= MAX_CYCLE_DAYS:
+            raise ValueError("周期过长")
         return Cycle(value, "d")
-    match = _CYCLE.match(str(value))
+    match = _CYCLE.fullmatch(str(value))
     if not match:
         raise ValueError(value)
     unit, factor = _UNITS[(match.group(2) or "d").lower()]
     amount = int(match.group(1)) * factor
+    if amount > (MAX_CYCLE_DAYS if unit == "d" else MAX_CYCLE_DAYS // 30):
+        raise ValueError("周期过长")
     return Cycle(amount, unit) if amount else None
 
 
@@ -337,7 +340,10 @@ def _expired(item: Item, line: int, why: str) -> Problem:
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _URL = re.compile(r"(?:https?:)?//[^\s<>\"'()\[\]{}，。；、）（“”《》]+", re.I)
-_MD_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+# Link text: no bracket but one balanced pair deep (`[附件[1]](a.pdf)`). Letting `[` into it made
+# every `[` scan to the end of an unclosed run: `gongkai check` took minutes on "[不公开" x 50,000.
+# Nor may a target hold `[`: "[a](" x 50,000 was quadratic the same way.
+_MD_LINK = re.compile(r"!?\[(?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\](?!\())*\]\(\s*<?([^)\s>\[]+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
 _REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
 _HTML_ATTR = re.compile(r"\b(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 _OPEN, _CLOSE = "【不公开】", "【/不公开】"

@@ -18,14 +18,21 @@ from .model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, 
 from .taxonomy import category_ids
 from .urls import GENERATED_DIRS, GENERATED_FILES
 
-INDEX_NO = re.compile(r"^(?P<code>[0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])/(?P<year>\d{4})-(?P<seq>\d{5})$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Whole strings only: use fullmatch (the \A…\Z anchors keep a stray .match() whole too). `$` also
+# matches before a final newline ("…-00001\n" from a YAML `|` block); `\d` is any Unicode digit.
+INDEX_NO = re.compile(r"\A(?P<code>[0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])/(?P<year>[0-9]{4})-(?P<seq>[0-9]{5})\Z")
+ISO_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# Size limits: a front-matter holds a few dozen short fields and four signatures (a few KB); far
+# more is a mistake or an attempt to make every page, catalog and check carry it.
+MAX_FRONT_MATTER = 64 * 1024  # characters
+MAX_TITLE = 500
+MAX_FIELD = 10_000  # any other string value
 # Paths the engine writes itself (urls.GENERATED_*): an item there would collide with a generated
 # page or file (a folder named like a generated file too: catalog.json/x.md).
 RESERVED_DIRS = GENERATED_DIRS + GENERATED_FILES
 RESERVED_FILES = ("index.md", "README.md", "404.md") + tuple(f"{name}.md" for name in GENERATED_FILES)
-_FENCE = re.compile(r"^---[ \t]*$")
-_FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_FENCE = re.compile(r"---[ \t]*")
+_FENCE_END = re.compile(r"(---|\.\.\.)[ \t]*")
 
 
 @dataclass
@@ -73,10 +80,10 @@ def read_text(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
 def split_front_matter(text: str, path: str) -> tuple[str, str, int] | Problem:
     """Returns (front-matter text, body, first body line), or a problem."""
     lines = text.split("\n")
-    if not lines or not _FENCE.match(lines[0]):
+    if not lines or not _FENCE.fullmatch(lines[0]):
         return Problem(path, 1, "缺少 front-matter:信息文件必须以一行 --- 开头,写明标题、索引号、公开属性等字段,再以一行 --- 结束")
     for number in range(1, len(lines)):
-        if _FENCE_END.match(lines[number]):
+        if _FENCE_END.fullmatch(lines[number]):
             front = "\n".join(lines[1:number])
             body = "\n".join(lines[number + 1 :])
             return front, body, number + 2
@@ -187,6 +194,8 @@ def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings:
     if isinstance(split, Problem):
         return Loaded(path, None, [split])
     front, body, body_line = split
+    if len(front) > MAX_FRONT_MATTER:
+        return Loaded(path, None, [Problem(path, 1, f"front-matter 过长(超过 {MAX_FRONT_MATTER // 1024} KB):front-matter 只写标题、索引号等字段,正文请写在第二行 --- 之后")])
     try:
         parsed = yamlsafe.parse(front)
     except yamlsafe.YamlProblem as exc:
@@ -342,6 +351,7 @@ class _Checker:
         for key in ("title", "basis", "topic", "genre", "doc_no", "summary", "interprets", "secrecy"):
             if key in meta and meta[key] is not None and not isinstance(meta[key], str):
                 self.error(key, f"字段 {key}({_label(key)})应为文字,请加引号")
+        self._check_sizes()
         self._check_attribute()
         self._check_unit()
         self._check_category()
@@ -349,8 +359,8 @@ class _Checker:
         self._check_index_no()
         self._check_validity()
         self._check_source()
-        if "interprets" in meta and isinstance(meta["interprets"], str) and not INDEX_NO.match(meta["interprets"]):
-            self.error("interprets", f"interprets 应为被解读文件的索引号(如 {self._example_index()}),实际为 {meta['interprets']}")
+        if "interprets" in meta and isinstance(meta["interprets"], str) and not INDEX_NO.fullmatch(meta["interprets"]):
+            self.error("interprets", f"interprets 应为被解读文件的索引号(如 {self._example_index()}),实际为 {_shown(meta['interprets'])}")
         if "secrecy" in meta and isinstance(meta["secrecy"], str) and meta["secrecy"] != NOT_CLASSIFIED:
             pass  # the gate fails the build for this; reported there once
         if meta.get("category") == "年度报告" and "report" not in meta:
@@ -360,13 +370,23 @@ class _Checker:
         if "report" in meta and not isinstance(meta["report"], dict):
             self.error("report", "report: 应为字段列表(year、requests …)")
 
+    def _check_sizes(self) -> None:
+        title = self.meta.get("title")
+        if isinstance(title, str) and len(title) > MAX_TITLE:
+            self.error("title", f"标题过长({len(title)} 字,不能超过 {MAX_TITLE} 字):请精简标题,详细内容写在正文或内容概述 summary 中")
+        for key, value in self.meta.items():
+            for where, text in _strings_in(value, key):
+                if len(text) > MAX_FIELD:
+                    line = self.lines.get(where, self.lines.get(key, 1))
+                    self.problems.append(Problem(self.path, line, f"字段 {where} 过长({len(text)} 字,不能超过 {MAX_FIELD} 字):长篇内容请写在正文中"))
+
     def _check_attribute(self) -> None:
         meta = self.meta
         value = meta.get("attribute")
         if value is None:
             return
         if not isinstance(value, str) or value not in {a.value for a in Attribute}:
-            self.error("attribute", f"公开属性 {value!r} 无效:只能是 主动公开、部分公开、依申请公开、不予公开")
+            self.error("attribute", f"公开属性 {_shown(value)} 无效:只能是 主动公开、部分公开、依申请公开、不予公开")
             return
         if value != "主动公开" and not meta.get("basis"):
             self.error("attribute", f"公开属性为{value}时必须写明法定理由 basis(如:条例第十五条 个人隐私)")
@@ -377,7 +397,7 @@ class _Checker:
         known = [u.id for u in self.settings.units]
         unit = self.meta.get("unit")
         if unit is not None and unit not in known:
-            self.error("unit", f"发布机构 {unit!r} 未在 mkdocs.yml 的 extra.gongkai.units 中定义{_suggest(str(unit), known)}")
+            self.error("unit", f"发布机构 {_shown(unit)} 未在 mkdocs.yml 的 extra.gongkai.units 中定义{_suggest(str(unit), known)}")
         co_units = self.meta.get("co_units")
         if co_units is None:
             return
@@ -386,7 +406,7 @@ class _Checker:
             return
         for other in co_units:
             if other not in known:
-                self.error("co_units", f"联合发文机构 {other!r} 未在 extra.gongkai.units 中定义{_suggest(other, known)}")
+                self.error("co_units", f"联合发文机构 {_shown(other)} 未在 extra.gongkai.units 中定义{_suggest(other, known)}")
             elif other == unit:
                 self.error("co_units", f"联合发文机构 {other} 与发布机构相同")
 
@@ -396,7 +416,7 @@ class _Checker:
             return
         known = category_ids(self.settings.categories)
         if category not in known:
-            self.error("category", f"目录类别 {category!r} 不存在{_suggest(str(category), list(known))};可用类别见 SPEC §4,或在 extra.gongkai.categories 中增加")
+            self.error("category", f"目录类别 {_shown(category)} 不存在{_suggest(str(category), list(known))};可用类别见 SPEC §4,或在 extra.gongkai.categories 中增加")
 
     def _check_dates(self) -> None:
         for key in ("created", "published", "repealed_on"):
@@ -407,17 +427,17 @@ class _Checker:
             self.warn("published", f"发布日期 {published} 早于成文日期 {created}")
 
     def _date(self, key: str, value: Any) -> date | None:
-        if isinstance(value, str) and ISO_DATE.match(value):
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
             try:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        self.error(key, f"日期 {key}({_label(key)})格式错误:{value!r},应为 YYYY-MM-DD 形式的有效日期,如 2025-03-01")
+        self.error(key, f"日期 {key}({_label(key)})格式错误:{_shown(value)},应为 YYYY-MM-DD 形式的有效日期,如 2025-03-01")
         return None
 
     def _date_or_none(self, key: str) -> date | None:
         value = self.meta.get(key)
-        if isinstance(value, str) and ISO_DATE.match(value):
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
             try:
                 return date.fromisoformat(value)
             except ValueError:
@@ -432,9 +452,9 @@ class _Checker:
         value = self.meta.get("index_no")
         if value is None or value == "":
             return
-        match = INDEX_NO.match(value) if isinstance(value, str) else None
+        match = INDEX_NO.fullmatch(value) if isinstance(value, str) else None
         if not match:
-            self.error("index_no", f"索引号 {value!r} 格式错误:应为 {{机构代码}}/{{年份}}-{{五位序号}},如 {self._example_index()}")
+            self.error("index_no", f"索引号 {_shown(value)} 格式错误:应为 {{机构代码}}/{{年份}}-{{五位序号}},如 {self._example_index()}")
             return
         unit = self.settings.unit(str(self.meta.get("unit")))
         if unit is not None and match["code"] != unit.code:
@@ -443,7 +463,7 @@ class _Checker:
     def _check_validity(self) -> None:
         validity = self.meta.get("validity")
         if validity is not None and validity not in VALIDITIES:
-            self.error("validity", f"有效性 {validity!r} 无效:只能是 有效、失效、废止")
+            self.error("validity", f"有效性 {_shown(validity)} 无效:只能是 有效、失效、废止")
         if "repealed_on" in self.meta and (validity in (None, "有效")):
             self.error("repealed_on", "写了废止日期 repealed_on,但有效性仍为有效:请把 validity 改为 失效 或 废止")
 
@@ -486,7 +506,7 @@ def _attachment_problem(item_dir: Path, docs_dir: Path, entry: Any) -> str | Non
     if not isinstance(entry, str) or not entry.strip():
         return "附件路径应为文字"
     if any(ord(char) < 32 or ord(char) == 127 for char in entry):
-        return f"附件路径 {entry!r} 含有控制字符"
+        return f"附件路径 {_shown(entry)} 含有控制字符"
     if "\\" in entry:
         return f"附件路径 {entry} 含反斜杠:请用 / 分隔目录"
     pure = PurePosixPath(entry)
@@ -539,11 +559,34 @@ def _reviews(meta: dict, lines: dict, path: str, problems: list[Problem]) -> tup
                 problems.append(Problem(path, entry_line, f"审核签名缺少 {key} 或其值不是文字"))
                 bad = True
         if not bad and entry["stage"] not in STAGES:
-            problems.append(Problem(path, lines.get(f"{entry_path}.stage", entry_line), f"审核环节 {entry['stage']!r} 无效:只能是 {'、'.join(STAGES)}"))
+            problems.append(Problem(path, lines.get(f"{entry_path}.stage", entry_line), f"审核环节 {_shown(entry['stage'])} 无效:只能是 {'、'.join(STAGES)}"))
             bad = True
         if not bad:
             result.append(Review(entry["stage"], entry["by"], entry["at"], entry["sig"], entry_line))
     return tuple(result)
+
+
+def _strings_in(value: Any, where: str) -> list[tuple[str, str]]:
+    """Returns (dotted path, text) for every string in a front-matter value (keys included)."""
+    found: list[tuple[str, str]] = []
+    stack = [(where, value)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            found.append((where, value))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{index}]", entry) for index, entry in enumerate(value))
+        elif isinstance(value, dict):
+            for key, entry in value.items():
+                found.append((f"{where}.{key}", str(key)))
+                stack.append((f"{where}.{key}", entry))
+    return found
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """Returns the repr of a value as quoted in a message, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _label(key: str) -> str:

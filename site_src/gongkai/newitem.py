@@ -28,7 +28,7 @@ from .taxonomy import category_ids
 
 COUNTER_FILE = ".gongkai-index.yml"
 MAX_SEQ = 99999
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+SLUG = re.compile(r"\A[a-z0-9][a-z0-9-]{0,79}\Z")  # fullmatch: `$` would accept a final newline
 _INDEX_LINE = re.compile(r"^index_no:\s*[\"']?([^\"'\s#]+)", re.M)
 COUNTER_HEADER = (
     "# gongkai 索引号计数器:由 gongkai new 维护,请与新建的信息文件一起提交。\n"
@@ -80,7 +80,7 @@ def read_counter(docs_dir: Path, root: Path) -> Counter:
         return counter
     for key, value in data.items():
         line = parsed.lines.get(key, 1)
-        if not re.match(r"^([0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])/\d{4}$", str(key)):
+        if not re.fullmatch(r"([0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])/[0-9]{4}", str(key)):
             counter.problems.append(Problem(display, line, f"计数器条目 {key} 格式错误:应为 机构代码/年份,如 11369999MB0000001A/2025"))
             continue
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEQ:
@@ -123,7 +123,7 @@ def used_numbers(docs_dir: Path, root: Path | None = None) -> dict[str, dict[str
             match = _INDEX_LINE.search(front)
             if not match:
                 continue
-            parsed = INDEX_NO.match(match.group(1))
+            parsed = INDEX_NO.fullmatch(match.group(1))
             if parsed:
                 key = f"{parsed['code']}/{parsed['year']}"
                 found.setdefault(key, {}).setdefault(match.group(1), []).append(path.relative_to(base).as_posix())
@@ -131,7 +131,7 @@ def used_numbers(docs_dir: Path, root: Path | None = None) -> dict[str, dict[str
 
 
 def seq_of(index_no: str) -> int:
-    match = INDEX_NO.match(index_no)
+    match = INDEX_NO.fullmatch(index_no)
     return int(match["seq"]) if match else 0
 
 
@@ -251,7 +251,7 @@ def create_item(
     title = " ".join(str(title).split())
     if not title:
         raise UsageError("标题不能为空")
-    if slug is not None and not SLUG.match(slug):
+    if slug is not None and not SLUG.fullmatch(slug):
         raise UsageError(f"文件名 {slug!r} 只能用小写字母、数字和 -(如 chungeng-tongzhi)")
     today = today or date.today()
     created = created or today

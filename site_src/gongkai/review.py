@@ -16,7 +16,10 @@ from .model import STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings
 
 NAMESPACE = "gongkai-review"
 CHINA = timezone(timedelta(hours=8))
-REVIEWER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+REVIEWER_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]*\Z")  # fullmatch: `$` would accept a final newline
+# How far a signature's `at` may lie ahead of the build's clock (the reviewer's and the build
+# machine's clocks differ a little); anything later is a signature dated in the future.
+CLOCK_SKEW = timedelta(minutes=10)
 REVIEWER_KEYS = ("id", "name", "units", "roles", "keys", "valid_until")
 DEMO_KEYS_FILE = Path(__file__).parent / "data" / "demo_keys.pub"
 
@@ -92,6 +95,8 @@ def load_trust(path: Path, display: str, settings: Settings) -> Trust:
         return trust
     unit_ids = {u.id for u in settings.units}
     demo = demo_key_blobs()
+    owners: dict[tuple, tuple[str, int]] = {}  # key identity -> (first reviewer id, its line)
+    shared: set[str] = set()
     for index, entry in enumerate(data["reviewers"]):
         where = f"reviewers[{index}]"
         line = lines.get(where, 1)
@@ -101,6 +106,21 @@ def load_trust(path: Path, display: str, settings: Settings) -> Trust:
         if reviewer.id in trust.reviewers:
             trust.problems.append(Problem(display, line, f"审核人 id {reviewer.id} 重复"))
             continue
+        for key_index, blob in enumerate(blobs):
+            identity = sshsig.key_identity(blob)
+            owner = owners.setdefault(identity, (reviewer.id, lines.get(f"{where}.keys[{key_index}]", line)))
+            if owner[0] != reviewer.id:
+                # Whoever holds that key could sign as both: neither reviewer is trusted until fixed.
+                shared.update((owner[0], reviewer.id))
+                trust.problems.append(
+                    Problem(
+                        display,
+                        lines.get(f"{where}.keys[{key_index}]", line),
+                        f"审核人 {reviewer.id} 的公钥 {sshsig.fingerprint(blob)} 与审核人 {owner[0]}(第 {owner[1]} 行)的公钥是同一把密钥:"
+                        f"一把密钥只能登记在一位审核人名下,否则持有者一人即可冒充两人签名。请让 {owner[0]} 和 {reviewer.id} 各自用 ssh-keygen -t ed25519 生成自己的密钥并登记;"
+                        f"修正前 {owner[0]} 和 {reviewer.id} 的签名都不予承认",
+                    )
+                )
         for blob in blobs:
             if blob in demo:
                 trust.problems.append(
@@ -108,6 +128,8 @@ def load_trust(path: Path, display: str, settings: Settings) -> Trust:
                 )
         trust.reviewers[reviewer.id] = reviewer
         trust.blobs[reviewer.id] = blobs
+    for rid in shared:
+        del trust.reviewers[rid], trust.blobs[rid]
     return trust
 
 
@@ -123,7 +145,7 @@ def _reviewer(entry: Any, where: str, line: int, lines: dict, display: str, unit
         if key not in REVIEWER_KEYS:
             bad(f"未知字段 {key};可用字段为 {', '.join(REVIEWER_KEYS)}", key)
     rid = entry.get("id")
-    if not isinstance(rid, str) or not REVIEWER_ID.match(rid):
+    if not isinstance(rid, str) or not REVIEWER_ID.fullmatch(rid):
         bad("审核人 id 必填,只能用字母、数字、_ . -(如 zhangsan)", "id")
     if not isinstance(entry.get("name"), str) or not entry.get("name"):
         bad("审核人姓名 name 必填", "name")
@@ -183,6 +205,14 @@ def allowed_signers(trust: Trust) -> str:
     return "\n".join(out) + "\n"
 
 
+def _signing_key(armored: str) -> tuple | None:
+    """Returns the identity of the key a (verified) signature was made with."""
+    try:
+        return sshsig.key_identity(sshsig.parse(armored).public_key)
+    except sshsig.SignatureError:
+        return None
+
+
 @dataclass(frozen=True)
 class ReviewOutcome:
     """Which required stages are validly signed, which are missing, and every refused signature."""
@@ -204,28 +234,76 @@ def verified_mark() -> tuple[int, int]:
     return _VERIFIED_CLEARS, len(_VERIFIED)
 
 
-def verified_since(mark: tuple[int, int]) -> list[tuple[tuple[bytes, str, tuple[bytes, ...]], str | None]]:
-    """Returns the signature checks cached since the mark (for a worker process to hand back)."""
+def verified_since(mark: tuple[int, int]) -> list[tuple[tuple, Any]]:
+    """Returns the signature checks cached since the mark, and the signing times seen (for a
+    worker process to hand back)."""
     clears, size = mark
     if clears != _VERIFIED_CLEARS:
-        return list(_VERIFIED.items())
-    return list(itertools.islice(reversed(_VERIFIED.items()), len(_VERIFIED) - size))[::-1]
+        entries = list(_VERIFIED.items())
+    else:
+        entries = list(itertools.islice(reversed(_VERIFIED.items()), len(_VERIFIED) - size))[::-1]
+    return entries + [(_WINDOW_NOTE, (_WINDOW.future, _WINDOW.latest))]
 
 
-def remember_verified(entries: list[tuple[tuple[bytes, str, tuple[bytes, ...]], str | None]]) -> None:
+def remember_verified(entries: list[tuple[tuple, Any]]) -> None:
     """Caches signature checks made in another process, as if they were made here."""
     global _VERIFIED_CLEARS
-    if len(_VERIFIED) + len(entries) > _VERIFIED_MAX:
+    checks = []
+    for key, value in entries:
+        if key == _WINDOW_NOTE:
+            _WINDOW.note(*value)
+        else:
+            checks.append((key, value))
+    if len(_VERIFIED) + len(checks) > _VERIFIED_MAX:
         _VERIFIED.clear()
         _VERIFIED_CLEARS += 1
-    _VERIFIED.update(entries)
+    _VERIFIED.update(checks)
+
+
+class _SigningTimes:
+    """The signing times the window of earlier checks in this process turned on.
+
+    Whether a signature's `at` is "not later than now" depends on the clock: cached decisions
+    (the gate's, in `gongkai serve`) hold only while every `at` still falls on the same side of
+    it. `future` is the earliest `at` refused for lying ahead of the clock, `latest` the latest
+    one accepted; once the clock has passed the first (or gone back before the second) the epoch
+    changes, and with it the key of every cached decision."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.future: datetime | None = None
+        self.latest: datetime | None = None
+
+    def note(self, future: datetime | None = None, latest: datetime | None = None) -> None:
+        if future is not None and (self.future is None or future < self.future):
+            self.future = future
+        if latest is not None and (self.latest is None or latest > self.latest):
+            self.latest = latest
+
+    def epoch_at(self, now: datetime) -> int:
+        limit = now + CLOCK_SKEW
+        if (self.future is not None and self.future <= limit) or (self.latest is not None and self.latest > limit):
+            self.epoch += 1
+            self.future = self.latest = None
+        return self.epoch
+
+
+_WINDOW = _SigningTimes()
+_WINDOW_NOTE = ("gongkai-signing-times",)  # marks the signing times among a worker's entries
 
 
 class Verifier:
-    """Verifies review signatures against the trust roots, each (statement, signature) once."""
+    """Verifies review signatures against the trust roots, each (statement, signature) once.
 
-    def __init__(self, trust: Trust):
+    ``now`` is when the build runs (default: the moment the verifier is made, by the wall
+    clock, whatever GONGKAI_TODAY says): no signature may be dated later than that (give or take
+    CLOCK_SKEW), nor before 00:00 China time of the item's `created` date."""
+
+    def __init__(self, trust: Trust, now: datetime | None = None):
         self.trust = trust
+        self.now = now if now is not None else datetime.now(CHINA)
+        if self.now.tzinfo is None:
+            raise ValueError("Verifier: now must carry a time zone")
         self._cache: dict[tuple[bytes, str, str], str | None] = {}
 
     def check(self, item: Item, review: Review, digest: str) -> str | None:
@@ -256,8 +334,10 @@ class Verifier:
         return why
 
     def trust_key(self) -> tuple:
-        """Returns a value equal for trust roots that decide every signature the same way."""
-        return tuple((rid, reviewer, tuple(self.trust.blobs.get(rid, []))) for rid, reviewer in self.trust.reviewers.items())
+        """Returns a value equal for verifiers that decide every signature the same way: the trust
+        roots, and the epoch of the signing window (see _SigningTimes) at this verifier's clock."""
+        roots = tuple((rid, reviewer, tuple(self.trust.blobs.get(rid, []))) for rid, reviewer in self.trust.reviewers.items())
+        return roots, _WINDOW.epoch_at(self.now)
 
     def _admissible(self, item: Item, review: Review, digest: str) -> tuple[str | None, bytes | None]:
         """Returns (why not, None) when the review is refused before any cryptography, else (None, statement)."""
@@ -274,25 +354,62 @@ class Verifier:
         expiry = key_expiry(reviewer)
         if expiry is not None and moment >= expiry:
             return f"审核人 {review.by} 的密钥有效期至 {reviewer.valid_until},签名时间 {review.at} 已过期", None
+        why = self._outside_window(item, review, reviewer, moment)
+        if why is not None:
+            return why, None
         return None, statement(item.index_no, review.stage, review.by, review.at, digest)
+
+    def _outside_window(self, item: Item, review: Review, reviewer: Reviewer, moment: datetime) -> str | None:
+        """Returns why the signing time lies outside [created 00:00 China time, now + skew], or None."""
+        who = f"{review.by}({reviewer.name})"
+        try:
+            created = date.fromisoformat(str(item.meta.get("created")))
+        except ValueError:
+            created = None  # the loader reports the date; the item is refused before this
+        if created is not None and moment < datetime.combine(created, time(0), CHINA):
+            return (
+                f"审核人 {who} 的签名时间 {review.at} 早于成文日期 created {created}:审核不可能发生在信息生成之前。"
+                f"请核对 created 是否正确,然后由 {review.by} 用 gongkai sign 重新签名(签名时间取当前时间)"
+            )
+        if moment > self.now + CLOCK_SKEW:
+            _WINDOW.note(future=moment)
+            now = self.now.astimezone(CHINA).replace(microsecond=0).isoformat()
+            return (
+                f"审核人 {who} 的签名时间 {review.at} 晚于本次构建的时间 {now}(允许误差 {int(CLOCK_SKEW.total_seconds() // 60)} 分钟):签名不能预先填写未来的时间。"
+                f"请核对签名电脑的时钟,然后由 {review.by} 用 gongkai sign 重新签名"
+            )
+        _WINDOW.note(latest=moment)
+        return None
 
     def evaluate(self, item: Item, required: tuple[str, ...]) -> ReviewOutcome:
         """Returns the state of the item's reviews against the policy's required stages."""
         digest = item_digest(item)
         valid: dict[str, list[str]] = {}
+        verified: list[Review] = []
         refused: list[Problem] = []
         for review in item.reviews:
             why = self.check(item, review, digest)
             if why is None:
                 valid.setdefault(review.stage, []).append(review.by)
+                verified.append(review)
             else:
                 refused.append(Problem(item.path, review.line or item.line_of("reviews"), f"{review.stage}签名无效:{why}"))
         people: dict[str, str] = {}
+        keys: dict[tuple, tuple[str, str]] = {}  # key identity -> (stage, reviewer) of its first use
         for stage in THREE_REVIEWS:
-            for person in valid.get(stage, []):
+            for review in verified:
+                if review.stage != stage:
+                    continue
+                person, line = review.by, review.line or item.line_of("reviews")
                 if person in people and people[person] != stage:
-                    line = next((r.line for r in item.reviews if r.stage == stage and r.by == person), item.line_of("reviews"))
                     refused.append(Problem(item.path, line, f"{people[person]}和{stage}不能由同一人({person})完成:三审须由三位不同的审核人签名"))
                 people.setdefault(person, stage)
+                # load_trust gives no key to two reviewers; this holds even if that ever changed.
+                identity = _signing_key(review.sig)
+                first = keys.setdefault(identity, (stage, person)) if identity is not None else (stage, person)
+                if first[0] != stage and first[1] != person:
+                    refused.append(
+                        Problem(item.path, line, f"{first[0]}({first[1]})和{stage}({person})使用了同一把密钥签名:三审须由三位不同的审核人用各自的密钥签名,请由 {person} 用本人登记的密钥重新签名")
+                    )
         missing = tuple(stage for stage in required if stage not in valid)
         return ReviewOutcome({k: tuple(v) for k, v in valid.items()}, missing, tuple(refused))

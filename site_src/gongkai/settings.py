@@ -24,8 +24,9 @@ KEYS: dict[str, tuple[str, Any]] = {
     "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", {"工作动态": "2w", "通知公告": "6m", "规范性文件": "6m", "其他文件": "6m"}),
 }
 UNIT_KEYS = ("id", "name", "code", "address", "hours", "phone", "fax", "email", "postcode")
-UNIT_CODE = re.compile(r"^([0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])$")
-UNIT_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+# fullmatch: `$` would accept a final newline (a YAML `|` block)
+UNIT_CODE = re.compile(r"\A([0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])\Z")
+UNIT_ID = re.compile(r"\A[a-z][a-z0-9_-]*\Z")
 
 
 def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Settings:
@@ -36,6 +37,9 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
         raise ConfigError(f"缺少 {prefix}:至少要配置 units(发布机构)", path)
     if not isinstance(extra, dict):
         raise ConfigError(f"{prefix} 应为字段列表", path)
+    unreadable = _unreadable(extra, prefix)
+    if unreadable:
+        raise ConfigError(unreadable, path)
     for key in extra:
         if key not in KEYS:
             close = difflib.get_close_matches(str(key), list(KEYS), n=1)
@@ -93,6 +97,29 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
     return settings
 
 
+MAX_DEPTH = 32
+MAX_INT_BITS = 332  # about 100 decimal digits; Python refuses to print an int of 4,300
+
+
+def _unreadable(value: Any, where: str) -> str | None:
+    """Returns what makes a settings value unusable (a number too long to print, nesting too deep), or None."""
+    stack = [(value, where, 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"{where}: 嵌套层数过多(超过 {MAX_DEPTH} 层)"
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+            return f"{where}: 数字位数过多;编号等文字请加引号"
+        if isinstance(value, dict):
+            for key, entry in value.items():
+                if isinstance(key, int) and not isinstance(key, bool) and key.bit_length() > MAX_INT_BITS:
+                    return f"{where}: 字段名是位数过多的数字"
+                stack.append((entry, f"{where}.{key}", depth + 1))
+        elif isinstance(value, list):
+            stack.extend((entry, f"{where}[{index}]", depth + 1) for index, entry in enumerate(value))
+    return None
+
+
 def _joined(errors: list[str], path: str) -> str:
     return f"发现 {len(errors)} 处设置错误:\n" + "\n".join(f"  {path}: {e}" for e in errors)
 
@@ -125,9 +152,9 @@ def _units(value: Any, errors: list[str], prefix: str) -> list[Unit]:
         if bad:
             continue
         unit_id, code = str(entry["id"]), str(entry["code"])
-        if not UNIT_ID.match(unit_id):
+        if not UNIT_ID.fullmatch(unit_id):
             errors.append(f"{where}.id: {unit_id!r} 应为小写字母开头的英文或拼音缩写(用于网址),如 xzf")
-        if not UNIT_CODE.match(code):
+        if not UNIT_CODE.fullmatch(code):
             errors.append(f"{where}.code: {code!r} 应为18位统一社会信用代码或9位组织机构代码(大写字母和数字)")
         if unit_id in seen_ids:
             errors.append(f"{where}.id: {unit_id} 重复")

@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 MAGIC = b"SSHSIG"
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
@@ -88,6 +89,22 @@ def key_blob(line: str) -> bytes:
         raise SignatureError(f"公钥类型 {parts[0]} 与其内容不符")
     _public_key(blob)  # parses it, or raises
     return blob
+
+
+@lru_cache(maxsize=1024)
+def key_identity(blob: bytes) -> tuple:
+    """Returns what identifies the key pair behind a public key blob, whatever its encoding.
+
+    Two blobs can hold one key: an EC point compressed or not, an RSA mpint with leading zeros,
+    the same Ed25519 or EC key as a plain and a security-key (sk-) type. Whoever holds the private
+    key can sign for every such blob, so they are one key."""
+    kind, key, _ = _public_key(blob)
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return ("ed25519", key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+    if isinstance(key, tuple):  # ECDSA: (key, hash)
+        return ("ecdsa", key[0].curve.name, key[0].public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    numbers = key.public_numbers()
+    return ("rsa", numbers.e, numbers.n)
 
 
 def fingerprint(blob: bytes) -> str:

@@ -33,6 +33,16 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
 }
 _STR_TAG = "tag:yaml.org,2002:str"
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+# Numbers people type here (counts, amounts in 万元) have a few digits; a longer one is a typo or an
+# attack (Python cannot even print an int of 4,300 digits, and an 18-digit number is an ID number).
+MAX_NUMBER = 10**15
+MAX_DEPTH = 64  # nesting of lists and mappings
+# libyaml composes nested nodes by C recursion and crashes the process (SIGSEGV) some ten
+# thousand levels down; Python's composer raises RecursionError instead. A text with more nesting
+# indicators than this, which might nest that deep, is parsed by the Python reader (slower, same result).
+_C_NESTING_BUDGET = 2000
+_NESTING_CHARS = "[{-?:"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
@@ -54,11 +64,22 @@ class Parsed:
     lines: dict[str, int] = field(default_factory=dict)
 
 
+class _PyLoader(yaml.SafeLoader):
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 def parse(text: str) -> Parsed:
     """Returns the plain data in ``text`` with line numbers; raises YamlProblem."""
-    loader = _Loader(text)
+    nesting = sum(text.count(char) for char in _NESTING_CHARS)
+    loader = (_Loader if nesting <= _C_NESTING_BUDGET else _PyLoader)(text)
     try:
         node = loader.get_single_node()
+    except RecursionError:
+        try:
+            line = loader.get_mark().line + 1  # where the reader got to: the line that nests
+        except Exception:  # pragma: no cover - the C reader has no get_mark
+            line = 1
+        raise YamlProblem(line, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and (mark is None or mark.line >= text.count("\n")):
@@ -93,8 +114,10 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
     return problem or str(exc)
 
 
-def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[int]) -> Any:
+def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[int], depth: int = 0) -> Any:
     line = node.start_mark.line + 1
+    if depth > MAX_DEPTH:
+        raise YamlProblem(line, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层")
     if id(node) in seen:
         raise YamlProblem(line, "不支持 YAML 别名(*引用):请把内容直接写出")
     seen.add(id(node))
@@ -105,9 +128,16 @@ def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[i
             return node.value  # what SafeConstructor.construct_yaml_str returns, without its dispatch
         if node.tag not in _SCALAR_TAGS:
             raise YamlProblem(line, f"不支持的 YAML 标签 {node.tag}:只能写文字、数字、是/否")
-        value = loader.construct_object(node, deep=True)
+        if node.tag in _NUMBER_TAGS and len(node.value) > 64:
+            raise YamlProblem(line, _TOO_BIG)  # before Python reads it: int("9" * 5000) raises ValueError
+        try:
+            value = loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError):  # "1:2:…" (base 60) beyond a float, …
+            raise YamlProblem(line, _TOO_BIG) from None
         if isinstance(value, float) and not math.isfinite(value):
             raise YamlProblem(line, "数值必须是有限数")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= MAX_NUMBER:
+            raise YamlProblem(line, _TOO_BIG)
         return value
     if isinstance(node, SequenceNode):
         if node.tag != _SEQ_TAG:
@@ -116,7 +146,7 @@ def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[i
         for index, child in enumerate(node.value):
             child_path = f"{path}[{index}]"
             lines[child_path] = child.start_mark.line + 1
-            result.append(_build(loader, child, child_path, lines, seen))
+            result.append(_build(loader, child, child_path, lines, seen, depth + 1))
         return result
     if isinstance(node, MappingNode):
         if node.tag != _MAP_TAG:
@@ -133,9 +163,12 @@ def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[i
                 raise YamlProblem(key_line, f"字段 {key} 重复出现(第 {lines[_join(path, key)]} 行已有):请只保留一处")
             child_path = _join(path, key)
             lines[child_path] = key_line
-            result[key] = _build(loader, value_node, child_path, lines, seen)
+            result[key] = _build(loader, value_node, child_path, lines, seen, depth + 1)
         return result
     raise YamlProblem(line, "无法识别的 YAML 内容")  # pragma: no cover
+
+
+_TOO_BIG = f"数字过大或位数过多(不能超过 {len(str(MAX_NUMBER)) - 1} 位):统计数字请写实际数值;编号、证件号等文字请加引号"
 
 
 def _join(path: str, key: str) -> str:
