@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.events import CollectionEndEvent, CollectionStartEvent, StreamEndEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -38,9 +39,10 @@ _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 # attack (Python cannot even print an int of 4,300 digits, and an 18-digit number is an ID number).
 MAX_NUMBER = 10**15
 MAX_DEPTH = 64  # nesting of lists and mappings
-# libyaml composes nested nodes by C recursion and crashes the process (SIGSEGV) some ten
-# thousand levels down; Python's composer raises RecursionError instead. A text with more nesting
-# indicators than this, which might nest that deep, is parsed by the Python reader (slower, same result).
+# libyaml composes nested nodes by C recursion and crashes the process (SIGSEGV) some ten thousand
+# levels down (its parser and scanner do not recurse). Every level of nesting needs one of these
+# characters, so a text with fewer of them is composed directly; one with more has its depth
+# measured first from the parser's events, stopping at MAX_DEPTH.
 _C_NESTING_BUDGET = 2000
 _NESTING_CHARS = "[{-?:"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -64,22 +66,13 @@ class Parsed:
     lines: dict[str, int] = field(default_factory=dict)
 
 
-class _PyLoader(yaml.SafeLoader):
-    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-
-
 def parse(text: str) -> Parsed:
     """Returns the plain data in ``text`` with line numbers; raises YamlProblem."""
-    nesting = sum(text.count(char) for char in _NESTING_CHARS)
-    loader = (_Loader if nesting <= _C_NESTING_BUDGET else _PyLoader)(text)
+    if sum(text.count(char) for char in _NESTING_CHARS) > _C_NESTING_BUDGET:
+        _check_depth(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
-    except RecursionError:
-        try:
-            line = loader.get_mark().line + 1  # where the reader got to: the line that nests
-        except Exception:  # pragma: no cover - the C reader has no get_mark
-            line = 1
-        raise YamlProblem(line, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and (mark is None or mark.line >= text.count("\n")):
@@ -95,6 +88,28 @@ def parse(text: str) -> Parsed:
         return parsed
     parsed.data = _build(loader, node, "", parsed.lines, set())
     return parsed
+
+
+def _check_depth(text: str) -> None:
+    """Raises YamlProblem at the first list or mapping nested deeper than MAX_DEPTH (a syntax
+    error is left to the parse that follows)."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlProblem(event.start_mark.line + 1, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+            elif event is None or isinstance(event, StreamEndEvent):
+                return
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
 
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:

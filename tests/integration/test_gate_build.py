@@ -35,7 +35,7 @@ def mixed(portal):
     p.sign("xzf/withheld.md")
     p.item("xzf/pending.md", f"待审 {c['pending']}", title=f"待审{c['pending']}")
     p.sign("xzf/pending.md", stages=["初审", "复审"])
-    p.item("xzf/future.md", f"定时 {c['future']}", title=f"定时{c['future']}", published="2099-01-01", created="2099-01-01")
+    p.item("xzf/future.md", f"定时 {c['future']}", title=f"定时{c['future']}", published="2099-01-01")  # created earlier: signed now
     p.sign("xzf/future.md")
     p.item("xzf/tampered.md", "原文。", title="签名后被改")
     p.sign("xzf/tampered.md")
