@@ -27,8 +27,10 @@ def redact(body: str, basis: str, path: str, first_line: int) -> tuple[str, list
     problems = _near_misses(body, path, first_line)
     out: list[str] = []
     position, open_at = 0, None
+    line, counted = first_line, 0
     for match in _MARKER.finditer(body):
-        line = first_line + body.count("\n", 0, match.start())
+        line += body.count("\n", counted, match.start())  # from the last marker: one pass over the body
+        counted = match.start()
         if match.group(0) == OPEN:
             if open_at is not None:
                 problems.append(Problem(path, line, f"【不公开】标记未闭合就再次出现(上一个在第 {open_at[1]} 行):请先写【/不公开】"))

@@ -13,6 +13,7 @@ import ahocorasick
 
 from . import scan, visible
 from .errors import Problem
+from .gate import published_fields
 from .model import Attribute, Decision, Item, Verdict
 
 # Pieces of withheld text compared with the site: KEY characters of `visible.compact` text, one
@@ -62,8 +63,6 @@ def withheld_texts(decision: Decision) -> list[str]:
 
 def published_texts(decision: Decision) -> list[str]:
     """Returns what a published item shows: its published body and every published field."""
-    from .gate import published_fields
-
     item = decision.item
     if item is None or decision.verdict not in (Verdict.PUBLISH, Verdict.METADATA):
         return []
