@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.attachment_text import CORRUPT, ENCRYPTED, MAX_TEXT_BYTES, TOO_LARGE, AttachmentText, attachment_text, decode_text
+from gongkai.attachment_text import CORRUPT, ENCRYPTED, MAX_TEXT_BYTES, TOO_COMPLEX, TOO_LARGE, AttachmentText, attachment_text, decode_text
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -295,6 +295,14 @@ def test_corrupt_pdf_is_a_problem_not_an_exception(tmp_path, data):
     path.write_bytes(data)
     result = attachment_text(path)
     assert result.text is None and result.problem == CORRUPT
+
+
+def test_pdf_page_with_megabytes_of_drawing_instructions_is_refused_quickly(tmp_path):
+    path = tmp_path / "a.pdf"
+    path.write_bytes(make_pdf(["x" + ") Tj (a" * 700_000], compress=True))  # 5.6 MB on one page: a minute of pypdf
+    start = time.monotonic()
+    assert attachment_text(path) == AttachmentText(None, TOO_COMPLEX)
+    assert time.monotonic() - start < 5
 
 
 def test_truncated_pdf_is_a_problem_or_its_text(tmp_path):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
@@ -27,6 +28,10 @@ from typing import Any, Iterable
 MAX_TEXT_BYTES = 50 * 1024 * 1024  # of text read or decompressed, per attachment
 MAX_ZIP_ENTRIES = 10_000
 MAX_PDF_PAGES = 5_000
+# pypdf reads a page's drawing instructions in Python, some 0.5 MB a second: a page with more than
+# MAX_PDF_PAGE_CONTENT of them is no page of text, and all pages together get MAX_PDF_SECONDS.
+MAX_PDF_PAGE_CONTENT = 4 * 1024 * 1024
+MAX_PDF_SECONDS = 30
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".csv", ".tsv", ".md", ".log"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -39,6 +44,7 @@ ENCRYPTED = "附件已加密,无法检查其内容:请去除密码保护后重�
 TOO_LARGE = f"附件内容超过 {MAX_TEXT_BYTES // (1024 * 1024)} MB(解压后),未能全部检查:请拆分或压缩后再发布"
 TOO_MANY_PARTS = f"附件包含的部件超过 {MAX_ZIP_ENTRIES} 个,未能全部检查:请重新导出后再发布"
 TOO_MANY_PAGES = f"附件超过 {MAX_PDF_PAGES} 页,未能全部检查:请拆分后再发布"
+TOO_COMPLEX = f"附件内容过于复杂,未能在 {MAX_PDF_SECONDS} 秒内读完(或某页的绘图指令过多):请重新导出(如另存为 PDF/A)或拆分后再发布"
 
 
 @dataclass(frozen=True)
@@ -398,7 +404,13 @@ def _pdf(path: Path) -> AttachmentText:
         if len(reader.pages) > MAX_PDF_PAGES:
             return AttachmentText(None, TOO_MANY_PAGES)
         out: list[str] = []
+        deadline = time.monotonic() + MAX_PDF_SECONDS
         for page in reader.pages:
+            contents = page.get_contents()
+            if contents is not None and len(contents.get_data()) > MAX_PDF_PAGE_CONTENT:
+                return AttachmentText(None, TOO_COMPLEX)
+            if time.monotonic() > deadline:
+                return AttachmentText(None, TOO_COMPLEX)
             text = page.extract_text() or ""
             budget.take(len(text))
             out.append(text)
