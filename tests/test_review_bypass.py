@@ -268,3 +268,17 @@ def test_slug_with_a_final_newline_is_refused(portal):
     with pytest.raises(newitem.UsageError, match="文件名"):
         newitem.create_item(portal.root, portal.root / "content", settings, "xzf", "通知公告", "标题", created=date(2025, 2, 8), today=date(2025, 2, 8), slug="chunjie\n")
     assert not [p for p in (portal.root / "content").rglob("*") if "\n" in p.name]
+
+
+def test_other_patterns_of_outside_input_match_whole_strings():
+    from gongkai import ledger, publish
+
+    with pytest.raises(ValueError):
+        ledger.parse_month("2025-10\n")
+    assert ledger.parse_month("2025-10") == (2025, 10)
+    good = {"generator": "gongkai", "version": publish.MANIFEST_VERSION, "built_at": "x", "commit": "c", "strict": True}
+    digest = "0" * 64
+    assert publish.parse_manifest(json.dumps({**good, "files": {"a.html": digest}}).encode()).files == {"a.html": digest}
+    with pytest.raises(publish.PublishError, match="sha256"):
+        publish.parse_manifest(json.dumps({**good, "files": {"a.html": digest + "\n"}}).encode())
+    assert publish.RELEASE_RE.match("20250301T000000Z-abc123") and not publish.RELEASE_RE.match("20250301T000000Z-abc123\n")
