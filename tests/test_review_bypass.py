@@ -123,6 +123,39 @@ def test_cached_decision_does_not_outlive_the_signing_window(portal):
     assert verdict(now) is Verdict.REFUSE  # a clock set back
 
 
+class _Clock(datetime):
+    """The wall clock as review.py reads it, set by a test (module level: worker results pickle it)."""
+
+    moment: datetime = datetime.min
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.moment
+
+
+def test_signing_window_seen_in_worker_processes_reaches_the_cache_here(portal, monkeypatch):
+    """Worker processes decide the items; the parent keeps their decisions. A refusal for a
+    signature dated ahead of the clock, made in a worker, must not outlive the clock here either."""
+    from gongkai import review
+
+    for rel in ("xzf/a.md", "xzf/b.md", "xzf/c.md"):
+        portal.item(rel)
+    portal.sign("xzf/a.md", stages=["复审", "终审", "保密审查"])
+    portal.sign("xzf/b.md")
+    portal.sign("xzf/c.md")
+    now = datetime.now(CHINA).replace(microsecond=0)
+    write_review(portal, "xzf/a.md", "初审", "chu", (now + timedelta(hours=1)).isoformat())
+    monkeypatch.setattr(_Clock, "moment", now)
+    monkeypatch.setattr(review, "datetime", _Clock)
+    first = evaluate(portal.root, portal.root / "content", extra_of(portal), "测试县", workers=2, min_files=1)
+    if first.workers == 1:
+        pytest.skip("worker processes cannot be forked here")
+    assert next(d for d in first.decisions if d.path == "content/xzf/a.md").verdict is Verdict.REFUSE
+    monkeypatch.setattr(_Clock, "moment", now + timedelta(hours=2))
+    second = evaluate(portal.root, portal.root / "content", extra_of(portal), "测试县", workers=1)
+    assert [d.verdict for d in second.decisions] == [Verdict.PUBLISH] * 3
+
+
 # ------------------------------------------------------------------ one key, one reviewer
 
 
@@ -235,3 +268,17 @@ def test_slug_with_a_final_newline_is_refused(portal):
     with pytest.raises(newitem.UsageError, match="文件名"):
         newitem.create_item(portal.root, portal.root / "content", settings, "xzf", "通知公告", "标题", created=date(2025, 2, 8), today=date(2025, 2, 8), slug="chunjie\n")
     assert not [p for p in (portal.root / "content").rglob("*") if "\n" in p.name]
+
+
+def test_other_patterns_of_outside_input_match_whole_strings():
+    from gongkai import ledger, publish
+
+    with pytest.raises(ValueError):
+        ledger.parse_month("2025-10\n")
+    assert ledger.parse_month("2025-10") == (2025, 10)
+    good = {"generator": "gongkai", "version": publish.MANIFEST_VERSION, "built_at": "x", "commit": "c", "strict": True}
+    digest = "0" * 64
+    assert publish.parse_manifest(json.dumps({**good, "files": {"a.html": digest}}).encode()).files == {"a.html": digest}
+    with pytest.raises(publish.PublishError, match="sha256"):
+        publish.parse_manifest(json.dumps({**good, "files": {"a.html": digest + "\n"}}).encode())
+    assert publish.RELEASE_RE.match("20250301T000000Z-abc123") and not publish.RELEASE_RE.match("20250301T000000Z-abc123\n")

@@ -25,7 +25,7 @@ from .model import STAGES, Item, Settings, Unit, Verdict
 from .review import CHINA, Verifier, item_digest, parse_at
 
 FONT_NAME = "宋体"
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")  # \Z: $ also matches before a final newline
 FIRST_COLUMNS = ("序号", "标题", "索引号", "栏目", "公开属性", "成文日期", "发布日期", "撰稿人")
 FIRST_WIDTHS = (5, 30, 21, 10, 9, 11, 11, 8)
 STAGE_WIDTHS = (8, 11)  # 审核人, 时间

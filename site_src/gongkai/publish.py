@@ -65,12 +65,13 @@ EXTRA = "extra"
 
 # A release directory: UTC time of the publish, the short commit, and a sequence number when
 # several publishes happen within one second (so that name order is publish order).
-RELEASE_RE = re.compile(r"^(?P<ts>\d{8}T\d{6}Z)-(?P<commit>[0-9A-Za-z]{1,40})(?:-(?P<seq>\d+))?$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_MANIFEST_TMP = re.compile(r"^\.manifest\.json\.\d+\.tmp$")
+# \Z, not $: $ also matches before a final newline (a name or digest read from elsewhere).
+RELEASE_RE = re.compile(r"^(?P<ts>\d{8}T\d{6}Z)-(?P<commit>[0-9A-Za-z]{1,40})(?:-(?P<seq>\d+))?\Z")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+_MANIFEST_TMP = re.compile(r"^\.manifest\.json\.\d+\.tmp\Z")
 # Characters a remote path may hold: rsync before 3.2.4 and the remote login shell split on
 # anything else, and a government server's document root never needs it.
-_REMOTE_PATH_RE = re.compile(r"^[\w./~+@%,=-]+$")
+_REMOTE_PATH_RE = re.compile(r"^[\w./~+@%,=-]+\Z")
 _REMOTE_RE = re.compile(r"^(?P<host>[^/:\s]+):(?P<path>.*)$")
 _HASH_WORKERS = 4
 
