@@ -625,3 +625,69 @@ def _(p, d, c):
 def _(p, d, c):
     signed(p, f"{d}/a.md", f"开头<!-- 内部意见 a > b {c} -->正文第一段。\n\n第二段。")
 
+
+
+# ---------------------------------------------------------------- office and PDF attachments
+
+
+def _docx(path, paragraph: str = "", cell: str = "", footer: str = "") -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(paragraph or "正文")
+    if cell:
+        document.add_table(rows=1, cols=2).rows[0].cells[1].text = cell
+    if footer:
+        document.sections[0].footer.paragraphs[0].text = footer
+    document.save(path)
+
+
+def _attached(p, d, name, write, **meta):
+    folder = p.root / "content" / d
+    folder.mkdir(parents=True, exist_ok=True)
+    write(folder / name)
+    signed(p, f"{d}/a.md", "正文。", attachments=[name], **meta)
+
+
+@case("id-in-docx-table-cell", "fail")
+def _(p, d, c):
+    _attached(p, d, "名单.docx", lambda path: _docx(path, c, cell=ID))
+
+
+@case("mark-in-docx-footer", "fail")
+def _(p, d, c):
+    _attached(p, d, "文件.docx", lambda path: _docx(path, c, footer="机密★5年"))
+
+
+@case("id-in-xlsx-cell", "fail")
+def _(p, d, c):
+    def write(path):
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.active["A1"], book.active["C9"] = c, ID
+        book.save(path)
+
+    _attached(p, d, "名单.xlsx", write)
+
+
+@case("id-in-pdf-page", "fail")
+def _(p, d, c):
+    from tests.test_attachment_text import make_pdf
+
+    _attached(p, d, "公告.pdf", lambda path: path.write_bytes(make_pdf([f"{c} {ID}"], compress=True)))
+
+
+@case("marker-in-docx-attachment")
+def _(p, d, c):
+    _attached(p, d, "原文.docx", lambda path: _docx(path, f"公开。【不公开】{c}【/不公开】"))
+
+
+@case("withheld-span-in-pdf-attachment", "fail")
+def _(p, d, c):
+    from tests.test_attachment_text import make_pdf
+
+    folder = p.root / "content" / d
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "原文.pdf").write_bytes(make_pdf([f"Zhang San lives at No.{c} Xingfu Road"]))
+    signed(p, f"{d}/a.md", f"公开。【不公开】Zhang San lives at No.{c} Xingfu Road【/不公开】", **PARTIAL, attachments=["原文.pdf"])

@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 from html import escape
 from datetime import date
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import report, scan, visible
+from .attachment_text import AttachmentText, attachment_text
 from .errors import WARNING, Problem
 from .loader import Loaded, settings_key
 from .model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
@@ -118,8 +120,9 @@ def field_markers(item: Item) -> list[Problem]:
 class Gate:
     """Decides, item by item, what reaches the site."""
 
-    def __init__(self, settings: Settings, verifier: Verifier, today: date):
+    def __init__(self, settings: Settings, verifier: Verifier, today: date, docs_dir: Path | None = None):
         self.settings, self.verifier, self.today = settings, verifier, today
+        self.docs_dir = docs_dir  # where attachments are read from (None: their text is not checked)
         self._context: tuple | None = None
 
     def context(self) -> tuple:
@@ -180,6 +183,11 @@ class Gate:
         if ids:
             return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + ids), reason=ids[0].message)
         problems += self._mobiles(item, body_text)
+        if attribute is not Attribute.依申请公开:
+            failures, refusals = self._attachments(item)
+            if failures:
+                return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + failures), reason=failures[0].message)
+            problems += refusals
         if any(p.is_error for p in problems):
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
         if attribute is Attribute.依申请公开:
@@ -204,6 +212,29 @@ class Gate:
                 found.append(Problem(item.path, line_of(line), f"{where}中有未遮蔽的居民身份证号 {masked}:请遮蔽出生日期等位(如 {masked}){hint}或删除后再发布"))
         return sorted(set(found))
 
+    def _attachments(self, item: Item) -> tuple[list[Problem], list[Problem]]:
+        """Returns (what fails the build, what refuses the item) in the text of its attachments:
+        ID numbers and 密级 marks fail it; a disclosure marker (an attachment is published whole)
+        or an attachment whose text cannot be read refuses it."""
+        failures: list[Problem] = []
+        refusals: list[Problem] = []
+        if self.docs_dir is None:
+            return failures, refusals
+        folder = (self.docs_dir / item.rel).parent
+        for index, (name, digest) in enumerate(item.attachment_digests):
+            line = item.lines.get(f"attachments[{index}]", item.line_of("attachments"))
+            read = attachment_text_of(folder / name, digest)
+            if read.problem:
+                refusals.append(Problem(item.path, line, f"附件 {name}:{read.problem}"))
+            text = read.text or ""
+            for _, masked in scan.id_numbers(text):
+                failures.append(Problem(item.path, line, f"附件 {name} 中有未遮蔽的居民身份证号 {masked}:请在附件中遮蔽或删除后重新导出,再发布"))
+            for _, mark in scan.secrecy_marks(text):
+                failures.append(Problem(item.path, line, f"附件 {name} 中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
+            for _, written in scan.markers(text)[:1]:
+                refusals.append(Problem(item.path, line, f"附件 {name} 中有不公开标记“{written}”:附件原样公开,不会删节。请导出已删去不公开内容的附件再发布"))
+        return sorted(set(failures)), refusals
+
     def _mobiles(self, item: Item, body: str) -> list[Problem]:
         found = []
         severity = "error" if self.settings.pii_mobile == "error" else WARNING
@@ -223,6 +254,19 @@ def _readings(item: Item, body: str) -> list[tuple[str, Callable[[int], int], st
     of_body = lambda k: k  # noqa: E731
     readings = [("字段", of_field, joined), ("字段", of_field, visible.markdown_text(joined))]
     return readings + [("正文", of_body, reading) for reading in _body_texts(body)]
+
+
+_ATTACHMENT_TEXTS: dict[str, AttachmentText] = {}  # sha256 of the file -> its text
+
+
+def attachment_text_of(path: Path, digest: str) -> AttachmentText:
+    """Returns the text of an attachment, read once per process for the same bytes."""
+    known = _ATTACHMENT_TEXTS.get(digest)
+    if known is None:
+        if len(_ATTACHMENT_TEXTS) > 4096:
+            _ATTACHMENT_TEXTS.clear()
+        known = _ATTACHMENT_TEXTS[digest] = attachment_text(path)
+    return known
 
 
 def _first_error(problems: list[Problem]) -> str:

@@ -495,7 +495,7 @@ def _check_other_files(site_dir: Path) -> None:
         if dest.endswith((".html", ".htm")):
             found = output_check.check_page(dest, data.decode("utf-8", errors="replace"), _withheld, _sources.get(dest))
         else:
-            found = output_check.check_file(dest, data, _withheld, _sources.get(dest))
+            found = output_check.check_file(dest, data, _withheld, _sources.get(dest), path)
         _findings.extend(found)
 
 

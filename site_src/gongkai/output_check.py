@@ -4,16 +4,19 @@ withheld. Independent of the checks on the source: what one misses, the other se
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import zlib
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 import ahocorasick
 
 from . import scan, visible
 from .errors import Problem
-from .gate import published_fields
+from .attachment_text import OOXML_SUFFIXES
+from .gate import attachment_text_of, published_fields
 from .model import Attribute, Decision, Item, Verdict
 
 # Pieces of withheld text compared with the site: KEY characters of `visible.compact` text, one
@@ -23,6 +26,8 @@ KEY = 12
 STRIDE = 6
 # More text than this in one file is not read further (a zip bomb among attachments).
 MAX_TEXT = 64 * 1024 * 1024
+# Files whose text only their reader can get at (zip packages, PDF).
+BINARY_SUFFIXES = OOXML_SUFFIXES | {".pdf"}
 _SPAN = re.compile("【不公开】(.*?)【/不公开】", re.S)
 
 
@@ -168,10 +173,16 @@ def check_page(dest: str, html: str, withheld: Withheld | None, source: Item | N
     return check_text(dest, visible.html_text(html), withheld, source)
 
 
-def check_file(dest: str, data: bytes, withheld: Withheld | None, source: Item | None = None) -> list[Finding]:
+def check_file(dest: str, data: bytes, withheld: Withheld | None, source: Item | None = None, path: Path | None = None) -> list[Finding]:
     """Returns the findings of one built file that is not a rendered page: exports, feed, sitemap,
-    search index, attachments (their text through `attachment_text`)."""
+    search index, attachments (their text through `attachment_text`, from ``path``)."""
     name = dest.rsplit("/", 1)[-1].lower()
+    if path is not None and (source is not None or PurePosixPath(name).suffix in BINARY_SUFFIXES):
+        read = attachment_text_of(path, hashlib.sha256(data).hexdigest())
+        found = check_text(dest, read.text or "", withheld, source)
+        if read.problem:
+            found.append(Finding(dest, f"网站文件 {dest} 无法检查:{read.problem}", source.path if source else ""))
+        return found
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data)
         name = name[:-3] if name.endswith(".gz") else name

@@ -97,7 +97,7 @@ def evaluate(
     root, docs_dir = Path(root).resolve(), Path(docs_dir).resolve()
     settings, trust = load_context(root, extra, site_name)
     today = today or build_date()
-    gate = Gate(settings, Verifier(trust), today)
+    gate = Gate(settings, Verifier(trust), today, docs_dir)
     paths, skipped = content_files(docs_dir, root)
     count = worker_count(len(paths), workers, min_files)
     files = _read_in_workers(paths, docs_dir, root, settings, gate, count) if count > 1 else None
