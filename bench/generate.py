@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -235,6 +236,77 @@ def canonical(meta: dict) -> bytes:
     return json.dumps(unsigned, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
+def attachment_file(ext: str, title: str, text: str) -> bytes:
+    """Returns a real .pdf, .xlsx or .docx holding the title and some text (the gate reads their
+    text), the same bytes for the same input (fixed document dates)."""
+    import io
+    from datetime import datetime
+
+    lines = [line for line in text.split("\n") if line.strip()][:12]
+    out = io.BytesIO()
+    if ext == "docx":
+        import docx
+
+        document = docx.Document()
+        document.core_properties.created = document.core_properties.modified = datetime(2020, 1, 1)
+        document.add_heading(title, level=1)
+        table = document.add_table(rows=len(lines), cols=2)
+        for row, line in zip(table.rows, lines):
+            row.cells[0].text, row.cells[1].text = str(len(line)), line
+        document.save(out)
+    elif ext == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.properties.created = book.properties.modified = datetime(2020, 1, 1)
+        sheet = book.active
+        sheet.append([title])
+        for number, line in enumerate(lines, 1):
+            sheet.append([number, line])
+        book.save(out)
+    else:
+        return _pdf([f"Attachment {len(lines)} lines, {len(text)} characters"] * max(1, len(lines) // 4))
+    return _fixed_zip(out.getvalue())
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """Returns the zip package with every member dated 1980-01-01 (python-docx and openpyxl date
+    them now)."""
+    import io
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl dates "modified" at save time
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2020-01-01T00:00:00Z", content)
+            target.writestr(member, content)
+    return out.getvalue()
+
+
+def _pdf(pages: list[str]) -> bytes:
+    """Returns a minimal valid PDF with one line of text a page (an xref with true offsets)."""
+    count = len(pages)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{' '.join(f'{3 + 2 * i} 0 R' for i in range(count))}] /Count {count} >>".encode()]
+    font = 3 + 2 * count
+    for i, text in enumerate(pages):
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 {font} 0 R >> >> /Contents {4 + 2 * i} 0 R >>".encode())
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode() + b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def digest(meta: dict, body: str, attachments: list[tuple[str, str]]) -> str:
     h = hashlib.sha256(b"gongkai-item-v1\n")
     h.update(canonical(meta))
@@ -440,9 +512,7 @@ def plan_items(count: int, seed: int) -> list[Planned]:
         if rng.random() < 0.06:
             for k in range(1, rng.randint(1, 2) + 1):
                 ext = rng.choice(("pdf", "xlsx", "docx"))
-                size = rng.randint(8, 64) * 1024
-                data = b"%PDF-1.4\n" if ext == "pdf" else b"PK\x03\x04"
-                data += random.Random(f"{seed}:{n}:{k}").randbytes(size)
+                data = attachment_file(ext, title, make_body(random.Random(f"{seed}:{n}:{k}"), subject, genre, year, False, category)[1])
                 attachments.append((f"files/{created:%m%d}-{n}-附件{k}.{ext}", data))
             meta["attachments"] = [path for path, _ in attachments]
         stages: tuple[str, ...] = STAGES
