@@ -173,20 +173,16 @@ def markup_text(text: str, xml: bool = False) -> str:
 
 def _tree_text(root: Any, blocks: frozenset[str], tabs: frozenset[str] = frozenset()) -> str:
     """Returns the text nodes of a tree (block elements on lines of their own), then its attribute
-    values, comments and processing instructions."""
+    values, comments and processing instructions. libxml2 walks the tree (a Word package's styles
+    hold tens of thousands of elements): Python touches only the block elements."""
     from lxml import etree
 
-    extra: list[str] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str):  # a comment or processing instruction
-            extra.append(element.text or "")
-            continue
-        extra.extend(element.attrib.values())
-        name = etree.QName(element).localname.lower()
-        if name in blocks:
-            element.tail = "\n" + (element.tail or "")
-        elif name in tabs:
-            element.tail = "\t" + (element.tail or "")
+    for names, mark in ((blocks, "\n"), (tabs, "\t")):
+        if names:
+            for element in root.iter(*(f"{{*}}{name}" for name in names)):
+                element.tail = mark + (element.tail or "")
+    extra = [str(value) for value in root.xpath("//@*")]
+    extra += [node.text or "" for node in root.xpath("//comment() | //processing-instruction()")]
     text = etree.tostring(root, method="text", encoding="unicode", with_tail=False)
     return text + "\n" + "\n".join(extra)
 
@@ -252,9 +248,11 @@ def _ooxml_data(data: bytes, suffix: str, budget: _Budget, depth: int) -> Attach
         return AttachmentText(None, _ooxml_unreadable(data))
     shown: list[str] = []
     try:
-        if suffix in (".docx", ".docm", ".dotx"):
-            shown = list(_docx_text(data))
-        elif suffix in (".xlsx", ".xlsm", ".xltx"):
+        # A Word document's text is all in its XML parts (below): body, tables, headers, footers,
+        # comments, properties. python-docx read the same text again at 50 ms a document.
+        if suffix in (".docx", ".docm", ".dotx") and not any(name == "word/document.xml" for name, _ in parts):
+            return AttachmentText(None, CORRUPT)  # a zip, but no Word document
+        if suffix in (".xlsx", ".xlsm", ".xltx"):
             shown = list(_xlsx_text(data, budget))
     except _TooLarge:
         return AttachmentText(None, TOO_LARGE)
@@ -263,7 +261,11 @@ def _ooxml_data(data: bytes, suffix: str, budget: _Budget, depth: int) -> Attach
     raw = []
     for name, content in parts:
         inner_suffix = PurePosixPath(name).suffix.lower()
-        if inner_suffix in (".xml", ".rels", ".vml"):
+        if _STYLES.search(name):
+            # Style and theme definitions: hundreds of KB a package, and only their names show
+            # (Word's style gallery): read with a pattern, not parsed.
+            raw.append("\n".join(v.decode("utf-8", "replace") for v in _STYLE_NAME.findall(content)))
+        elif inner_suffix in (".xml", ".rels", ".vml"):
             raw.append(xml_part_text(content))
         elif inner_suffix in OOXML_SUFFIXES:  # an embedded workbook or document
             if depth >= MAX_EMBEDDING:
@@ -273,6 +275,10 @@ def _ooxml_data(data: bytes, suffix: str, budget: _Budget, depth: int) -> Attach
                 return inner
             raw.append(inner.text or "")
     return AttachmentText("\n".join(shown + raw))
+
+
+_STYLES = re.compile(r"(^|/)(styles\w*|theme\d*|stylesWithEffects)\.xml$|/theme/[^/]+\.xml$", re.I)
+_STYLE_NAME = re.compile(rb'<(?:\w+:)?name\s+(?:\w+:)?val="([^"]*)"')
 
 
 class _TooManyParts(Exception):
@@ -323,35 +329,6 @@ def xml_part_text(content: bytes) -> str:
     if root is None:
         return markup_text(decode_text(content), xml=True)
     return _tree_text(root, _PART_BLOCKS, _PART_TABS)
-
-
-def _docx_text(data: bytes) -> Iterable[str]:
-    import docx
-
-    document = docx.Document(BytesIO(data))
-    yield from _blocks_text(document)
-    for section in document.sections:
-        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer, section.even_page_header, section.even_page_footer):
-            if not part.is_linked_to_previous:
-                yield from _blocks_text(part)
-    core = document.core_properties
-    for name in ("title", "subject", "author", "keywords", "comments", "category", "last_modified_by", "identifier", "description"):
-        value = getattr(core, name, None)
-        if value:
-            yield str(value)
-
-
-def _blocks_text(container: Any) -> Iterable[str]:
-    """Yields the paragraphs and table cells (nested tables too) of a document body, header or cell."""
-    stack = [container]
-    while stack:
-        current = stack.pop()
-        for paragraph in current.paragraphs:
-            yield paragraph.text
-        for table in current.tables:
-            for row in table.rows:
-                for cell in row.cells:
-                    stack.append(cell)
 
 
 def _xlsx_text(data: bytes, budget: _Budget) -> Iterable[str]:

@@ -469,10 +469,20 @@ def _prepare_output_check(config, portal: Portal, files: Files) -> None:
     boilerplate = [str(config.get(key) or "") for key in ("site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name")]
     boilerplate += visible.json_strings(dict(config.extra or {}))
     boilerplate += [f.content_string for f in files if f.generated_by and "/gkzn/" in f"/{f.src_uri}" and f.is_documentation_page()]
-    _withheld = output_check.Withheld(portal.decisions, boilerplate)
+    _withheld = output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal))
     docs_dir = Path(config.docs_dir).resolve()
     _theme_files.clear()
     _theme_files.update(f.dest_uri for f in files if not f.generated_by and not _from_docs(f, docs_dir))
+
+
+def _published_attachments(portal: Portal):
+    """Yields (item path, text) of every attachment the site publishes."""
+    from .gate import attachment_text_of
+
+    for decision in portal.by_verdict(Verdict.PUBLISH):
+        folder = (portal.docs_dir / decision.item.rel).parent
+        for name, digest in decision.item.attachment_digests:
+            yield decision.item.path, attachment_text_of(folder / name, digest).text or ""
 
 
 def _check_page(dest: str, output: str) -> None:

@@ -9,7 +9,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Callable, Iterable
 
 import ahocorasick
 
@@ -95,7 +95,11 @@ class Withheld:
     """The distinctive pieces of withheld text: those found in no published item, no setting and
     no page of fixed wording (boilerplate a pending item may share with the site)."""
 
-    def __init__(self, decisions: Iterable[Decision], boilerplate: Iterable[str] = ()):
+    def __init__(self, decisions: Iterable[Decision], boilerplate: Iterable[str] = (), attachments: Callable[[], Iterable[tuple[str, str]]] | None = None):
+        """``attachments``: yields (item path, text) of every published attachment; read only once a
+        piece is found somewhere (attachments are published, reviewed text too, but slow to read)."""
+        self._attachments = attachments
+        self._in_attachments: dict[str, set[str]] | None = None
         decisions = list(decisions)
         owners: dict[str, str] = {}
         for decision in decisions:
@@ -119,10 +123,21 @@ class Withheld:
         return self._automaton is not None
 
     def find(self, compact: str) -> list[tuple[str, str]]:
-        """Returns (piece, item path) for every distinctive withheld piece in compact text."""
+        """Returns (piece, item path) for every distinctive withheld piece in compact text: not in
+        a published attachment either, unless that attachment is its own item's."""
         if self._automaton is None:
             return []
-        return [(piece, self.owners[piece]) for _, piece in self._automaton.iter(compact)]
+        found = [(piece, self.owners[piece]) for _, piece in self._automaton.iter(compact)]
+        return [(piece, owner) for piece, owner in found if not (self._attached(piece) - {owner})]
+
+    def _attached(self, piece: str) -> set[str]:
+        """Returns the items whose published attachments hold the piece."""
+        if self._in_attachments is None:
+            self._in_attachments = {}
+            for owner, text in self._attachments() if self._attachments else ():
+                for _, found in self._automaton.iter(_reading(text)):
+                    self._in_attachments.setdefault(found, set()).add(owner)
+        return self._in_attachments.get(piece, set())
 
 
 def _automaton(words: Iterable[str]):
