@@ -222,9 +222,23 @@ def data_text(name: str, data: bytes) -> str:
             return "\n".join(json_strings(json.loads(text)))
         except (ValueError, RecursionError):
             pass
+    if lower.endswith((".csv", ".tsv")):
+        return _cells(text, "\t" if lower.endswith(".tsv") else ",")
     if lower.endswith((".html", ".htm", ".xml", ".svg", ".xhtml")) or text.lstrip().startswith("<"):
         return html_text(text)
     return text
+
+
+def _cells(text: str, delimiter: str) -> str:
+    """Returns every cell of a CSV on a line of its own: a spreadsheet shows cells apart."""
+    import csv
+    import io
+
+    try:
+        cells = [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
+    except csv.Error:
+        return text
+    return "\n".join(cells)
 
 
 def decode(data: bytes) -> str:
