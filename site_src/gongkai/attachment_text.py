@@ -246,18 +246,18 @@ def _ooxml_data(data: bytes, suffix: str, budget: _Budget, depth: int) -> Attach
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError, RuntimeError, OSError):
         # RuntimeError: an encrypted entry; NotImplementedError: an unknown compression method.
         return AttachmentText(None, _ooxml_unreadable(data))
+    # What Word and Excel show is all in the package's XML parts (below): body, tables, headers,
+    # footers, comments, cells, shared strings, sheet names, properties. python-docx and openpyxl
+    # read the same text again, at 50 and 10 ms a file.
+    names = {name for name, _ in parts}
+    if suffix in (".docx", ".docm", ".dotx") and "word/document.xml" not in names:
+        return AttachmentText(None, CORRUPT)  # a zip, but no Word document
+    if suffix in (".xlsx", ".xlsm", ".xltx") and "xl/workbook.xml" not in names:
+        return AttachmentText(None, CORRUPT)  # a zip, but no workbook
+    main = {".docx": "word/document.xml", ".docm": "word/document.xml", ".dotx": "word/document.xml"}.get(suffix, "xl/workbook.xml")
+    if suffix != ".pptx" and not _well_formed(dict(parts).get(main, b"")):
+        return AttachmentText(None, CORRUPT)  # what Word or Excel would refuse to open
     shown: list[str] = []
-    try:
-        # A Word document's text is all in its XML parts (below): body, tables, headers, footers,
-        # comments, properties. python-docx read the same text again at 50 ms a document.
-        if suffix in (".docx", ".docm", ".dotx") and not any(name == "word/document.xml" for name, _ in parts):
-            return AttachmentText(None, CORRUPT)  # a zip, but no Word document
-        if suffix in (".xlsx", ".xlsm", ".xltx"):
-            shown = list(_xlsx_text(data, budget))
-    except _TooLarge:
-        return AttachmentText(None, TOO_LARGE)
-    except Exception:  # the package holds its parts but a reader cannot make a document of them
-        return AttachmentText(None, CORRUPT)
     raw = []
     for name, content in parts:
         inner_suffix = PurePosixPath(name).suffix.lower()
@@ -279,6 +279,16 @@ def _ooxml_data(data: bytes, suffix: str, budget: _Budget, depth: int) -> Attach
 
 _STYLES = re.compile(r"(^|/)(styles\w*|theme\d*|stylesWithEffects)\.xml$|/theme/[^/]+\.xml$", re.I)
 _STYLE_NAME = re.compile(rb'<(?:\w+:)?name\s+(?:\w+:)?val="([^"]*)"')
+
+
+def _well_formed(content: bytes) -> bool:
+    from lxml import etree
+
+    try:
+        etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except (etree.LxmlError, ValueError):
+        return False
+    return True
 
 
 class _TooManyParts(Exception):
@@ -329,34 +339,6 @@ def xml_part_text(content: bytes) -> str:
     if root is None:
         return markup_text(decode_text(content), xml=True)
     return _tree_text(root, _PART_BLOCKS, _PART_TABS)
-
-
-def _xlsx_text(data: bytes, budget: _Budget) -> Iterable[str]:
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            yield sheet.title
-            for row in sheet.iter_rows(values_only=True):
-                cells = [_cell(value) for value in row if value is not None]
-                if cells:
-                    line = "\t".join(cells)
-                    budget.take(len(line))
-                    yield line
-        for name in getattr(workbook, "sheetnames", []):
-            yield name
-    finally:
-        workbook.close()
-
-
-def _cell(value: Any) -> str:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return _number(value) if isinstance(value, (int, float)) else str(value)
-
-
-# ------------------------------------------------------------------ PDF
 
 
 def _pdf(path: Path) -> AttachmentText:

@@ -100,6 +100,7 @@ class Withheld:
         piece is found somewhere (attachments are published, reviewed text too, but slow to read)."""
         self._attachments = attachments
         self._in_attachments: dict[str, set[str]] | None = None
+        self._line_hits: dict[str, tuple] = {}
         decisions = list(decisions)
         owners: dict[str, str] = {}
         for decision in decisions:
@@ -129,6 +130,22 @@ class Withheld:
             return []
         found = [(piece, self.owners[piece]) for _, piece in self._automaton.iter(compact)]
         return [(piece, owner) for piece, owner in found if not (self._attached(piece) - {owner})]
+
+    def find_lines(self, compact: str) -> list[tuple[str, str]]:
+        """Returns ``find`` of compact text line by line, each distinct line once (pieces never
+        span two lines): the lines every page shares are looked up, not searched."""
+        if self._automaton is None:
+            return []
+        found: list[tuple[str, str]] = []
+        for line in compact.split("\n"):
+            if len(line) >= KEY:
+                hits = self._line_hits.get(line)
+                if hits is None:
+                    hits = self._line_hits[line] = tuple(self.find(line))
+                    if len(self._line_hits) > 1 << 16:
+                        self._line_hits.clear()
+                found.extend(hits)
+        return found
 
     def _attached(self, piece: str) -> set[str]:
         """Returns the items whose published attachments hold the piece."""
@@ -166,7 +183,7 @@ def check_text(dest: str, text: str, withheld: Withheld | None, source: Item | N
             found.append(Finding(dest, f"网站上可以看到不公开标记“{match.group(0)}”:不公开标记只能成对写在部分公开信息的正文中,发布时被删去。请检查该标记的写法", path, _line_of(source, "不")))
     if withheld:
         reported: set[str] = set()
-        for piece, owner in withheld.find(visible.compact(folded)):
+        for piece, owner in withheld.find_lines(visible.compact_page(folded)):
             if owner not in reported:
                 reported.add(owner)
                 found.append(Finding(dest, f"网站上出现了不应公开的内容(来自 {owner},如“{piece}”):构建已停止。请检查该内容是如何进入此文件的", path, 1, piece))
@@ -203,10 +220,25 @@ def check_file(dest: str, data: bytes, withheld: Withheld | None, source: Item |
         name = name[:-3] if name.endswith(".gz") else name
         if data.startswith(b"pagefind_dcd"):
             data = data[len(b"pagefind_dcd"):]
+    if name.endswith((".pf_index", ".pf_filter", ".pf_meta")):
+        return _index_words(dest, data)
     text = _file_text(name, data)
     if text is None:
         return []
     return check_text(dest, text, withheld, source)
+
+
+# Pagefind's word index: every word of every page, lower case, as CBOR. The pages and their
+# fragments are read whole; here a number is the one thing a word can show on its own.
+_NUMBER_WORD = re.compile(rb"[0-9][0-9xX]{16,}")
+
+
+def _index_words(dest: str, data: bytes) -> list[Finding]:
+    found = []
+    for word in _NUMBER_WORD.findall(data):
+        for _, masked in scan.id_numbers_in(word.decode("ascii").upper()):
+            found.append(Finding(dest, f"网站搜索索引中有未遮蔽的居民身份证号 {masked}:请在信息中遮蔽或删除后再构建"))
+    return found
 
 
 def _file_text(name: str, data: bytes) -> str | None:

@@ -18,6 +18,9 @@ SECRECY_MARK = re.compile(rf"(绝|机|秘){_SEP}*密(?:{_SEP}|[:：])*★")
 # ID number can be. Letters around it do not hide it (a reader still sees the number).
 _DIGIT_RUN = re.compile(rf"\d(?:{_SEP}{{0,3}}\d){{16,}}(?:{_SEP}{{0,3}}X)?")
 _NOT_DIGIT = re.compile(r"[^\dX]")
+# Where a run can be: 17 or more characters that are digits, separators or X in a row. One
+# character class, read once: most of a page is ruled out before the run pattern runs.
+_DIGITISH = re.compile(rf"[\dX{_SEP[1:-1]}]{{17,}}")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}(?![0-9])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -107,14 +110,21 @@ def id_numbers_in(folded: str) -> list[tuple[int, str]]:
     """Returns (offset, masked number) for every 居民身份证号 in folded text, wherever it starts
     inside a longer run of digits."""
     found = []
-    for match in _DIGIT_RUN.finditer(folded):
+    for span in _DIGITISH.finditer(folded):
+        found += _ids_in_span(span.group(0), span.start())
+    return found
+
+
+def _ids_in_span(text: str, base: int) -> list[tuple[int, str]]:
+    found = []
+    for match in _DIGIT_RUN.finditer(text):
         digits = _NOT_DIGIT.sub("", match.group(0))
         seen = set()
         for start in range(len(digits) - 17):
             window = digits[start : start + 18]
             if window not in seen and "X" not in window[:17] and is_id_number(window):
                 seen.add(window)
-                found.append((match.start(), mask_id(window)))
+                found.append((base + match.start(), mask_id(window)))
     return found
 
 

@@ -129,14 +129,32 @@ def compact(folded: str) -> str:
     return _LINES.sub("\n", _NOT_WORD.sub("", _SENTENCE_END.sub("\n", folded))).strip("\n").lower()
 
 
+def compact_page(folded: str) -> str:
+    """Returns ``compact(folded)`` line by line, each distinct line once per process (the lines of
+    navigation, header and footer that every page shares); blank lines may stay."""
+    return "\n".join(map(_compact_line, folded.split("\n")))
+
+
+@lru_cache(maxsize=1 << 16)
+def _compact_line(line: str) -> str:
+    return compact(line)
+
+
 # ------------------------------------------------------------------ HTML
 
 # Attribute values a reader or a crawler can see (alt, title, href…): every value in the output.
-_ATTRIBUTE = re.compile(r"""\s[^\s=<>"'/]+\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ATTRIBUTE = re.compile(r"""\s([^\s=<>"'/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# Drawing instructions of inline SVG icons: numbers no reader sees as text (dozens a page).
+_GEOMETRY = frozenset({"d", "points", "viewbox", "transform"})
 
 
 # Every tag but those of inline text starts a new line: a block, a cell, an XML element.
 _BLOCK_TAG = re.compile(r"<(?!/?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var|wbr)[\s/>])")
+
+
+# A line feed and the blanks after it (a template's indentation): matched only where a line feed
+# is, so a run of blanks is read once.
+_BLANK_LINES = re.compile(r"\n\s*")
 
 
 def _element_text(markup: str) -> str:
@@ -156,10 +174,10 @@ def html_text(markup: str, attributes: bool = True) -> str:
     per block, then every attribute value on lines of its own), entities decoded, not folded.
     An HTML parser reads it (comments, a ``>`` inside one, unclosed tags: as a browser does)."""
     text = _element_text(_BLOCK_TAG.sub("\n<", markup))
-    text = "\n".join(filter(None, (line.strip() for line in text.split("\n"))))
+    text = _BLANK_LINES.sub("\n", text).strip()
     if not attributes:
         return text
-    values = [html.unescape(a or b) for a, b in _ATTRIBUTE.findall(markup) if (a or b).strip()]
+    values = [html.unescape(a or b) for name, a, b in _ATTRIBUTE.findall(markup) if (a or b).strip() and name.lower() not in _GEOMETRY]
     return text + "\n" + "\n".join(values) if values else text
 
 
