@@ -163,3 +163,12 @@ def test_adversarial_text_is_scanned_in_linear_time(text):
     scan.markers(text), scan.id_numbers(text), scan.secrecy_marks(text), gate._near_misses(text, "a.md", 1)
     output_check.check_page("a/index.html", text, None)
     assert time.perf_counter() - start < 5
+
+
+def test_a_pending_item_with_an_id_number_is_reported_before_anyone_signs(portal):
+    portal.item("xzf/a.md", f"申请人 1101051949**1231**002X")
+    portal.sign("xzf/a.md", stages=["初审"])
+    result = portal.run("check")
+    assert "content/xzf/a.md:" in result.stdout + result.stderr
+    assert "待审信息正文中有未遮蔽的居民身份证号 110105********002X" in result.stdout + result.stderr
+    assert portal.build("--strict").returncode == 1

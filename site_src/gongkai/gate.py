@@ -174,7 +174,10 @@ class Gate:
         if outcome.refused:
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=outcome.refused[0].message)
         if outcome.missing:
-            return Decision(item.path, Verdict.HOLD, item, missing=outcome.missing, problems=tuple(problems), reason=f"待审:缺少{'、'.join(outcome.missing)}")
+            # Reported before anyone signs (the 保密审查 reviewer sees it first), as a warning: the
+            # item is not published, and a strict build stops until the draft is fixed.
+            pending = [Problem(p.path, p.line, "待审信息" + p.message, WARNING) for p in self._id_numbers(item, text if attribute is not Attribute.依申请公开 else "")]
+            return Decision(item.path, Verdict.HOLD, item, missing=outcome.missing, problems=tuple(problems + pending), reason=f"待审:缺少{'、'.join(outcome.missing)}")
         published = item.published
         if published is not None and published > self.today:
             return Decision(item.path, Verdict.HOLD, item, problems=tuple(problems), reason=f"定时发布:{published} 发布")

@@ -492,10 +492,36 @@ def _check_page(dest: str, output: str) -> None:
     _findings.extend(output_check.check_page(dest, output, _withheld, _sources.get(dest)))
 
 
-def _check_other_files(site_dir: Path) -> None:
+def _catching(failed: list, function):
+    """Returns ``function`` wrapped to keep what it raises in ``failed`` (a thread's exception
+    would be lost otherwise, and with it the check)."""
+
+    def run(*args):
+        try:
+            function(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the caller
+            failed.append(exc)
+
+    return run
+
+
+def _site_files(top: Path, skip: str) -> list[Path]:
+    """Returns the files under ``top``, in order, without its folder ``skip`` (Pagefind may be
+    writing there)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        if dirpath == str(top):
+            dirnames[:] = [d for d in dirnames if d != skip]
+        dirnames.sort()
+        found += [Path(dirpath, name) for name in sorted(filenames)]
+    return found
+
+
+def _check_other_files(site_dir: Path, search_index: bool) -> None:
     """Checks every built file not checked as it was written: exports, feed, sitemap, 404 page,
-    search index, attachments. Theme assets are the theme's, not the portal's content."""
-    for path in sorted(site_dir.rglob("*")):
+    attachments; or (``search_index``) Pagefind's bundle. Theme assets are the theme's, not the
+    portal's content."""
+    for path in _site_files(site_dir / "pagefind" if search_index else site_dir, skip="" if search_index else "pagefind"):
         dest = path.relative_to(site_dir).as_posix()
         if dest in _checked or dest in _theme_files or dest == "manifest.json" or not path.is_file() or path.is_symlink():
             continue
@@ -622,12 +648,21 @@ def on_post_build(config) -> None:
             _finish_preview(site_dir)
             return  # a preview is never published: no manifest; search catches up in the background
         stream, _search = _search, None
+        # The files besides the pages are checked while Pagefind indexes the pages (its own
+        # process): this process only waits for it otherwise. Its bundle is checked afterwards.
+        failed: list[BaseException] = []
+        checking = threading.Thread(target=_catching(failed, _check_other_files), args=(site_dir, False), name="gongkai-output-check")
+        checking.start()
         try:
             stats = stream.finish() if stream is not None else search.index_site(site_dir)
         except GongkaiError as exc:
             raise PluginError(str(exc)) from exc
+        finally:
+            checking.join()
+        if failed:
+            raise failed[0]
         log.info("gongkai: 搜索索引 %s 个页面", stats.get("pages"))
-        _check_other_files(site_dir)
+        _check_other_files(site_dir, True)
         _refuse_findings(config)
         root = Path(config.config_file_path).parent
         built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
