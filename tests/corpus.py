@@ -673,7 +673,7 @@ def _(p, d, c):
 
 @case("id-in-pdf-page", "fail")
 def _(p, d, c):
-    from tests.test_attachment_text import make_pdf
+    from tests.kit import make_pdf
 
     _attached(p, d, "公告.pdf", lambda path: path.write_bytes(make_pdf([f"{c} {ID}"], compress=True)))
 
@@ -685,7 +685,7 @@ def _(p, d, c):
 
 @case("withheld-span-in-pdf-attachment", "fail")
 def _(p, d, c):
-    from tests.test_attachment_text import make_pdf
+    from tests.kit import make_pdf
 
     folder = p.root / "content" / d
     folder.mkdir(parents=True, exist_ok=True)

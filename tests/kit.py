@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,48 @@ def require(name: str, fallback: str | None = None) -> str:
             pytest.fail(f"{name} is required in CI (.ci/run installs it)")
         pytest.skip(f"{name} not installed")
     return path
+
+
+def make_pdf(pages: list[str], info_title: str = "", compress: bool = False, annotation: str = "") -> bytes:
+    """Returns a minimal valid PDF: one Helvetica text object per page, an xref with true offsets."""
+    objects: list[bytes] = []
+    count = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(count))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode())
+    font_id = 3 + 2 * count
+    annot_id = font_id + 1
+    for i, text in enumerate(pages):
+        annots = f" /Annots [{annot_id} 0 R]" if annotation and i == 0 else ""
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 {font_id} 0 R >> >> /Contents {4 + 2 * i} 0 R{annots} >>".encode()
+        )
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+        if compress:
+            stream = zlib.compress(stream)
+            objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        else:
+            objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    objects.append(f"<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] /Contents ({annotation}) >>".encode())
+    info_id = len(objects) + 1
+    objects.append(f"<< /Title ({info_title}) >>".encode())
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {info_id} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def pdf_bytes(text: str = "attachment") -> bytes:
+    """Returns a minimal valid one-page PDF showing ``text`` (ASCII): gongkai reads the text of
+    every published attachment and refuses one it cannot read."""
+    return make_pdf([text])
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.kit import REPO
+from tests.kit import REPO, pdf_bytes
 
 
 def shown(markdown: str) -> str:
@@ -157,13 +157,13 @@ def test_a_changed_attachment_puts_its_item_under_review(repo):
     rel = "xzf/2025/0124-00001.md"
     path = repo.root / "content" / rel
     (path.parent / "files").mkdir()
-    (path.parent / "files" / "安排表.pdf").write_bytes(b"%PDF-1.4 original")
+    (path.parent / "files" / "安排表.pdf").write_bytes(pdf_bytes("original"))
     text = path.read_text(encoding="utf-8").replace("reviews:", "attachments: [files/安排表.pdf]\nreviews:", 1)
     path.write_text(text.split("reviews:")[0] + "---\n春节放假通知。\n", encoding="utf-8")
     repo.sign(rel)
     commit_all(repo, "附件")
     git(repo.root, "checkout", "-q", "-b", "swap")
-    (path.parent / "files" / "安排表.pdf").write_bytes(b"%PDF-1.4 swapped")
+    (path.parent / "files" / "安排表.pdf").write_bytes(pdf_bytes("swapped"))
     commit_all(repo, "换了附件")
     result = check_changed(repo, "main")
     assert result.returncode == 1, result.stdout

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.kit import pdf_bytes
+
 from gongkai import health
 from gongkai.portal import evaluate
 
@@ -202,8 +204,8 @@ def test_host_allowed():
 
 def test_broken_internal_links(portal, tmp_path):
     (portal.root / "content/xzf/2025/files").mkdir(parents=True)
-    (portal.root / "content/xzf/2025/files/a.pdf").write_bytes(b"%PDF-1.4 a")
-    (portal.root / "content/xzf/2025/files/b.pdf").write_bytes(b"%PDF-1.4 b")
+    (portal.root / "content/xzf/2025/files/a.pdf").write_bytes(pdf_bytes("a"))
+    (portal.root / "content/xzf/2025/files/b.pdf").write_bytes(pdf_bytes("b"))
     published(portal, "xzf/2025/target.md", created="2025-01-24", published="2025-01-26")
     portal.item("xzf/2025/held.md", created="2025-01-24", published="2025-01-26")
     body = "\n".join(

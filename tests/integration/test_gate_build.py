@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from tests.kit import pdf_bytes
+
 
 def canary(tag: str) -> str:
     return f"CANARY{tag}{uuid.uuid4().hex[:12]}"
@@ -21,7 +23,7 @@ def mixed(portal):
     p = portal
     p.item("xzf/public.md", f"公开正文 {c['public']}", title="主动公开的通知", attachments=["files/plan.pdf"])
     (p.root / "content/xzf/files").mkdir(parents=True)
-    (p.root / "content/xzf/files/plan.pdf").write_bytes(b"%PDF-1.4 declared attachment\n")
+    (p.root / "content/xzf/files/plan.pdf").write_bytes(pdf_bytes("declared attachment"))
     (p.root / "content/xzf/files/undeclared.pdf").write_bytes(f"{c['undeclared']}".encode())
     p.sign("xzf/public.md")
     p.item("xzf/partial.md", f"可以公开 {c['partialkept']}。\n\n【不公开】申请人张某住址 {c['partialhidden']}\n第二行也不公开【/不公开】\n\n结尾。",

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from gongkai import urls
+from tests.kit import pdf_bytes
 
 
 def _canary() -> str:
@@ -17,7 +18,10 @@ def _canary() -> str:
 def _attach(portal, rel: str, data: str) -> None:
     path = portal.root / "content" / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(data, encoding="utf-8")
+    if rel.endswith(".pdf"):  # a PDF gongkai can read (one it cannot is refused for that alone)
+        path.write_bytes(pdf_bytes(data.encode("ascii", "ignore").decode().strip() or "attachment"))
+    else:
+        path.write_text(data, encoding="utf-8")
 
 
 def _refused_item(portal, rel: str, *words: str) -> None:

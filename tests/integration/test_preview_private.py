@@ -16,7 +16,7 @@ import pytest
 
 from gongkai import cli
 from tests.integration.test_preview import Previewer, _env, _resign
-from tests.kit import free_port
+from tests.kit import free_port, pdf_bytes
 
 
 def _listening_hosts(port: int) -> set[str]:
@@ -39,7 +39,7 @@ def _listening_hosts(port: int) -> set[str]:
 @pytest.fixture
 def with_attachment(portal):
     (portal.root / "content" / "xzf" / "files").mkdir(parents=True)
-    (portal.root / "content" / "xzf" / "files" / "a.pdf").write_bytes(b"%PDF-1.4 attachment\n")
+    (portal.root / "content" / "xzf" / "files" / "a.pdf").write_bytes(pdf_bytes())
     portal.item("xzf/a.md", "带附件的信息。", title="预览附件", attachments=["files/a.pdf"])
     portal.sign("xzf/a.md")
     portal.item("xzf/b.md", "另一条。", title="预览另一条")
