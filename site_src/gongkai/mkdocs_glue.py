@@ -445,7 +445,22 @@ def on_page_content(html: str, page, config, files) -> str:
     from . import sanitize
 
     page.gongkai_sanitised = True  # checked by _GateGuard.on_post_page
+    if page.toc is not None:
+        page.toc.items = _kept_anchors(page.toc.items, sanitize.content_id)
     return sanitize.clean(_stash.restore(page.file.src_uri, html))
+
+
+def _kept_anchors(links: list, kept) -> list:
+    """Returns the table of contents without the links to ids the sanitiser drops (an explicit
+    `{: #__search }` would link the page's contents to an element of the theme)."""
+    result = []
+    for link in links:
+        link.children = _kept_anchors(link.children, kept)
+        if kept(link.id):
+            result.append(link)
+        else:
+            result.extend(link.children)
+    return result
 
 
 # --- The gate judged on the output ------------------------------------------------------------

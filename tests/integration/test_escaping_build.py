@@ -156,3 +156,21 @@ def test_hostile_item_text_is_escaped_in_every_output(portal):
 
     history = (site / "xxgk/gkml/dtzt/index.html").read_text(encoding="utf-8")
     assert "乡村振兴" in history and "增加" in history
+
+
+def test_an_explicit_theme_id_leaves_neither_the_page_nor_its_table_of_contents(portal):
+    """attr_list gives a heading the id the author writes: the sanitiser drops a theme's id, and
+    the table of contents (made before sanitising) must not link to the theme's element either."""
+    import json
+
+    config = json.loads((portal.root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["markdown_extensions"] = ["attr_list", "toc"]
+    (portal.root / "mkdocs.yml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    portal.item("xzf/a.md", "正文。\n\n## 附件一 {: #__search }\n\n内容。\n\n### 小节 {: #__drawer }\n\n## 附件二\n\n内容。")
+    portal.sign("xzf/a.md")
+    result = portal.build()
+    assert result.returncode == 0, result.stderr
+    html = (portal.site / "xzf/a/index.html").read_text(encoding="utf-8")
+    assert 'href="#__search"' not in html and 'href="#__drawer"' not in html
+    assert html.count('id="__search"') == 1  # Material's own search toggle, and no other
+    assert "附件二" in html
