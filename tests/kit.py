@@ -70,6 +70,17 @@ def pdf_bytes(text: str = "attachment") -> bytes:
     return make_pdf([text])
 
 
+def wait_until(check, server: subprocess.Popen, limit: float = 60) -> None:
+    """Waits until ``check()`` is true, failing if the server exits or ``limit`` seconds pass."""
+    import time
+
+    started = time.monotonic()
+    while not check():
+        assert server.poll() is None, "gongkai serve exited"
+        assert time.monotonic() - started < limit
+        time.sleep(0.2)
+
+
 def free_port() -> int:
     """Returns a TCP port free on the loopback interface."""
     import socket

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import uuid
 
 import markdown
@@ -137,7 +136,7 @@ def test_the_output_check_stops_a_build_the_source_checks_let_through(portal, mo
 
     monkeypatch.setattr(gate.Gate, "_id_numbers", lambda self, item, body: [])
     monkeypatch.setattr(gate.Gate, "_classified", lambda self, item: [])
-    portal.item("ok/a.md", f"申请人 1101051949<!-- > -->1231002X,另有 机<b>密</b>★ 字样。")
+    portal.item("ok/a.md", "申请人 1101051949<!-- > -->1231002X,另有 机<b>密</b>★ 字样。")
     portal.sign("ok/a.md")
     monkeypatch.chdir(portal.root)
     monkeypatch.setenv("GONGKAI_WORKERS", "1")
@@ -166,7 +165,7 @@ def test_adversarial_text_is_scanned_in_linear_time(text):
 
 
 def test_a_pending_item_with_an_id_number_is_reported_before_anyone_signs(portal):
-    portal.item("xzf/a.md", f"申请人 1101051949**1231**002X")
+    portal.item("xzf/a.md", "申请人 1101051949**1231**002X")
     portal.sign("xzf/a.md", stages=["初审"])
     result = portal.run("check")
     assert "content/xzf/a.md:" in result.stdout + result.stderr

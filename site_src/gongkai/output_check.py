@@ -222,10 +222,7 @@ def check_file(dest: str, data: bytes, withheld: Withheld | None, source: Item |
             data = data[len(b"pagefind_dcd"):]
     if name.endswith((".pf_index", ".pf_filter", ".pf_meta")):
         return _index_words(dest, data)
-    text = _file_text(name, data)
-    if text is None:
-        return []
-    return check_text(dest, text, withheld, source)
+    return check_text(dest, visible.data_text(name, data), withheld, source)
 
 
 # Pagefind's word index: every word of every page, lower case, as CBOR. The pages and their
@@ -239,10 +236,6 @@ def _index_words(dest: str, data: bytes) -> list[Finding]:
         for _, masked in scan.id_numbers_in(word.decode("ascii").upper()):
             found.append(Finding(dest, f"网站搜索索引中有未遮蔽的居民身份证号 {masked}:请在信息中遮蔽或删除后再构建"))
     return found
-
-
-def _file_text(name: str, data: bytes) -> str | None:
-    return visible.data_text(name, data)
 
 
 def _gunzip(data: bytes) -> bytes:

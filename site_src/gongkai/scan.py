@@ -36,11 +36,6 @@ _CLOSING = r"[\])>}】〕〗〙〛」』〉》）］｝⟧⟩⦆⦄〞’”]"
 MARKER_LIKE = re.compile(rf"{_OPENING}{_SEP}*(?:[/／\\]{_SEP}*)?不{_SEP}*(?:予{_SEP}*)?公{_SEP}*开{_SEP}*{_CLOSING}")
 
 
-def normalize(text: str) -> str:
-    """Returns the text as a reader takes it (see `visible.fold`)."""
-    return fold(text)
-
-
 @lru_cache(maxsize=256)
 def _normal_form(text: str) -> tuple[str, tuple[str, ...]]:
     # Folding keeps line feeds where they were: one call over the whole text gives its lines. The

@@ -6,13 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.kit import REPO
+from tests.kit import REPO, wait_until
 
 # Builds the way `gongkai serve` does (a fresh config per build, dirty builds into one site, the
 # glue in preview mode), one build per line read on stdin; Pagefind is left out. A second argument
@@ -194,11 +193,7 @@ def test_gongkai_serve_shows_a_signed_edit_and_drops_a_broken_one(signed):
             return 0, ""
 
     def wait(check, limit: float = 60) -> None:
-        started = time.monotonic()
-        while not check():
-            assert server.poll() is None, "gongkai serve exited"
-            assert time.monotonic() - started < limit
-            time.sleep(0.2)
+        wait_until(check, server, limit)
 
     try:
         wait(lambda: get("/xzf/a/")[0] == 200)

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import types
 import urllib.error
 import urllib.request
@@ -16,7 +15,7 @@ import pytest
 
 from gongkai import cli
 from tests.integration.test_preview import Previewer, _env, _resign
-from tests.kit import free_port, pdf_bytes
+from tests.kit import free_port, pdf_bytes, wait_until
 
 
 def _listening_hosts(port: int) -> set[str]:
@@ -68,11 +67,7 @@ def test_serve_listens_on_loopback_whatever_mkdocs_yml_says_and_drops_withdrawn_
             return 0
 
     def wait(check, limit: float = 90) -> None:
-        started = time.monotonic()
-        while not check():
-            assert server.poll() is None, "gongkai serve exited"
-            assert time.monotonic() - started < limit
-            time.sleep(0.2)
+        wait_until(check, server, limit)
 
     try:
         wait(lambda: get("/xzf/a/") == 200 and get("/xzf/files/a.pdf") == 200)
