@@ -8,12 +8,11 @@
 """
 from __future__ import annotations
 
-import sys
-
 import base64
 import json
 import struct
 import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
