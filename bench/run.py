@@ -215,7 +215,7 @@ def _wait_for_page(server, port: int, url: str, shows, started: float, limit: fl
 def measure_preview(portal: Path, seed: int, rel: str, edits: int, startup_limit: float, edit_limit: float) -> dict:
     """Starts `gongkai serve` on a free loopback port, edits one item ``edits`` times (each edit
     re-signed), and returns the seconds until the served page showed each edit."""
-    from gongkai.urls import page_url
+    from gongkai.law.layout import page_url
 
     port = _free_port()
     url = "/" + page_url(rel)

@@ -1,5 +1,5 @@
-"""MkDocs hooks of a gongkai portal: each event only hands over to gongkai.mkdocs_glue."""
-from gongkai import mkdocs_glue
+"""MkDocs hooks of a gongkai portal: each event only hands over to gongkai.glue.plugin."""
+from gongkai.glue import plugin as mkdocs_glue
 
 
 def on_config(config):

@@ -181,7 +181,7 @@ class Portal:
 
     def sign(self, rel: str, stages=ALL_STAGES, signer: dict | None = None, at: str | None = None) -> None:
         from gongkai.portal import load_context
-        from gongkai.signing import sign_item
+        from gongkai.trust.signing import sign_item
 
         settings, trust = load_context(self.root, json.loads((self.root / "mkdocs.yml").read_text())["extra"]["gongkai"], "测试县")
         for stage in stages:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.kit import make_pdf
-from gongkai.attachment_text import CORRUPT, ENCRYPTED, MAX_TEXT_BYTES, TOO_COMPLEX, TOO_LARGE, AttachmentText, attachment_text, decode_text
+from gongkai.read.attachments import CORRUPT, ENCRYPTED, MAX_TEXT_BYTES, TOO_COMPLEX, TOO_LARGE, AttachmentText, attachment_text, decode_text
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

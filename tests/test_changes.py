@@ -126,7 +126,7 @@ def test_trust_file_and_settings_changed_in_the_same_change_set(repo, keys):
     rel = new(repo, "2025-02-08", "节后复工通知")
     repo.sign(rel, stages=["初审", "复审", "终审"])
     from gongkai.portal import load_context
-    from gongkai.signing import sign_item
+    from gongkai.trust.signing import sign_item
 
     settings, trust = load_context(repo.root, json.loads((repo.root / "mkdocs.yml").read_text())["extra"]["gongkai"], "测试县")
     sign_item(repo.root, repo.root / "content", settings, trust, repo.root / "content" / rel, "保密审查", "bm", keys["stranger"])

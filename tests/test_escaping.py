@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from gongkai import catalog, escaping, sanitize
-from gongkai.changes import ItemReport, Summary, render_markdown
+from gongkai.site import catalog
+from gongkai import escaping
+from gongkai.gate.decide import sanitize
+from gongkai.tools.changes import ItemReport, Summary, render_markdown
 from gongkai.errors import WARNING, Problem
-from gongkai.loader import unshowable_characters
+from gongkai.read.loader import unshowable_characters
 from gongkai.model import Item
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
@@ -139,7 +141,7 @@ def test_xlsx_cells_are_text_never_formulas(tmp_path):
 
 
 def test_report_workbook_title_is_never_a_formula(tmp_path):
-    from gongkai import report_xlsx
+    from gongkai.report import xlsx as report_xlsx
     from tests.test_report import shuyang_tables
 
     _, _, tables = shuyang_tables()

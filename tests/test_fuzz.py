@@ -13,10 +13,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongkai.gate import CLOSE, OPEN, Gate, redact
-from gongkai.loader import load_item
+from gongkai.gate.decide import CLOSE, OPEN, Gate, redact
+from gongkai.read.loader import load_item
 from gongkai.model import STAGES, Settings, Unit, Verdict
-from gongkai.review import Trust, Verifier
+from gongkai.trust.review import Trust, Verifier
 
 settings.register_profile("ci", max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=20000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,7 +10,7 @@ import pytest
 
 from tests.kit import pdf_bytes
 
-from gongkai import health
+from gongkai.site import health
 from gongkai.portal import evaluate
 
 D = date.fromisoformat

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from gongkai import ledger
+from gongkai.tools import ledger
 from tests.conftest import require
 
 XZF = "11369999MB0000001A"

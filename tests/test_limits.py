@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from gongkai import yamlsafe
+from gongkai.read import yamlsafe
 from gongkai.model import Verdict
 from gongkai.portal import evaluate
 

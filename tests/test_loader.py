@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from gongkai.loader import read_text, split_front_matter
+from gongkai.read.loader import read_text, split_front_matter
 
 
 def test_broken_tree_reports_each_problem_once(portal):

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from gongkai import newitem, schema, yamlsafe
-from gongkai.loader import load_item, split_front_matter
+from gongkai.tools import new as newitem
+from gongkai.law import schema
+from gongkai.read import yamlsafe
+from gongkai.read.loader import load_item, split_front_matter
 from gongkai.portal import evaluate, load_context
 from gongkai.model import Verdict
 

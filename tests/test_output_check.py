@@ -11,8 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongkai import output_check, sanitize, visible
-from gongkai.gate import redact
+from gongkai.gate.decide import output as output_check
+from gongkai.gate.decide import sanitize
+from gongkai.gate.decide import visible
+from gongkai.gate.decide import redact
 from gongkai.model import Decision, Item, Verdict
 
 ID = "11010519491231002X"
@@ -132,7 +134,8 @@ def test_a_withheld_span_mixed_with_markup_never_reaches_the_page(before, inside
 def test_the_output_check_stops_a_build_the_source_checks_let_through(portal, monkeypatch, capfd):
     """With the gate's own scans switched off, the output check alone fails the build and leaves
     no byte of the ID number in the site."""
-    from gongkai import cli, gate
+    from gongkai import cli
+    from gongkai.gate.decide import decide as gate
 
     monkeypatch.setattr(gate.Gate, "_id_numbers", lambda self, item, body: [])
     monkeypatch.setattr(gate.Gate, "_classified", lambda self, item: [])
@@ -156,7 +159,8 @@ def test_the_output_check_stops_a_build_the_source_checks_let_through(portal, mo
 def test_adversarial_text_is_scanned_in_linear_time(text):
     import time
 
-    from gongkai import gate, scan
+    from gongkai.gate.decide import decide as gate
+    from gongkai.gate.decide import scan
 
     start = time.perf_counter()
     scan.markers(text), scan.id_numbers(text), scan.secrecy_marks(text), gate._near_misses(text, "a.md", 1)

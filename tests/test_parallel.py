@@ -14,7 +14,9 @@ from datetime import date
 import pytest
 import yaml
 
-from gongkai import gate, loader, review
+from gongkai.gate.decide import decide as gate
+from gongkai.read import loader
+from gongkai.trust import review
 from gongkai import portal as P
 from gongkai.model import Verdict
 from tests.corpus import CASES

@@ -10,7 +10,9 @@ from datetime import date
 
 import pytest
 
-from gongkai import catalog, loader, watch
+from gongkai.site import catalog
+from gongkai.read import loader
+from gongkai.glue import watch
 from gongkai.model import Decision, Item, Settings, Unit, Verdict
 
 SETTINGS = Settings(agency="测试县人民政府", units=(Unit(id="xzf", name="测试县人民政府办公室", code="11369999MB0000001A"),))

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gongkai import sshsig
-from gongkai.loader import load_item
+from gongkai.trust import sshsig
+from gongkai.read.loader import load_item
 from gongkai.portal import evaluate
-from gongkai.review import NAMESPACE, allowed_signers, canonical_front_matter, item_digest, statement
+from gongkai.trust.review import NAMESPACE, allowed_signers, canonical_front_matter, item_digest, statement
 from gongkai.model import Verdict
 
 
@@ -165,8 +165,8 @@ def test_tampered_item_is_refused(portal):
 
 def _swap_signer(portal, rel, stage, who):
     """Signs `stage` as `who` regardless of roles, by writing the review directly."""
-    from gongkai.review import Review, now_at
-    from gongkai.signing import add_review
+    from gongkai.trust.review import Review, now_at
+    from gongkai.trust.signing import add_review
 
     item = loaded(portal, rel)
     at = now_at()
@@ -192,8 +192,8 @@ def test_signature_by_the_wrong_person_is_refused(portal, stage, who, reason):
 
 
 def test_key_not_registered_for_that_reviewer_is_refused(portal, keys):
-    from gongkai.review import Review, now_at
-    from gongkai.signing import add_review
+    from gongkai.trust.review import Review, now_at
+    from gongkai.trust.signing import add_review
 
     portal.item("xzf/a.md")
     item = loaded(portal, "xzf/a.md")

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from gongkai import sshsig
+from gongkai.trust import sshsig
 from gongkai.errors import ConfigError, GongkaiError
-from gongkai.gate import Gate, decide_all
-from gongkai.loader import load_item, load_tree
+from gongkai.gate.decide import Gate, decide_all
+from gongkai.read.loader import load_item, load_tree
 from gongkai.model import Verdict
 from gongkai.portal import evaluate, load_context
-from gongkai.review import CHINA, CLOCK_SKEW, NAMESPACE, Review, Verifier, item_digest, statement
+from gongkai.trust.review import CHINA, CLOCK_SKEW, NAMESPACE, Review, Verifier, item_digest, statement
 from gongkai.settings import load_settings
-from gongkai.signing import add_review
+from gongkai.trust.signing import add_review
 
 
 def extra_of(portal) -> dict:
@@ -137,7 +137,7 @@ class _Clock(datetime):
 def test_signing_window_seen_in_worker_processes_reaches_the_cache_here(portal, monkeypatch):
     """Worker processes decide the items; the parent keeps their decisions. A refusal for a
     signature dated ahead of the clock, made in a worker, must not outlive the clock here either."""
-    from gongkai import review
+    from gongkai.trust import review
 
     for rel in ("xzf/a.md", "xzf/b.md", "xzf/c.md"):
         portal.item(rel)
@@ -264,7 +264,7 @@ def test_unit_code_and_id_with_a_final_newline_are_refused(field, value):
 
 
 def test_slug_with_a_final_newline_is_refused(portal):
-    from gongkai import newitem
+    from gongkai.tools import new as newitem
 
     settings, _ = load_context(portal.root, extra_of(portal), "测试县")
     with pytest.raises(newitem.UsageError, match="文件名"):
@@ -273,7 +273,8 @@ def test_slug_with_a_final_newline_is_refused(portal):
 
 
 def test_other_patterns_of_outside_input_match_whole_strings():
-    from gongkai import ledger, publish
+    from gongkai.tools import ledger
+    from gongkai import publish
 
     with pytest.raises(ValueError):
         ledger.parse_month("2025-10\n")

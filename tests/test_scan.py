@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from gongkai import scan
-from gongkai.gate import redact
+from gongkai.gate.decide import scan
+from gongkai.gate.decide import redact
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gongkai import search
+from gongkai.site import search
 from gongkai.errors import GongkaiError
 
 CANARY = "CANARYpagefind7f3a"

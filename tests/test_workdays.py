@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from gongkai import workdays
+from gongkai.law import workdays
 
 D = date.fromisoformat
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import __version__
+from gongkai import __version__
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -101,7 +101,7 @@ def _load_config(args, **overrides):
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 
-    from .allowlist import yaml_code_problems
+    from gongkai.gate.allowlist import yaml_code_problems
 
     path = Path(args.config_file)
     if not path.exists():
@@ -140,8 +140,8 @@ def _guarded(func):
 
 
 def _portal(args):
-    from .errors import ConfigError
-    from .portal import evaluate
+    from gongkai.errors import ConfigError
+    from gongkai.portal import evaluate
 
     config = _load_config(args)
     try:
@@ -163,7 +163,7 @@ def cmd_build(args) -> int:
     if args.site_dir:
         overrides["site_dir"] = args.site_dir
     config = _load_config(args, **overrides)
-    from . import mkdocs_glue
+    from gongkai.glue import plugin as mkdocs_glue
 
     mkdocs_glue.install_gate_guard(config)  # refuses to build unless mkdocs.yml loads the gate
 
@@ -205,7 +205,7 @@ def cmd_serve(args) -> int:
     root = Path(args.config_file).resolve().parent
     # Signatures depend on the trust file, pages on the theme: a change to either rebuilds too.
     watch = [str(p) for p in (root / "reviewers.yml", root / "theme") if p.exists()]
-    from . import mkdocs_glue
+    from gongkai.glue import plugin as mkdocs_glue
 
     # Dirty rebuilds: after an edit only the pages whose Markdown changed are rendered again
     # (the glue marks the others unmodified); the gate's caches make re-evaluating the portal cheap.
@@ -244,9 +244,9 @@ def _preview_address(args, config) -> str:
 
 
 def _live_reload_server(base):
-    """Returns MkDocs' live-reload server watching with gongkai.watch.Watcher: kernel events for
+    """Returns MkDocs' live-reload server watching with gongkai.glue.watch.Watcher: kernel events for
     folders on a local disk instead of polling 10,000 files every 0.5 s (see that module)."""
-    from .watch import Watcher
+    from gongkai.glue.watch import Watcher
 
     class LiveReloadServer(base):
         def __init__(self, *args, **kwargs):
@@ -258,18 +258,19 @@ def _live_reload_server(base):
 
 @_guarded
 def cmd_check(args) -> int:
-    from .model import VERDICT_LABELS, Verdict
+    from gongkai.model import VERDICT_LABELS, Verdict
 
-    from . import health, report
-    from .escaping import show_invisible
+    from gongkai.site import health
+    from gongkai import report
+    from gongkai.escaping import show_invisible
 
     config, portal = _portal(args)
     if args.changed:
-        from . import changes
+        from gongkai.tools import changes
 
         return changes.cli_changed(args, config, portal)
     reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
-    from .mkdocs_glue import config_problems, output_problems
+    from gongkai.glue.plugin import config_problems, output_problems
 
     outputs = output_problems(portal, config.use_directory_urls)  # pages and attachments that would collide
     problems = sorted(set(portal.problems) | set(report.missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)))
@@ -313,7 +314,7 @@ def cmd_check(args) -> int:
 
 
 def _load_one(args, path: str):
-    from .loader import load_item
+    from gongkai.read.loader import load_item
 
     config = _load_config(args)
     root = Path(config.config_file_path).parent.resolve()
@@ -330,7 +331,7 @@ def _load_one(args, path: str):
 
 @_guarded
 def cmd_new(args) -> int:
-    from . import newitem
+    from gongkai.tools import new as newitem
 
     config = _load_config(args)
     return newitem.cli_new(args, config)
@@ -338,7 +339,7 @@ def cmd_new(args) -> int:
 
 @_guarded
 def cmd_ledger(args) -> int:
-    from . import ledger
+    from gongkai.tools import ledger
 
     config, portal = _portal(args)
     return ledger.cli_ledger(args, config, portal)
@@ -346,7 +347,7 @@ def cmd_ledger(args) -> int:
 
 @_guarded
 def cmd_digest(args) -> int:
-    from .review import item_digest
+    from gongkai.trust.review import item_digest
 
     _, root, docs_dir, item_path, load_item = _load_one(args, args.item)
     loaded = load_item(item_path, docs_dir, root, None)
@@ -360,11 +361,11 @@ def cmd_digest(args) -> int:
 
 @_guarded
 def cmd_sign(args) -> int:
-    from . import signing
-    from .errors import GongkaiError
+    from gongkai.trust import signing
+    from gongkai.errors import GongkaiError
 
-    from .errors import ConfigError
-    from .portal import load_context
+    from gongkai.errors import ConfigError
+    from gongkai.portal import load_context
 
     _, root, docs_dir, item_path, _ = _load_one(args, args.item)
     config = _load_config(args)
@@ -380,7 +381,7 @@ def cmd_sign(args) -> int:
 
 @_guarded
 def cmd_allowed_signers(args) -> int:
-    from .review import allowed_signers
+    from gongkai.trust.review import allowed_signers
 
     _, portal = _portal(args)
     for problem in portal.trust.problems:
@@ -406,28 +407,28 @@ def _with_strict_site(args, run) -> int:
 
 @_guarded
 def cmd_publish(args) -> int:
-    from . import publish
+    from gongkai import publish
 
     return _with_strict_site(args, publish.cli_publish)
 
 
 @_guarded
 def cmd_package(args) -> int:
-    from . import publish
+    from gongkai import publish
 
     return _with_strict_site(args, publish.cli_package)
 
 
 @_guarded
 def cmd_verify(args) -> int:
-    from . import publish
+    from gongkai import publish
 
     return publish.cli_verify(args)
 
 
 @_guarded
 def cmd_rollback(args) -> int:
-    from . import publish
+    from gongkai import publish
 
     return publish.cli_rollback(args)
 

@@ -17,7 +17,7 @@ class Problem:
     severity: str = ERROR
 
     def __str__(self) -> str:
-        from .escaping import show_invisible
+        from gongkai.escaping import show_invisible
 
         label = "" if self.severity == ERROR else "警告: "
         # A bidirectional control in a file name or in quoted text would reorder what the terminal shows.

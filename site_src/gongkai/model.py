@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .errors import Problem
+from gongkai.errors import Problem
 
 
 class Attribute(str, enum.Enum):

@@ -31,13 +31,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import report
-from .errors import Problem
-from .gate import Gate, decide_all, decide_each, remember
-from .loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
-from .model import Decision, Settings, Verdict
-from .review import Trust, Verifier, load_trust, remember_verified, verified_mark, verified_since
-from .settings import load_settings
+from gongkai import report
+from gongkai.errors import Problem
+from gongkai.gate.decide import Gate, decide_all, decide_each, remember
+from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
+from gongkai.model import Decision, Settings, Verdict
+from gongkai.trust.review import Trust, Verifier, load_trust, remember_verified, verified_mark, verified_since
+from gongkai.settings import load_settings
 
 PARALLEL_MIN_FILES = 300  # below this, the files are read in this process
 MAX_WORKERS = 8

@@ -5,9 +5,9 @@ import difflib
 import re
 from typing import Any
 
-from .errors import ConfigError
-from .model import STAGES, Settings, Unit
-from .taxonomy import category_ids
+from gongkai.errors import ConfigError
+from gongkai.model import STAGES, Settings, Unit
+from gongkai.law.taxonomy import category_ids
 
 # key -> (meaning shown in errors, default as documented in SPEC §2)
 KEYS: dict[str, tuple[str, Any]] = {
@@ -74,7 +74,7 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
             mobile = "warn"
     cycles = extra.get("update_cycles") or {}
     if cycles:
-        from .health import update_cycles
+        from gongkai.site.health import update_cycles
 
         _, cycle_problems = update_cycles(cycles, tuple(categories), path)
         errors += [p.message for p in cycle_problems if p.is_error]

@@ -9,7 +9,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-from gongkai.sanitize import content_id
+from gongkai.gate.sanitize import content_id
 
 TITLE = '</title><script>alert("T1")</script> {{ 7*191 }} {% if true %}JINJA{% endif %} ]]> & <b>粗</b>'
 SUMMARY = '"><img src=x onerror=alert(2)>'

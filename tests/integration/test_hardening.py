@@ -12,7 +12,7 @@ import pytest
 
 from gongkai import publish
 from gongkai.errors import GongkaiError
-from gongkai.mkdocs_glue import build_lock_path
+from gongkai.glue.plugin import build_lock_path
 
 
 def _tree(root):

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from gongkai import urls
+from gongkai.law import layout as urls
 from tests.kit import pdf_bytes
 
 

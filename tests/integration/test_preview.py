@@ -20,7 +20,8 @@ DRIVER = """
 import json, sys
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
-from gongkai import loader, mkdocs_glue
+from gongkai.read import loader
+from gongkai.glue import plugin as mkdocs_glue
 
 mkdocs_glue.preview = True
 mkdocs_glue._index_loop = lambda site_dir: None

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from gongkai import mkdocs_glue, search
+from gongkai.glue import plugin as mkdocs_glue
+from gongkai.site import search
 
 
 def _items(portal, n=4):

@@ -21,10 +21,11 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from . import newitem, workdays
-from .errors import WARNING, Problem
-from .model import Decision, Item, Verdict
-from .taxonomy import categories
+from gongkai.tools import new as newitem
+from gongkai.law import workdays
+from gongkai.errors import WARNING, Problem
+from gongkai.model import Decision, Item, Verdict
+from gongkai.law.taxonomy import categories
 
 # Settings key (extra.gongkai.update_cycles): {category: cycle}; a cycle is a number of days or
 # "14d", "2w", "6m", "1y" (or 天/周/个月/年); 0, false or null switches the check off for that column.
@@ -544,7 +545,7 @@ def _taxonomy_categories(text: str | None) -> dict[str, tuple[str, ...]] | None:
 
 
 def _taxonomy_path(root: Path, top: Path) -> str | None:
-    candidates = [root / "site_src" / "gongkai" / "taxonomy.py", Path(__file__).with_name("taxonomy.py")]
+    candidates = [root / "site_src" / "gongkai" / "law" / "taxonomy.py", Path(__file__).resolve().parents[1] / "law" / "taxonomy.py"]
     for candidate in candidates:
         try:
             return candidate.resolve().relative_to(top).as_posix()
@@ -577,7 +578,9 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
     except ValueError:
         return []
     taxonomy_path = _taxonomy_path(root, top)
-    paths = [config_path] + ([taxonomy_path] if taxonomy_path else [])
+    # The taxonomy lay at site_src/gongkai/taxonomy.py before the package had sub-packages.
+    old_taxonomy = taxonomy_path.replace("/law/taxonomy.py", "/taxonomy.py") if taxonomy_path else None
+    paths = [config_path] + ([taxonomy_path, old_taxonomy] if taxonomy_path else [])
     log = _git(root, "log", "--reverse", "--format=%H%x1f%aI", "--", *paths)
     if log.returncode != 0:
         return []
@@ -589,7 +592,7 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
         meta = {"date": when[:10], "commit": commit[:10]}
         current: dict[str, dict[str, tuple[str, ...]] | None] = {
             "settings": _settings_categories(_show(root, commit, config_path)),
-            "taxonomy": _taxonomy_categories(_show(root, commit, taxonomy_path)) if taxonomy_path else None,
+            "taxonomy": _taxonomy_categories(_show(root, commit, taxonomy_path) or _show(root, commit, old_taxonomy)) if taxonomy_path else None,
         }
         for source in ("taxonomy", "settings"):
             new = current[source]

@@ -5,7 +5,7 @@ import re
 
 import nh3
 
-from .escaping import BIDI_CONTROLS
+from gongkai.escaping import BIDI_CONTROLS
 
 # Everything Markdown, the Material extensions in use and the engine's own pages produce;
 # script, style, iframe, object, embed, form and event attributes are not in it.

@@ -20,11 +20,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import schema, workdays, yamlsafe
-from .errors import ConfigError, Problem
-from .loader import INDEX_NO
-from .model import Attribute, Settings
-from .taxonomy import category_ids
+from gongkai.law import schema
+from gongkai.law import workdays
+from gongkai.read import yamlsafe
+from gongkai.errors import ConfigError, Problem
+from gongkai.read.loader import INDEX_NO
+from gongkai.model import Attribute, Settings
+from gongkai.law.taxonomy import category_ids
 
 COUNTER_FILE = ".gongkai-index.yml"
 MAX_SEQ = 99999
@@ -318,8 +320,8 @@ def _display(path: Path, root: Path) -> str:
 
 def cli_new(args, config) -> int:
     """`gongkai new`: prints the path of the created item; exit 0, 1 (problem) or 2 (usage)."""
-    from .portal import build_date
-    from .settings import load_settings
+    from gongkai.portal import build_date
+    from gongkai.settings import load_settings
 
     root = Path(config.config_file_path).parent
     docs_dir = Path(config.docs_dir)

@@ -17,8 +17,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import yaml
 
-from .errors import ERROR, WARNING, Problem
-from .model import Item, Settings
+from gongkai.errors import ERROR, WARNING, Problem
+from gongkai.model import Item, Settings
 
 REPORT_CATEGORY = "年度报告"
 FORMAT_NAME = "国办公开办函〔2021〕30号"
@@ -1356,7 +1356,7 @@ def _chart_caption(chart_id: str) -> str:
 
 def write_report_xlsx(tables: ReportTables, path: Any, title: str | None = None) -> None:
     """Writes tables 二, 三 and 四 to an .xlsx laid out as the format (see report_xlsx)."""
-    from .report_xlsx import write_report_xlsx as write
+    from gongkai.report.xlsx import write_report_xlsx as write
 
     write(tables, path, title)
 

@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .errors import GongkaiError
+from gongkai.errors import GongkaiError
 
 MANIFEST_NAME = "manifest.json"
 GENERATOR = "gongkai"

@@ -192,7 +192,7 @@ def _join(path: str, key: str) -> str:
 
 def parse_file(path, display: str, not_utf8: str = "文件不是 UTF-8 编码,请另存为 UTF-8"):
     """Returns the Parsed content of a YAML file, or the Problem (from .errors) that prevents it."""
-    from .errors import Problem
+    from gongkai.errors import Problem
 
     try:
         return parse(path.read_text(encoding="utf-8"))

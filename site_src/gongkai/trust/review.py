@@ -10,9 +10,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from . import sshsig, yamlsafe
-from .errors import WARNING, Problem
-from .model import STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings
+from gongkai.trust import sshsig
+from gongkai.read import yamlsafe
+from gongkai.errors import WARNING, Problem
+from gongkai.model import STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings
 
 NAMESPACE = "gongkai-review"
 CHINA = timezone(timedelta(hours=8))
@@ -21,7 +22,7 @@ REVIEWER_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]*\Z")  # fullmatch: `$` wo
 # machine's clocks differ a little); anything later is a signature dated in the future.
 CLOCK_SKEW = timedelta(minutes=10)
 REVIEWER_KEYS = ("id", "name", "units", "roles", "keys", "valid_until")
-DEMO_KEYS_FILE = Path(__file__).parent / "data" / "demo_keys.pub"
+DEMO_KEYS_FILE = Path(__file__).resolve().parents[1] / "data" / "demo_keys.pub"
 
 
 def canonical_front_matter(meta: dict[str, Any]) -> bytes:

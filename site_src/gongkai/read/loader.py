@@ -12,11 +12,13 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import escaping, schema, yamlsafe
-from .errors import WARNING, Problem
-from .model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, Settings
-from .taxonomy import category_ids
-from .urls import GENERATED_DIRS, GENERATED_FILES
+from gongkai import escaping
+from gongkai.law import schema
+from gongkai.read import yamlsafe
+from gongkai.errors import WARNING, Problem
+from gongkai.model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, Settings
+from gongkai.law.taxonomy import category_ids
+from gongkai.law.layout import GENERATED_DIRS, GENERATED_FILES
 
 # Whole strings only: use fullmatch (the \A…\Z anchors keep a stray .match() whole too). `$` also
 # matches before a final newline ("…-00001\n" from a YAML `|` block); `\d` is any Unicode digit.

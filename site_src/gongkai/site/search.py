@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from .errors import GongkaiError
+from gongkai.errors import GongkaiError
 
 #: The folder of the site the search bundle is written to; the theme loads its UI from here.
 BUNDLE_DIR = "pagefind"

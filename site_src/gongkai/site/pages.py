@@ -8,11 +8,11 @@ from datetime import date
 from html import escape
 from typing import Callable, Iterable, Sequence
 
-from .catalog import Entry, GeneratedPage, front_matter, page_src
-from .loader import settings_key
-from .model import Attribute, Decision, Item, Settings, Verdict
-from .taxonomy import categories
-from .urls import href
+from gongkai.site.catalog import Entry, GeneratedPage, front_matter, page_src
+from gongkai.read.loader import settings_key
+from gongkai.model import Attribute, Decision, Item, Settings, Verdict
+from gongkai.law.taxonomy import categories
+from gongkai.law.layout import href
 
 ITEM_FIELDS = (
     ("索引号", "index_no"),

@@ -19,8 +19,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .escaping import put_cell
-from .report import Grid, ReportTables, grid_positions, report_grids
+from gongkai.escaping import put_cell
+from gongkai.report import Grid, ReportTables, grid_positions, report_grids
 
 FONT_NAME = "宋体"
 FIRST_GRID_ROW = 3  # row 1: report title, row 2: section title

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import health, newitem, yamlsafe
-from .errors import ERROR, WARNING, Problem
-from .escaping import md_code, md_text
-from .loader import read_text, split_front_matter
-from .model import VERDICT_LABELS, Decision, Verdict
-from .review import Verifier, load_trust
+from gongkai.site import health
+from gongkai.tools import new as newitem
+from gongkai.read import yamlsafe
+from gongkai.errors import ERROR, WARNING, Problem
+from gongkai.escaping import md_code, md_text
+from gongkai.read.loader import read_text, split_front_matter
+from gongkai.model import VERDICT_LABELS, Decision, Verdict
+from gongkai.trust.review import Verifier, load_trust
 
 STATE_ICONS = {
     Verdict.PUBLISH: "✅",

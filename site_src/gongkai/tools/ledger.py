@@ -19,10 +19,10 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import workdays
-from .escaping import put_cell
-from .model import STAGES, Item, Settings, Unit, Verdict
-from .review import CHINA, Verifier, item_digest, parse_at
+from gongkai.law import workdays
+from gongkai.escaping import put_cell
+from gongkai.model import STAGES, Item, Settings, Unit, Verdict
+from gongkai.trust.review import CHINA, Verifier, item_digest, parse_at
 
 FONT_NAME = "宋体"
 MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")  # \Z: $ also matches before a final newline

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from .errors import Problem
+from gongkai.errors import Problem
 
 #: Markdown extensions a portal may use, as mkdocs.yml spells them; compared by the class each
 #: resolves to. None of them reads a file, fetches a URL or runs configured code. Left out on

@@ -5,11 +5,12 @@ import json
 import subprocess
 from pathlib import Path
 
-from . import sshsig, yamlsafe
-from .errors import ContentError, GongkaiError
-from .loader import load_item, split_front_matter
-from .model import STAGES, Review, Settings
-from .review import NAMESPACE, Trust, Verifier, item_digest, now_at, parse_at, statement
+from gongkai.trust import sshsig
+from gongkai.read import yamlsafe
+from gongkai.errors import ContentError, GongkaiError
+from gongkai.read.loader import load_item, split_front_matter
+from gongkai.model import STAGES, Review, Settings
+from gongkai.trust.review import NAMESPACE, Trust, Verifier, item_digest, now_at, parse_at, statement
 
 
 def public_key_line(key_path: Path) -> str:

@@ -7,12 +7,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import report, scan, visible
-from .attachment_text import AttachmentText, attachment_text
-from .errors import WARNING, Problem
-from .loader import Loaded, settings_key
-from .model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
-from .review import Verifier
+from gongkai import report
+from gongkai.gate import scan
+from gongkai.gate import visible
+from gongkai.read.attachments import AttachmentText, attachment_text
+from gongkai.errors import WARNING, Problem
+from gongkai.read.loader import Loaded, settings_key
+from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
+from gongkai.trust.review import Verifier
 
 OPEN, CLOSE = "【不公开】", "【/不公开】"
 _MARKER = re.compile(f"{re.escape(OPEN)}|{re.escape(CLOSE)}")

@@ -9,7 +9,7 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from .visible import fold
+from gongkai.gate.visible import fold
 
 # Characters a reader skips inside a number or a mark: blanks, dashes, dots, underscores.
 _SEP = r"[\s\-_.·・‧•‐-―−﹘﹣－]"

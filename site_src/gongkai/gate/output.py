@@ -13,11 +13,12 @@ from typing import Callable, Iterable
 
 import ahocorasick
 
-from . import scan, visible
-from .errors import Problem
-from .attachment_text import OOXML_SUFFIXES
-from .gate import attachment_text_of, published_fields
-from .model import Attribute, Decision, Item, Verdict
+from gongkai.gate import scan
+from gongkai.gate import visible
+from gongkai.errors import Problem
+from gongkai.read.attachments import OOXML_SUFFIXES
+from gongkai.gate.decide import attachment_text_of, published_fields
+from gongkai.model import Attribute, Decision, Item, Verdict
 
 # Pieces of withheld text compared with the site: KEY characters of `visible.compact` text, one
 # starting every STRIDE characters. Any withheld stretch of KEY + STRIDE - 1 characters or more

@@ -12,11 +12,11 @@ from functools import cached_property
 from html import escape
 from typing import Callable, Iterable, Sequence
 
-from . import visible
-from .escaping import clean, csv_cell, xml_text
-from .model import Attribute, Decision, Item, Settings, Verdict
-from .taxonomy import Category, categories
-from .urls import href
+from gongkai.gate import visible
+from gongkai.escaping import clean, csv_cell, xml_text
+from gongkai.model import Attribute, Decision, Item, Settings, Verdict
+from gongkai.law.taxonomy import Category, categories
+from gongkai.law.layout import href
 
 PER_PAGE = 50
 COLUMNS = ("index_no", "title", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url")

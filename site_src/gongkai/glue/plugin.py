@@ -15,13 +15,19 @@ import tempfile
 import threading
 from datetime import date, datetime, time, timedelta, timezone
 
-from . import catalog, guide, output_check, pages, report, report_xlsx, visible
-from .errors import ConfigError, GongkaiError, Problem
-from .loader import settings_key
-from .model import Verdict
-from .portal import Portal, evaluate
-from .settings import load_settings
-from .urls import page_url
+from gongkai.site import catalog
+from gongkai.site import guide
+from gongkai.gate import output as output_check
+from gongkai.site import pages
+from gongkai import report
+from gongkai.report import xlsx as report_xlsx
+from gongkai.gate import visible
+from gongkai.errors import ConfigError, GongkaiError, Problem
+from gongkai.read.loader import settings_key
+from gongkai.model import Verdict
+from gongkai.portal import Portal, evaluate
+from gongkai.settings import load_settings
+from gongkai.law.layout import page_url
 
 # The site's own navigation: a handful of generated pages, never the items (a nav listing every
 # item is rendered into every page: O(N²) output).
@@ -87,7 +93,7 @@ def _keep_heading_ids(config) -> None:
     """Has the toc give headings only ids the sanitiser keeps (MkDocs always loads toc)."""
     from markdown.extensions.toc import slugify
 
-    from . import sanitize
+    from gongkai.gate import sanitize
 
     options = config.mdx_configs.setdefault("toc", {})
     options["slugify"] = sanitize.keep_slugs(options.get("slugify") or slugify)
@@ -252,7 +258,7 @@ def output_problems(portal: Portal, directory_urls: bool, generated=()) -> dict[
     """Returns item path -> the problem of each published item whose page or attachment would land
     on a generated path (``generated``: the theme's files besides urls.GENERATED_*) or meet another
     item's output, or which attaches a file a browser would run as a page of the portal."""
-    from . import urls
+    from gongkai.law import layout as urls
 
     src_of = _page_sources(portal)
     claims, lines, found = [], {}, {}
@@ -280,7 +286,7 @@ def _refuse(portal: Portal, problems: dict[str, Problem]) -> Portal:
     """Returns the portal with the items of ``problems`` refused (nothing of them is published)."""
     import dataclasses
 
-    from .portal import annual_reports
+    from gongkai.portal import annual_reports
 
     decisions = [
         dataclasses.replace(d, verdict=Verdict.REFUSE, text=None, problems=(*d.problems, problems[d.path]), reason=problems[d.path].message)
@@ -349,7 +355,7 @@ def on_pre_build(config) -> None:
     import fcntl
     import os
 
-    from . import search
+    from gongkai.site import search
 
     global _build_lock, _stream_pages
     site_dir = os.path.abspath(config.site_dir)
@@ -417,7 +423,7 @@ def on_post_page(output: str, page, config) -> str:
     """Tells Pagefind of the page MkDocs writes next (this runs after every other plugin's
     post_page): Pagefind reads the file once it is written. MkDocs does not write a page whose
     output is blank: nor is it indexed."""
-    from . import search
+    from gongkai.site import search
 
     global _search
     _check_page(page.file.dest_uri, output)
@@ -442,7 +448,7 @@ def _after_page(page) -> None:
 
 def on_page_content(html: str, page, config, files) -> str:
     """Sanitises every page body: raw HTML in an item cannot script the portal or frame another site."""
-    from . import sanitize
+    from gongkai.gate import sanitize
 
     page.gongkai_sanitised = True  # checked by _GateGuard.on_post_page
     if page.toc is not None:
@@ -492,7 +498,7 @@ def _prepare_output_check(config, portal: Portal, files: Files) -> None:
 
 def _published_attachments(portal: Portal):
     """Yields (item path, text) of every attachment the site publishes."""
-    from .gate import attachment_text_of
+    from gongkai.gate.decide import attachment_text_of
 
     for decision in portal.by_verdict(Verdict.PUBLISH):
         folder = (portal.docs_dir / decision.item.rel).parent
@@ -593,7 +599,7 @@ def config_problems(config) -> list[Problem]:
     file but the one that reaches the glue (a second one would run its code after the gate)."""
     import types
 
-    from . import allowlist
+    from gongkai.gate import allowlist
 
     source = Path(config.config_file_path or "mkdocs.yml").name
     line_of = allowlist.line_finder(config.config_file_path)
@@ -649,7 +655,8 @@ def on_post_build(config) -> None:
     """Completes the search index (Pagefind has read each page as it was written), then writes
     manifest.json — last, and only when the build has succeeded: a site without a manifest is
     one `gongkai publish` refuses."""
-    from . import publish, search
+    from gongkai import publish
+    from gongkai.site import search
 
     global _search
     try:
@@ -876,7 +883,7 @@ def _freeze_heap() -> None:
 
 
 def _index_loop(site_dir: Path) -> None:
-    from . import search
+    from gongkai.site import search
 
     while _index_again.is_set():
         _index_again.clear()
@@ -960,7 +967,7 @@ def _generated(config, portal: Portal):
         yield page.src, page.markdown, page.html_blocks
     yield "xxgk/gknb/index.md", _reports_index(portal, day), ()
     yield "xxgk/gkml/dtzt/index.md", _category_history(config, day), ()
-    yield "assets/gongkai/report.css", (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"), ()
+    yield "assets/gongkai/report.css", (Path(__file__).resolve().parents[1] / "templates" / "report.css").read_text(encoding="utf-8"), ()
     site_url = config.site_url or ""
     yield "catalog.json", catalog.catalog_json(entries, site_url), ()
     yield "catalog.csv", catalog.catalog_csv(entries, site_url), ()
@@ -969,7 +976,7 @@ def _generated(config, portal: Portal):
 
 def _category_history(config, day) -> str:
     """Returns the 目录动态调整 record page, from the Git history of the settings and taxonomy."""
-    from . import health
+    from gongkai.site import health
 
     root = Path(config.config_file_path).parent
     entries = health.category_history(root, Path(config.config_file_path).name)
