@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from gongkai.site import catalog
 from gongkai import escaping
-from gongkai.gate.decide import sanitize
+from gongkai.gate import sanitize
 from gongkai.tools.changes import ItemReport, Summary, render_markdown
 from gongkai.errors import WARNING, Problem
 from gongkai.read.loader import unshowable_characters

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongkai.gate.decide import output as output_check
-from gongkai.gate.decide import sanitize
-from gongkai.gate.decide import visible
+from gongkai.gate import output as output_check
+from gongkai.gate import sanitize
+from gongkai.gate import visible
 from gongkai.gate.decide import redact
 from gongkai.model import Decision, Item, Verdict
 
@@ -135,7 +135,7 @@ def test_the_output_check_stops_a_build_the_source_checks_let_through(portal, mo
     """With the gate's own scans switched off, the output check alone fails the build and leaves
     no byte of the ID number in the site."""
     from gongkai import cli
-    from gongkai.gate.decide import decide as gate
+    from gongkai.gate import decide as gate
 
     monkeypatch.setattr(gate.Gate, "_id_numbers", lambda self, item, body: [])
     monkeypatch.setattr(gate.Gate, "_classified", lambda self, item: [])
@@ -159,8 +159,8 @@ def test_the_output_check_stops_a_build_the_source_checks_let_through(portal, mo
 def test_adversarial_text_is_scanned_in_linear_time(text):
     import time
 
-    from gongkai.gate.decide import decide as gate
-    from gongkai.gate.decide import scan
+    from gongkai.gate import decide as gate
+    from gongkai.gate import scan
 
     start = time.perf_counter()
     scan.markers(text), scan.id_numbers(text), scan.secrecy_marks(text), gate._near_misses(text, "a.md", 1)

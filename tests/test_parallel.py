@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 import yaml
 
-from gongkai.gate.decide import decide as gate
+from gongkai.gate import decide as gate
 from gongkai.read import loader
 from gongkai.trust import review
 from gongkai import portal as P

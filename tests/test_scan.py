@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gongkai.gate.decide import scan
+from gongkai.gate import scan
 from gongkai.gate.decide import redact
 
 
