@@ -22,6 +22,7 @@ from gongkai.site import pages
 from gongkai import report
 from gongkai.report import xlsx as report_xlsx
 from gongkai.gate import visible
+from gongkai import gitrepo
 from gongkai.errors import ConfigError, GongkaiError, Problem
 from gongkai.read.loader import settings_key
 from gongkai.model import Verdict
@@ -688,7 +689,7 @@ def on_post_build(config) -> None:
         _refuse_findings(config)
         root = Path(config.config_file_path).parent
         built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        publish.write_manifest(site_dir, commit=_git_commit(root), built_at=built_at, strict=bool(config.strict))
+        publish.write_manifest(site_dir, commit=gitrepo.head_commit(root), built_at=built_at, strict=bool(config.strict))
     finally:
         _stop_search()
         _release_lock()
@@ -904,16 +905,6 @@ def _warnings_so_far() -> int:
     return 0
 
 
-def _git_commit(root: Path) -> str:
-    import subprocess
-
-    try:
-        result = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
-
-
 def _page_sources(portal: Portal):
     """Returns item -> source path of its page: an annual report lives at xxgk/gknb/{year}/{unit}/."""
 
@@ -1000,17 +991,11 @@ def _feed_updated(entries, day) -> datetime:
 def _pin_build_date(root: Path) -> None:
     """Sets SOURCE_DATE_EPOCH to the commit's time, so that MkDocs' sitemap dates and gzip headers
     are the same in every build of that commit (reproducible builds)."""
-    import os
-    import subprocess
-
     if os.environ.get("SOURCE_DATE_EPOCH"):
         return
-    try:
-        result = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return
-    if result.returncode == 0 and result.stdout.strip().isdigit():
-        os.environ["SOURCE_DATE_EPOCH"] = result.stdout.strip()
+    epoch = gitrepo.head_time(root)
+    if epoch:
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
 
 
 def _from_docs(file: File, docs_dir: Path, resolved: dict[str, bool] | None = None) -> bool:

@@ -12,7 +12,6 @@ import calendar
 import fnmatch
 import posixpath
 import re
-import subprocess
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from gongkai.tools import new as newitem
+from gongkai import gitrepo
 from gongkai.law import workdays
 from gongkai.errors import WARNING, Problem
 from gongkai.model import Decision, Item, Verdict
@@ -491,10 +491,6 @@ _Tolerant.add_multi_constructor("", lambda loader, suffix, node: None)
 _Tolerant.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, encoding="utf-8", errors="replace")
-
-
 def _settings_categories(text: str | None) -> dict[str, tuple[str, ...]] | None:
     """Returns {name: ()} of extra.gongkai.categories, {} when there are none, None when unreadable."""
     if text is None:
@@ -569,10 +565,9 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
     adjustment). [] outside a Git repository. Only what the reviewed files say is recorded: never a
     commit's subject or author (unreviewed text, personal data), which the public page would show."""
     root = Path(root).resolve()
-    top_run = _git(root, "rev-parse", "--show-toplevel")
-    if top_run.returncode != 0:
+    top = gitrepo.toplevel(root)
+    if top is None:
         return []
-    top = Path(top_run.stdout.strip()).resolve()
     try:
         config_path = (root / config_file).resolve().relative_to(top).as_posix()
     except ValueError:
@@ -581,18 +576,16 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
     # The taxonomy lay at site_src/gongkai/taxonomy.py before the package had sub-packages.
     old_taxonomy = taxonomy_path.replace("/law/taxonomy.py", "/taxonomy.py") if taxonomy_path else None
     paths = [config_path] + ([taxonomy_path, old_taxonomy] if taxonomy_path else [])
-    log = _git(root, "log", "--reverse", "--format=%H%x1f%aI", "--", *paths)
-    if log.returncode != 0:
-        return []
+    log = gitrepo.run(root, "log", "--reverse", "--format=%H%x1f%aI", "--", *paths)
     entries: list[dict] = []
     state: dict[str, dict[str, tuple[str, ...]]] = {"taxonomy": {}, "settings": {}}
     recorded = {"taxonomy": False, "settings": False}  # the file has been read once: later changes are 调整
-    for line in log.stdout.splitlines():
+    for line in log.splitlines():
         commit, when = (line.split("\x1f") + ["", ""])[:2]
         meta = {"date": when[:10], "commit": commit[:10]}
         current: dict[str, dict[str, tuple[str, ...]] | None] = {
-            "settings": _settings_categories(_show(root, commit, config_path)),
-            "taxonomy": _taxonomy_categories(_show(root, commit, taxonomy_path) or _show(root, commit, old_taxonomy)) if taxonomy_path else None,
+            "settings": _settings_categories(gitrepo.show(root, commit, config_path)),
+            "taxonomy": _taxonomy_categories(gitrepo.show(root, commit, taxonomy_path) or gitrepo.show(root, commit, old_taxonomy)) if taxonomy_path else None,
         }
         for source in ("taxonomy", "settings"):
             new = current[source]
@@ -602,13 +595,6 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
             state[source] = new
             recorded[source] = True
     return entries
-
-
-def _show(root: Path, commit: str, path: str | None) -> str | None:
-    if not path:
-        return None
-    shown = _git(root, "show", f"{commit}:{path}")
-    return shown.stdout if shown.returncode == 0 else None
 
 
 def _diff(old: dict, new: dict, source: str, meta: dict, initial: bool) -> list[dict]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from urllib.parse import urlsplit
 from gongkai.site import health
 from gongkai.tools import new as newitem
 from gongkai.read import yamlsafe
+from gongkai import gitrepo
+from gongkai.gitrepo import GitError
 from gongkai.errors import ERROR, WARNING, Problem
 from gongkai.escaping import md_code, md_text
 from gongkai.read.loader import read_text, split_front_matter
@@ -34,10 +35,6 @@ STATE_ICONS = {
     Verdict.REFUSE: "❌",
     Verdict.FAIL: "⛔",
 }
-
-
-class GitError(Exception):
-    """BASE is not a commit, or this is not a Git work tree (exit 2)."""
 
 
 @dataclass
@@ -87,19 +84,12 @@ class Summary:
 # ------------------------------------------------------------------ git
 
 
-def _git(root: Path, *args: str, check: bool = True) -> str:
-    # quotePath off: file names in Chinese come out as they are, not as octal escapes.
-    result = subprocess.run(["git", "-c", "core.quotePath=false", "-C", str(root), *args], capture_output=True, text=True, encoding="utf-8", errors="replace")
-    if check and result.returncode != 0:
-        raise GitError(result.stderr.strip() or f"git {' '.join(args)} 失败")
-    return result.stdout if result.returncode == 0 else ""
+def _git(root: Path, *args: str) -> str:
+    return gitrepo.run(root, *args, check=True)
 
 
 def _show(root: Path, commit: str, path: str) -> str | None:
-    result = subprocess.run(["git", "-C", str(root), "show", f"{commit}:./{path}"], capture_output=True)
-    if result.returncode != 0:
-        return None
-    return result.stdout.decode("utf-8", "replace")
+    return gitrepo.show(root, commit, path, from_root=True)
 
 
 def resolve_base(root: Path, base: str) -> tuple[str, str]:

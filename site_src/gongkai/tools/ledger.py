@@ -8,7 +8,6 @@ was published later than 20 个工作日 after it was formed.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gongkai import gitrepo
 from gongkai.law import workdays
 from gongkai.escaping import put_cell
 from gongkai.model import STAGES, Item, Settings, Unit, Verdict
@@ -72,21 +72,6 @@ def ledger_stages(settings: Settings) -> tuple[str, ...]:
     return tuple(s for s in STAGES if s in needed)
 
 
-def first_author(root: Path, path: str) -> str:
-    """Returns the author name of the commit that added the file, or '' (no Git, not committed)."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(root), "log", "--follow", "--diff-filter=A", "--format=%an", "--", path],
-            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    if result.returncode != 0:
-        return ""
-    names = [line for line in result.stdout.splitlines() if line.strip()]
-    return names[-1].strip() if names else ""
-
-
 def _time(at: str) -> str:
     moment = parse_at(at)
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else at
@@ -113,7 +98,7 @@ def ledger_rows(portal, year: int, month: int, units: tuple[str, ...] | None = N
         timely = None
         if str(item.meta.get("attribute")) in workdays.TIMELY_ATTRIBUTES:
             timely = workdays.timeliness(item.created, published, portal.today)
-        rows[item.unit].append(Row(item, first_author(portal.root, item.path), reviews, timely))
+        rows[item.unit].append(Row(item, gitrepo.first_author(portal.root, item.path), reviews, timely))
     for unit_rows in rows.values():
         unit_rows.sort(key=lambda r: (r.item.published or date.min, r.item.index_no))
     return rows

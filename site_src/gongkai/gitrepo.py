@@ -1,0 +1,75 @@
+"""The one way gongkai asks Git anything: what a commit says, when it was made, what changed.
+
+Every call runs `git -C ROOT` with file names left as they are (core.quotePath off: names in
+Chinese, not octal escapes), text decoded as UTF-8 (undecodable bytes replaced) and a time limit.
+Nothing here writes to a repository. Outside a repository, or without Git, the answers are empty
+(``run`` raises GitError only when asked to check).
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from gongkai.errors import GongkaiError
+
+TIMEOUT = 60  # seconds a single Git command may take
+
+
+class GitError(GongkaiError):
+    """A Git command failed; the message says what to do."""
+
+
+def run(root: Path, *args: str, check: bool = False) -> str:
+    """Returns what ``git ARGS`` prints in ``root`` ('' when it fails, unless ``check``: GitError)."""
+    try:
+        result = subprocess.run(
+            ["git", "-c", "core.quotePath=false", "-C", str(root), *args],
+            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=TIMEOUT,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        if check:
+            raise GitError(f"无法运行 git {' '.join(args)}:{exc}") from None
+        return ""
+    if result.returncode != 0:
+        if check:
+            raise GitError(result.stderr.strip() or f"git {' '.join(args)} 失败")
+        return ""
+    return result.stdout
+
+
+def toplevel(root: Path) -> Path | None:
+    """Returns the top folder of the work tree that holds ``root``, or None outside one."""
+    top = run(root, "rev-parse", "--show-toplevel").strip()
+    return Path(top).resolve() if top else None
+
+
+def head_commit(root: Path) -> str:
+    """Returns the full hash of HEAD, or '' outside a repository."""
+    return run(root, "rev-parse", "HEAD").strip()
+
+
+def head_time(root: Path) -> str:
+    """Returns HEAD's commit time in seconds since the epoch, as text, or ''."""
+    value = run(root, "log", "-1", "--format=%ct").strip()
+    return value if value.isdigit() else ""
+
+
+def show(root: Path, commit: str, path: str | None, *, from_root: bool = False) -> str | None:
+    """Returns a file's text at ``commit`` (``path`` from the top of the work tree, or from
+    ``root`` when ``from_root``), or None when it is not there."""
+    if not path:
+        return None
+    spec = f"{commit}:./{path}" if from_root else f"{commit}:{path}"
+    try:
+        result = subprocess.run(["git", "-C", str(root), "show", spec], capture_output=True, timeout=TIMEOUT)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    return result.stdout.decode("utf-8", "replace")
+
+
+def first_author(root: Path, path: str) -> str:
+    """Returns the author name of the commit that added the file, or '' (no Git, not committed)."""
+    names = [line for line in run(root, "log", "--follow", "--diff-filter=A", "--format=%an", "--", path).splitlines() if line.strip()]
+    return names[-1].strip() if names else ""
