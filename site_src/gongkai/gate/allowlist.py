@@ -132,7 +132,7 @@ def yaml_code_problems(config_file: Path) -> list[Problem]:
 
     problems: list[Problem] = []
     seen: set[Path] = set()
-    path = Path(config_file)
+    path: Path | None = Path(config_file)
     while path is not None and path.resolve() not in seen:
         seen.add(path.resolve())
         try:

@@ -152,8 +152,10 @@ class Withheld:
         """Returns the items whose published attachments hold the piece."""
         if self._in_attachments is None:
             self._in_attachments = {}
+            automaton = self._automaton
+            assert automaton is not None  # _attached is asked only when pieces were found by it
             for owner, text in self._attachments() if self._attachments else ():
-                for _, found in self._automaton.iter(_reading(text)):
+                for _, found in automaton.iter(_reading(text)):
                     self._in_attachments.setdefault(found, set()).add(owner)
         return self._in_attachments.get(piece, set())
 

@@ -74,7 +74,7 @@ def keep_slugs(slugify):
         made = slugify(value, separator)
         return made if not made or content_id(made) else f"h{separator}{made}"
 
-    slug.keeps_slugs = True  # type: ignore[attr-defined]
+    slug.keeps_slugs = True
     return slug
 
 

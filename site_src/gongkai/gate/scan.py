@@ -59,7 +59,8 @@ class _Lines:
     start for each of 10,000 matches would read the text 10,000 times)."""
 
     def __init__(self, text: str):
-        self.text, self.feeds = text, None
+        self.text = text
+        self.feeds: list[int] | None = None
 
     def __call__(self, offset: int) -> int:
         if self.feeds is None:

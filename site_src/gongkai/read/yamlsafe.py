@@ -101,7 +101,7 @@ def _check_depth(text: str) -> None:
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise YamlProblem(event.start_mark.line + 1, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层")
+                    raise YamlProblem(event.start_mark.line + 1 if event.start_mark else 1, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层")
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
             elif event is None or isinstance(event, StreamEndEvent):
@@ -157,12 +157,12 @@ def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[i
     if isinstance(node, SequenceNode):
         if node.tag != _SEQ_TAG:
             raise YamlProblem(line, f"不支持的 YAML 标签 {node.tag}")
-        result = []
+        items = []
         for index, child in enumerate(node.value):
             child_path = f"{path}[{index}]"
             lines[child_path] = child.start_mark.line + 1
-            result.append(_build(loader, child, child_path, lines, seen, depth + 1))
-        return result
+            items.append(_build(loader, child, child_path, lines, seen, depth + 1))
+        return items
     if isinstance(node, MappingNode):
         if node.tag != _MAP_TAG:
             raise YamlProblem(line, f"不支持的 YAML 标签 {node.tag}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import io
 import json
 import os
 import queue
@@ -327,7 +328,7 @@ class PagefindStream:
             try:
                 code = self._process.wait(timeout=1)
             except subprocess.TimeoutExpired:
-                code = "未知"
+                code = "未知"  # type: ignore[assignment]
             raise GongkaiError(f"建立搜索索引失败:Pagefind 意外退出(退出码 {code}){self._stderr_tail()}")
         if time.monotonic() >= deadline:
             raise GongkaiError(f"建立搜索索引超时:Pagefind 超过 {timeout:g} 秒没有完成{self._stderr_tail()}")
@@ -346,6 +347,7 @@ class PagefindStream:
 
     def _write(self) -> None:
         stdin = self._process.stdin
+        assert stdin is not None  # started with stdin=PIPE
         while True:
             item = self._outbox.get()
             if item is None:
@@ -362,6 +364,7 @@ class PagefindStream:
 
     def _read(self) -> None:
         stdout = self._process.stdout
+        assert isinstance(stdout, io.BufferedReader)  # started with stdout=PIPE, unbuffered reads
         parts: list[bytes] = []
         try:
             while True:
@@ -410,6 +413,7 @@ class PagefindStream:
             return
         self._stopped = True
         process = self._process
+        assert process.stdin is not None and process.stdout is not None  # both are pipes
         if kill:
             process.kill()
         self._outbox.put(None)
@@ -439,7 +443,7 @@ _PLAIN_PATH = re.compile(r"[\w.\-]+(?:/[\w.\-]+)*")
 
 def _html_files(site_dir: Path) -> set[str]:
     """Returns the HTML files of the site outside the search bundle (paths with ``/``)."""
-    found = set()
+    found: set[str] = set()
     root = str(site_dir)
     for folder, dirs, names in os.walk(root):
         if folder == root and BUNDLE_DIR in dirs:

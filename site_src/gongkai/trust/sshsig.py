@@ -169,16 +169,15 @@ def _public_key(blob: bytes):
     if kind == b"ssh-ed25519":
         return kind, ed25519.Ed25519PublicKey.from_public_bytes(reader.string()), None
     if kind == b"sk-ssh-ed25519@openssh.com":
-        key = ed25519.Ed25519PublicKey.from_public_bytes(reader.string())
-        return kind, key, reader.string()
+        return kind, ed25519.Ed25519PublicKey.from_public_bytes(reader.string()), reader.string()
     if kind.startswith(b"ecdsa-sha2-") or kind == b"sk-ecdsa-sha2-nistp256@openssh.com":
         curve_name = reader.string()
         if curve_name not in _CURVES:
             raise SignatureError("不支持的椭圆曲线")
         point = reader.string()
-        key = ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[curve_name][0], point)
+        curve_key = ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[curve_name][0], point)
         application = reader.string() if kind.startswith(b"sk-") else None
-        return kind, (key, _CURVES[curve_name][1]), application
+        return kind, (curve_key, _CURVES[curve_name][1]), application
     if kind == b"ssh-rsa":
         e, n = reader.mpint(), reader.mpint()
         if n.bit_length() < 2048:
