@@ -45,14 +45,26 @@ FRAGMENTS_PER_QUERY = 5  # the Pagefind UI loads the first five results' fragmen
 
 
 TAG = ""
-ENGINE: str | None = None  # --engine: another copy of site_src/ to measure (e.g. with a patched glue)
+ENGINE: Path | None = None  # --engine: another gongkai checkout (site_src/, hooks/, theme/) timed in the same run
 
 
-def build_env() -> dict:
+def build_env(engine: Path | None = None) -> dict:
+    """Returns the build environment; with ``engine``, gongkai is imported from its site_src/."""
     env = {**os.environ, "GONGKAI_TODAY": generate.TODAY.isoformat(), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
-    if ENGINE:
-        env["PYTHONPATH"] = ENGINE + os.pathsep + env.get("PYTHONPATH", "")
+    if engine is not None:
+        env["PYTHONPATH"] = str(engine / "site_src") + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def engine_portal(portal: Path, engine: Path) -> Path:
+    """Returns a copy of the portal (content hard-linked) carrying the other engine's hooks/ and theme/."""
+    copy = portal.parent / f"{portal.name}-engine"
+    shutil.rmtree(copy, ignore_errors=True)
+    skip = shutil.ignore_patterns("site", "plain", "hooks", "theme", "__pycache__")
+    shutil.copytree(portal, copy, ignore=skip, copy_function=os.link)
+    for name in ("hooks", "theme"):
+        shutil.copytree(engine / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
 
 
 # --------------------------------------------------------------------------- measuring
@@ -314,15 +326,16 @@ def ensure_portal(items: int, seed: int) -> tuple[Path, dict]:
 def run(args) -> dict:
     OUT.mkdir(exist_ok=True)
     portal, info = ensure_portal(args.items, args.seed)
-    env = build_env()
     gongkai_cmd = [sys.executable, "-m", "gongkai.cli", "build", "--strict"]
     plain_cmd = [sys.executable, "-m", "mkdocs", "build", "-q"]
     runs: dict[str, list[dict]] = {"gongkai": [], "plain": []}
+    contenders = [("gongkai", portal, gongkai_cmd, build_env()), ("plain", portal / "plain", plain_cmd, build_env())]
+    if ENGINE is not None:
+        runs["other"] = []
+        contenders.insert(1, ("other", engine_portal(portal, ENGINE), gongkai_cmd, build_env(ENGINE)))
     for number in range(args.runs):
-        order = [("gongkai", portal, gongkai_cmd), ("plain", portal / "plain", plain_cmd)]
-        if number % 2:
-            order.reverse()
-        for name, cwd, command in order:
+        order = contenders[::-1] if number % 2 else list(contenders)
+        for name, cwd, command, env in order:
             shutil.rmtree(cwd / "site", ignore_errors=True)
             result = measure(command, cwd, env, OUT / f"build-{name}-{args.items}.log")
             print(f"  run {number + 1}: {name:8s} {result['wall_s']:7.1f} s  peak {result['peak_tree_mb']:6.0f} MB  exit {result['returncode']}", flush=True)
@@ -338,8 +351,9 @@ def run(args) -> dict:
         "when": time.strftime("%Y-%m-%d %H:%M"),
         "load_before": os.getloadavg()[0],
     }
+    places = {name: cwd for name, cwd, _, _ in contenders}
     for name in runs:
-        site = (portal if name == "gongkai" else portal / "plain") / "site"
+        site = places[name] / "site"
         size, files = tree_bytes(site)
         summary[name] = {
             "wall_s": statistics.median(r["wall_s"] for r in runs[name]),
@@ -349,9 +363,16 @@ def run(args) -> dict:
             "site_bytes": size,
             "site_files": files,
             "bytes_per_item": size / args.items,
-            "search": pagefind_query_bytes(site) if name == "gongkai" else material_query_bytes(site),
+            "search": material_query_bytes(site) if name == "plain" else pagefind_query_bytes(site),
         }
     summary["ratio"] = summary["gongkai"]["wall_s"] / summary["plain"]["wall_s"]
+    if "other" in runs:
+        summary["engine_path"] = str(ENGINE)
+        summary["engine_ratio"] = summary["other"]["wall_s"] / summary["plain"]["wall_s"]
+        # Per interleaved round: this engine's time over the other engine's, so that noise shared by
+        # one round cancels; the median and range of those ratios is the comparison.
+        pairs = [a["wall_s"] / b["wall_s"] for a, b in zip(runs["gongkai"], runs["other"])]
+        summary["new_over_engine"] = {"median": statistics.median(pairs), "min": min(pairs), "max": max(pairs)}
     try:
         import jieba  # noqa: F401
 
@@ -366,7 +387,7 @@ def run(args) -> dict:
         report = profile(portal)
         summary["profile"] = str(OUT / f"profile-{portal.name}{TAG}.txt")
         print(report[:6000])
-    summary["engine"] = ENGINE or "installed"
+    summary["engine"] = "installed"
     if args.label:
         summary["label"] = args.label
     (OUT / f"results-{args.items}{args.tag}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -408,6 +429,11 @@ def print_summary(summary: dict) -> None:
     print(f"  (a) gongkai build --strict      {a['wall_s']:8.1f} s   runs {a['wall_all_s']}")
     print(f"  (b) MkDocs + Material + search  {b['wall_s']:8.1f} s   runs {b['wall_all_s']}   segmentation: {summary['plain_search_segmentation']}")
     print(f"  a/b                             {summary['ratio']:8.2f}")
+    if "other" in summary:
+        e = summary["other"]
+        n = summary["new_over_engine"]
+        print(f"  (e) --engine {summary['engine_path']}\n                                  {e['wall_s']:8.1f} s   runs {e['wall_all_s']}   e/b {summary['engine_ratio']:.2f}")
+        print(f"  a/e per round                   {n['median']:8.2f} (range {n['min']:.2f}-{n['max']:.2f})")
     print(f"  peak memory (process tree)      {a['peak_tree_mb']:8.0f} MB / {b['peak_tree_mb']:.0f} MB   (largest process {a['peak_process_mb']:.0f} / {b['peak_process_mb']:.0f} MB)")
     print(f"  site                            {a['site_bytes'] / 2**20:8.1f} MB in {a['site_files']:,} files / {b['site_bytes'] / 2**20:.1f} MB in {b['site_files']:,} files")
     print(f"  site bytes per item             {a['bytes_per_item']:8.0f} / {b['bytes_per_item']:.0f}")
@@ -439,12 +465,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="also profile one gongkai build --strict with cProfile")
     parser.add_argument("--profile-only", action="store_true", help="only profile one gongkai build --strict (cProfile)")
     parser.add_argument("--table", action="store_true", help="print the table of every bench/out/results-*.json and exit")
-    parser.add_argument("--engine", default=None, help="a site_src/ directory to import gongkai from instead of the installed one")
+    parser.add_argument("--engine", default=None, help="another gongkai checkout (its site_src/, hooks/ and theme/), timed in the same interleaved runs")
     parser.add_argument("--tag", default="", help="suffix of the results file, e.g. -patched")
     parser.add_argument("--label", default="", help="how the table names an --engine run, e.g. \"(glue patch)\"")
     args = parser.parse_args(argv)
     global ENGINE, TAG
-    ENGINE = str(Path(args.engine).resolve()) if args.engine else None
+    ENGINE = Path(args.engine).resolve() if args.engine else None
     TAG = args.tag
     if args.rescan:
         path = OUT / f"results-{args.items}{args.tag}.json"
