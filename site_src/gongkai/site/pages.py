@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -247,8 +248,6 @@ class HtmlStash:
     """
 
     def __init__(self, nonce: str | None = None):
-        import secrets
-
         self.nonce = nonce or secrets.token_hex(8)
         self.blocks: dict[str, dict[str, str]] = {}  # page src -> placeholder -> HTML
 
