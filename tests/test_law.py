@@ -90,11 +90,24 @@ def test_layout_paths():
     assert layout.unit_all_folder("xzf") == "xxgk/xzf/gkml/qb"
     assert layout.report_folder(2024, "xzf") == "xxgk/gknb/2024/xzf"
     assert layout.index_src(layout.CATALOG_HISTORY) == "xxgk/gkml/dtzt/index.md"
+    assert layout.is_guide("xxgk/gkzn/index.md") and layout.is_guide("xxgk/xzf/gkzn/index.md")
+    assert not layout.is_guide("xxgk/gkml/index.md")
+
+
+def test_nav_is_the_glue_default():
+    assert [{title: src} for title, src in layout.NAV] == [
+        {"首页": "index.md"},
+        {"信息公开": "xxgk/index.md"},
+        {"公开指南": "xxgk/gkzn/index.md"},
+        {"公开目录": "xxgk/gkml/index.md"},
+        {"依申请公开": "xxgk/ysqgk/index.md"},
+        {"年度报告": "xxgk/gknb/index.md"},
+    ]
 
 
 def test_template_globals_are_plain_data():
     found = layout.template_globals()
-    assert found["nav"] == [("信息公开", "xxgk/"), ("公开指南", "xxgk/gkzn/"), ("公开目录", "xxgk/gkml/"), ("依申请公开", "xxgk/ysqgk/"), ("年度报告", "xxgk/gknb/")]
+    assert found["nav"] == [("首页", ""), ("信息公开", "xxgk/"), ("公开指南", "xxgk/gkzn/"), ("公开目录", "xxgk/gkml/"), ("依申请公开", "xxgk/ysqgk/"), ("年度报告", "xxgk/gknb/")]
     assert found["catalog"] == "xxgk/gkml/" and found["xxgk"] == "xxgk/"
     assert found["dated_kinds"] == ["item", "report"]
     assert found["indexed_kinds"] == ["item", "guide", "ysqgk", "report"]

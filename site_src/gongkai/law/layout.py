@@ -16,9 +16,10 @@ CATALOG_HISTORY = f"{CATALOG}/dtzt"  # 目录动态调整记录
 BY_YEAR = "nd"  # under CATALOG: the catalog by year, nd/{year}
 UNIT_ALL = "qb"  # under a unit's catalog: all of the unit's items
 
-#: The sections of the nav the engine sets when mkdocs.yml has none (after the site home), and that
-#: the theme falls back to: (title, source path).
+#: The nav the engine sets when mkdocs.yml has none, and that the theme falls back to: (title,
+#: source path). Never an item (a nav listing every item is rendered into every page: O(N²) output).
 NAV: tuple[tuple[str, str], ...] = (
+    ("首页", "index.md"),
     ("信息公开", f"{XXGK}/index.md"),
     ("公开指南", f"{GUIDE}/index.md"),
     ("公开目录", f"{CATALOG}/index.md"),
@@ -44,6 +45,11 @@ INDEXED_KINDS = (KIND_ITEM, KIND_GUIDE, KIND_ON_DEMAND, KIND_REPORT)
 def index_src(folder: str) -> str:
     """Returns the source path of a folder's page (``""`` is the site home)."""
     return f"{folder}/index.md" if folder else "index.md"
+
+
+def is_guide(src_uri: str) -> bool:
+    """Returns whether a source path is a 政府信息公开指南 page, the portal's or a unit's."""
+    return f"/{GUIDE.rsplit('/', 1)[1]}/" in f"/{src_uri}"
 
 
 def unit_folder(unit: str | None, folder: str = XXGK) -> str:
