@@ -7,7 +7,7 @@ from typing import Any
 
 from gongkai.errors import ConfigError
 from gongkai.model import STAGES, Settings, Unit
-from gongkai.law.taxonomy import category_ids
+from gongkai.law.taxonomy import category_ids, secrecy_review_optional
 
 # key -> (meaning shown in errors, default as documented in SPEC §2)
 KEYS: dict[str, tuple[str, Any]] = {
@@ -175,7 +175,7 @@ def _string_list(value: Any, key: str, errors: list[str]) -> list[str]:
     return list(value)
 
 
-def _stages(value: Any, key: str, errors: list[str]) -> tuple[str, ...] | None:
+def _stages(value: Any, key: str, errors: list[str], category: str = "") -> tuple[str, ...] | None:
     if not isinstance(value, list) or not value:
         errors.append(f"{key}: 应为审核环节列表,如 [初审, 复审, 终审, 保密审查]")
         return None
@@ -183,7 +183,7 @@ def _stages(value: Any, key: str, errors: list[str]) -> tuple[str, ...] | None:
         if stage not in STAGES:
             errors.append(f"{key}: 审核环节 {stage!r} 无效,只能是 {'、'.join(STAGES)}")
             return None
-    if "保密审查" not in value:
+    if "保密审查" not in value and not secrecy_review_optional(category):
         errors.append(f"{key}: 必须包含 保密审查(涉密信息不上网,先审后发)")
     return tuple(value)
 
@@ -211,7 +211,7 @@ def _review_policy(value: Any, known: set[str], errors: list[str], prefix: str) 
             close = difflib.get_close_matches(str(category), sorted(known), n=1)
             errors.append(f"{key}.categories.{category}: 类别不存在" + (f",是否应为 {close[0]}?" if close else ""))
             continue
-        parsed = _stages(stages, f"{key}.categories.{category}", errors)
+        parsed = _stages(stages, f"{key}.categories.{category}", errors, category)
         if parsed:
             per_category[category] = parsed
     return default, per_category

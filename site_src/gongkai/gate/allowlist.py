@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 from gongkai.errors import Problem
 
 #: Markdown extensions a portal may use, as mkdocs.yml spells them; compared by the class each
@@ -44,7 +46,7 @@ _PYTHON_TAG = "tag:yaml.org,2002:python/"
 def identity(extension, configs: dict | None = None) -> str | None:
     """Returns ``module:Class`` of the extension a name (or an Extension object) stands for; None
     when Python-Markdown cannot load it."""
-    import markdown
+    import markdown  # only a build names extensions: `gongkai check` and the tools need not load Markdown
 
     if isinstance(extension, markdown.extensions.Extension):
         cls = type(extension)
@@ -128,8 +130,6 @@ def yaml_code_problems(config_file: Path) -> list[Problem]:
     """Returns a problem for each Python tag (``!!python/object/apply:…`` and the like) in the
     settings file and the files it INHERITs: MkDocs' YAML loader runs them while reading it, before
     any check could. Only the heading-slug functions of CALLABLES may be named."""
-    import yaml
-
     problems: list[Problem] = []
     seen: set[Path] = set()
     path: Path | None = Path(config_file)
@@ -160,8 +160,6 @@ def _tag_allowed(rest: str) -> bool:
 
 
 def _nodes(root):
-    import yaml
-
     stack, seen = [root] if root is not None else [], set()
     while stack:
         node = stack.pop()

@@ -7,7 +7,9 @@ alike (compatibility forms, other digit scripts, look-alike letters and stars, t
 of the few characters the checks look for)."""
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import unicodedata
@@ -249,9 +251,6 @@ def data_text(name: str, data: bytes) -> str:
 
 def _cells(text: str, delimiter: str) -> str:
     """Returns every cell of a CSV on a line of its own: a spreadsheet shows cells apart."""
-    import csv
-    import io
-
     try:
         cells = [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
     except csv.Error:

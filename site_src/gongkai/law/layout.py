@@ -1,7 +1,95 @@
-"""Site URLs of source paths, the way MkDocs computes them, and relative links between pages."""
+"""The site layout: every path the engine generates, the nav sections and the page kinds, as data;
+and site URLs of source paths, the way MkDocs computes them, and relative links between pages."""
 from __future__ import annotations
 
 import posixpath
+
+# --- The pages the engine generates (SPEC §6) -----------------------------------------------------
+#: The 政府信息公开 section: its home, and every generated page below it. A unit's own pages lie
+#: under ``xxgk/{unit id}/`` (unit ids are lower-case letters, so none is one of the folders below).
+XXGK = "xxgk"
+GUIDE = f"{XXGK}/gkzn"  # 政府信息公开指南 (条例第十二条); a unit's: xxgk/{unit}/gkzn
+CATALOG = f"{XXGK}/gkml"  # 政府信息公开目录; a unit's: xxgk/{unit}/gkml
+ON_DEMAND = f"{XXGK}/ysqgk"  # 依申请公开 and its 目录
+REPORTS = f"{XXGK}/gknb"  # 政府信息公开工作年度报告: the list, then {year}/{unit}/ for each report
+CATALOG_HISTORY = f"{CATALOG}/dtzt"  # 目录动态调整记录
+BY_YEAR = "nd"  # under CATALOG: the catalog by year, nd/{year}
+UNIT_ALL = "qb"  # under a unit's catalog: all of the unit's items
+
+#: The nav the engine sets when mkdocs.yml has none, and that the theme falls back to: (title,
+#: source path). Never an item (a nav listing every item is rendered into every page: O(N²) output).
+NAV: tuple[tuple[str, str], ...] = (
+    ("首页", "index.md"),
+    ("信息公开", f"{XXGK}/index.md"),
+    ("公开指南", f"{GUIDE}/index.md"),
+    ("公开目录", f"{CATALOG}/index.md"),
+    ("依申请公开", f"{ON_DEMAND}/index.md"),
+    ("年度报告", f"{REPORTS}/index.md"),
+)
+
+#: Page kinds (``gongkai_kind`` in a generated page's front-matter), read by the theme.
+KIND_HOME = "home"
+KIND_XXGK = "xxgk"  # the 信息公开 home and a unit's
+KIND_GUIDE = "guide"
+KIND_CATALOG = "catalog"  # a catalog home or listing page, the 目录动态调整记录
+KIND_ON_DEMAND = "ysqgk"
+KIND_ITEM = "item"
+KIND_REPORT = "report"
+KIND_REPORT_INDEX = "report-index"
+#: Kinds whose date is the 发布日期 (others show it as 更新日期).
+DATED_KINDS = (KIND_ITEM, KIND_REPORT)
+#: Kinds whose text the search index takes (catalog listings only repeat titles).
+INDEXED_KINDS = (KIND_ITEM, KIND_GUIDE, KIND_ON_DEMAND, KIND_REPORT)
+
+
+def index_src(folder: str) -> str:
+    """Returns the source path of a folder's page (``""`` is the site home)."""
+    return f"{folder}/index.md" if folder else "index.md"
+
+
+def is_guide(src_uri: str) -> bool:
+    """Returns whether a source path is a 政府信息公开指南 page, the portal's or a unit's."""
+    return f"/{GUIDE.rsplit('/', 1)[1]}/" in f"/{src_uri}"
+
+
+def unit_folder(unit: str | None, folder: str = XXGK) -> str:
+    """Returns ``folder`` (one of XXGK, GUIDE, CATALOG) as it lies for ``unit``, or as it is."""
+    return folder if unit is None else f"{XXGK}/{unit}{folder[len(XXGK):]}"
+
+
+def category_folder(slug: str, unit: str | None = None) -> str:
+    """Returns the folder listing one category of the catalog, or of a unit's catalog."""
+    return f"{unit_folder(unit, CATALOG)}/{slug}"
+
+
+def year_folder(year: str) -> str:
+    """Returns the folder listing the catalog's items of one year."""
+    return f"{CATALOG}/{BY_YEAR}/{year}"
+
+
+def unit_all_folder(unit: str) -> str:
+    """Returns the folder listing all items of one unit."""
+    return f"{unit_folder(unit, CATALOG)}/{UNIT_ALL}"
+
+
+def report_folder(year: int | str, unit: str) -> str:
+    """Returns the folder of one annual report page."""
+    return f"{REPORTS}/{year}/{unit}"
+
+
+def template_globals() -> dict:
+    """Returns the layout as plain data for the theme's templates: folder URLs (ending in "/"),
+    the nav fallback as (title, folder URL) pairs, and the page kinds."""
+    return {
+        "xxgk": f"{XXGK}/",
+        "guide": f"{GUIDE}/",
+        "catalog": f"{CATALOG}/",
+        "on_demand": f"{ON_DEMAND}/",
+        "reports": f"{REPORTS}/",
+        "nav": [(title, src[: -len("index.md")]) for title, src in NAV],
+        "dated_kinds": list(DATED_KINDS),
+        "indexed_kinds": list(INDEXED_KINDS),
+    }
 
 
 def page_url(src_uri: str, directory_urls: bool = True) -> str:
@@ -53,7 +141,7 @@ def _plain(path: str) -> bool:
 # --- Who owns which output path --------------------------------------------------------------------
 #: Top-level names of the built site that gongkai, MkDocs, the theme and Pagefind write: no item's
 #: page or attachment may land on one, or inside one (the loader's reserved paths read these too).
-GENERATED_DIRS = ("xxgk", "assets", "pagefind", "search", "gongkai")
+GENERATED_DIRS = (XXGK, "assets", "pagefind", "search", "gongkai")
 GENERATED_FILES = ("index.html", "404.html", "sitemap.xml", "sitemap.xml.gz", "catalog.json", "catalog.csv", "feed.xml", "manifest.json")
 #: Attachments a browser would open as a document of the portal's own origin, outside the theme and
 #: the sanitiser, able to run script (HTML, SVG, XML with a stylesheet, scripts).

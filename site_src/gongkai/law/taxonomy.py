@@ -1,7 +1,10 @@
-"""The built-in catalog taxonomy (SPEC §4) and its 条例第二十条 items: the one source of truth."""
+"""The catalog taxonomy (SPEC §4): the built-in categories of taxonomy.yml, plus a portal's own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -10,32 +13,64 @@ class Category:
     slug: str  # URL segment under xxgk/gkml/
     article: str = ""  # 条例第二十条 item it serves, e.g. "第二十条第（一）项"
     scope: str = ""  # what the law says belongs here
+    secrecy_review_optional: bool = False  # a review_policy of this category may leave out 保密审查
 
 
-BUILTIN: tuple[Category, ...] = (
-    Category("机构职能", "jgzn", "第二十条第（二）项", "机关职能、机构设置、办公地址、办公时间、联系方式、负责人姓名"),
-    Category("规章", "gz", "第二十条第（一）项", "行政法规、规章"),
-    Category("规范性文件", "gfxwj", "第二十条第（一）项", "行政规范性文件"),
-    Category("其他文件", "qtwj", "", "其他公文"),
-    Category("规划信息", "ghxx", "第二十条第（三）项", "国民经济和社会发展规划、专项规划、区域规划及相关政策"),
-    Category("统计信息", "tjxx", "第二十条第（四）项", "国民经济和社会发展统计信息"),
-    Category("行政许可", "xzxk", "第二十条第（五）项", "办理行政许可和其他对外管理服务事项的依据、条件、程序以及办理结果"),
-    Category("行政处罚", "xzcf", "第二十条第（六）项", "实施行政处罚的依据、条件、程序以及具有一定社会影响的行政处罚决定"),
-    Category("行政强制", "xzqz", "第二十条第（六）项", "实施行政强制的依据、条件、程序"),
-    Category("财政信息", "czxx", "第二十条第（七）项", "财政预算、决算信息"),
-    Category("行政事业性收费", "xzsyxsf", "第二十条第（八）项", "行政事业性收费项目及其依据、标准"),
-    Category("政府采购", "zfcg", "第二十条第（九）项", "政府集中采购项目的目录、标准及实施情况"),
-    Category("重大建设项目", "zdjsxm", "第二十条第（十）项", "重大建设项目的批准和实施情况"),
-    Category("民生保障", "msbz", "第二十条第（十一）项", "扶贫、教育、医疗、社会保障、促进就业等方面的政策、措施及其实施情况"),
-    Category("应急管理", "yjgl", "第二十条第（十二）项", "突发公共事件的应急预案、预警信息及应对情况"),
-    Category("监督检查", "jdjc", "第二十条第（十三）项", "环境保护、公共卫生、安全生产、食品药品、产品质量的监督检查情况"),
-    Category("人事信息", "rsxx", "第二十条第（十四）项", "公务员招考的职位、名额、报考条件等事项以及录用结果"),
-    Category("政策解读", "zcjd", "", "对重要政策文件的解读"),
-    Category("通知公告", "tzgg", "", "通知、公告"),
-    Category("工作动态", "gzdt", "", "工作动态"),
-    Category("年度报告", "ndbg", "第五十条", "政府信息公开工作年度报告"),
-    Category("其他", "qt", "第二十条第（十五）项", "法律、法规、规章和国家有关规定规定应当主动公开的其他政府信息"),
-)
+#: Where the built-in categories are declared: data, so that the 目录动态调整 page can read every
+#: past version of it from Git without running or parsing Python.
+BUILTIN_FILE = Path(__file__).with_name("taxonomy.yml")
+
+_KEYS = ("id", "slug", "article", "scope", "secrecy_review_optional")
+
+
+def _parse(text: str) -> tuple[Category, ...]:
+    """Returns the categories of a taxonomy.yml; raises ValueError when it is not one."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ValueError(f"taxonomy.yml is not YAML: {e}") from e
+    if not isinstance(data, list):
+        raise ValueError("taxonomy.yml must be a list of categories")
+    found = []
+    for entry in data:
+        if not isinstance(entry, dict) or set(entry) - set(_KEYS) or not all(isinstance(entry.get(k), str) and entry[k] for k in ("id", "slug")):
+            raise ValueError(f"taxonomy.yml: a category needs id and slug, and only {', '.join(_KEYS)}: {entry!r}")
+        optional = entry.get("secrecy_review_optional", False)
+        if not isinstance(optional, bool):
+            raise ValueError(f"taxonomy.yml: secrecy_review_optional of {entry['id']} must be true or false")
+        found.append(
+            Category(
+                entry["id"],
+                entry["slug"],
+                str(entry.get("article") or ""),
+                str(entry.get("scope") or ""),
+                optional,
+            )
+        )
+    return tuple(found)
+
+
+def parse_builtin(text: str | None) -> dict[str, tuple[str, str, str]] | None:
+    """Returns {id: (slug, article, scope)} of the categories in a taxonomy.yml's text, None when
+    it is missing or unreadable (the 目录动态调整 page reads past versions of the file)."""
+    if not text:
+        return None
+    try:
+        return {c.id: (c.slug, c.article, c.scope) for c in _parse(text)}
+    except ValueError:
+        return None
+
+
+BUILTIN: tuple[Category, ...] = _parse(BUILTIN_FILE.read_text(encoding="utf-8"))
+
+# The categories the engine itself treats apart: each is a built-in id (tests/test_taxonomy.py).
+ANNUAL_REPORT = "年度报告"  # holds the annual reports (条例第五十条); an item here carries `report`
+INTERPRETATION = "政策解读"  # a 解读 names the policy it explains (`interprets`)
+NORMATIVE_DOCUMENT = "规范性文件"  # 行政规范性文件: its validity is watched by the health page
+RULES = "规章"  # with 规范性文件, the documents counted by the annual report
+OTHER_DOCUMENTS = "其他文件"  # the next three: columns with a default update cycle
+NOTICES = "通知公告"
+NEWS = "工作动态"
 
 
 def categories(extra: tuple[str, ...] = ()) -> tuple[Category, ...]:
@@ -52,3 +87,9 @@ def categories(extra: tuple[str, ...] = ()) -> tuple[Category, ...]:
 def category_ids(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Returns every category id an item may declare."""
     return tuple(c.id for c in categories(extra))
+
+
+def secrecy_review_optional(category: str) -> bool:
+    """Returns whether a review_policy of ``category`` may leave out 保密审查 (a portal's own
+    categories may not)."""
+    return any(c.id == category and c.secrecy_review_optional for c in BUILTIN)

@@ -17,7 +17,7 @@ from gongkai.law import schema
 from gongkai.read import yamlsafe
 from gongkai.errors import WARNING, Problem
 from gongkai.model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, Settings
-from gongkai.law.taxonomy import category_ids
+from gongkai.law.taxonomy import ANNUAL_REPORT, category_ids
 from gongkai.law.layout import GENERATED_DIRS, GENERATED_FILES
 
 # Whole strings only: use fullmatch (the \A…\Z anchors keep a stray .match() whole too). `$` also
@@ -365,9 +365,9 @@ class _Checker:
             self.error("interprets", f"interprets 应为被解读文件的索引号(如 {self._example_index()}),实际为 {_shown(meta['interprets'])}")
         if "secrecy" in meta and isinstance(meta["secrecy"], str) and meta["secrecy"] != NOT_CLASSIFIED:
             pass  # the gate fails the build for this; reported there once
-        if meta.get("category") == "年度报告" and "report" not in meta:
+        if meta.get("category") == ANNUAL_REPORT and "report" not in meta:
             self.error("category", "年度报告必须有 report: 数据块(见 SPEC §7)")
-        if "report" in meta and meta.get("category") != "年度报告":
+        if "report" in meta and meta.get("category") != ANNUAL_REPORT:
             self.error("report", "只有 category: 年度报告 的信息才能有 report: 数据块")
         if "report" in meta and not isinstance(meta["report"], dict):
             self.error("report", "report: 应为字段列表(year、requests …)")

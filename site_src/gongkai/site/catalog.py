@@ -15,12 +15,13 @@ from typing import Callable, Iterable, Sequence
 from gongkai.gate import visible
 from gongkai.escaping import clean, csv_cell, xml_text
 from gongkai.model import Attribute, Decision, Item, Settings, Verdict
+from gongkai.law import layout, schema
 from gongkai.law.taxonomy import Category, categories
 from gongkai.law.layout import href
 
 PER_PAGE = 50
-COLUMNS = ("index_no", "title", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url")
-CSV_HEADERS = ("索引号", "标题", "发布机构", "公开属性", "目录类别", "主题分类", "文种", "文号", "成文日期", "发布日期", "有效性", "网址")
+COLUMNS = tuple(f.key for f in schema.shown("export"))
+CSV_HEADERS = tuple(f.label for f in schema.shown("export"))
 SUMMARY_LENGTH = 120
 
 
@@ -242,39 +243,31 @@ def page_src(folder: str, number: int) -> str:
     return f"{folder}/index.md" if number == 1 else f"{folder}/{number}/index.md"
 
 
-ON_DEMAND_HEADERS = ("索引号", "标题", "发布机构", "成文日期", "内容概述")
-CATALOG_HEADERS = ("索引号", "标题", "文号", "发布机构", "成文日期", "发布日期", "有效性")
+_LISTING = schema.shown("listing")
+_ON_DEMAND_LISTING = schema.shown("on_demand_listing")
 
 
-def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = "catalog") -> str:
+def _cell(entry: Entry, key: str, here: str) -> str:
+    """Returns the table cell of one field of an entry in a listing."""
+    if key == "index_no":
+        return f'<td class="gk-index">{_index_cell(entry.item.index_no)}</td>'
+    if key == "title":
+        title = escape(entry.item.title)
+        return f'<td><a href="{escape(href(here, entry.page))}">{title}</a></td>' if entry.page else f"<td>{title}</td>"
+    if key == "unit":
+        return f"<td>{escape(entry.unit_name)}</td>"
+    if key == "summary":
+        return f"<td>{escape(entry.summary)}</td>"
+    return f"<td>{escape(entry.field(key))}</td>"
+
+
+def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = layout.KIND_CATALOG) -> str:
     """Returns the HTML table of catalog entries, links relative to the page at ``here``."""
-    headers = ON_DEMAND_HEADERS if kind == "ysqgk" else CATALOG_HEADERS
-    rows = []
-    for e in entries:
-        if kind == "ysqgk":
-            rows.append(
-                "<tr>"
-                f'<td class="gk-index">{_index_cell(e.item.index_no)}</td><td>{escape(e.item.title)}</td>'
-                f"<td>{escape(e.unit_name)}</td><td>{escape(e.field('created'))}</td><td>{escape(e.summary)}</td>"
-                "</tr>"
-            )
-            continue
-        title = escape(e.item.title)
-        link = f'<a href="{escape(href(here, e.page))}">{title}</a>' if e.page else title
-        rows.append(
-            "<tr>"
-            f'<td class="gk-index">{_index_cell(e.item.index_no)}</td>'
-            f"<td>{link}</td>"
-            f"<td>{escape(e.field('doc_no'))}</td>"
-            f"<td>{escape(e.unit_name)}</td>"
-            f"<td>{escape(e.field('created'))}</td>"
-            f"<td>{escape(e.field('published'))}</td>"
-            f"<td>{escape(e.item.validity)}</td>"
-            "</tr>"
-        )
+    fields = _ON_DEMAND_LISTING if kind == layout.KIND_ON_DEMAND else _LISTING
+    rows = ["<tr>" + "".join(_cell(e, f.key, here) for f in fields) + "</tr>" for e in entries]
     if not rows:
-        rows.append(f'<tr><td colspan="{len(headers)}">暂无信息</td></tr>')
-    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+        rows.append(f'<tr><td colspan="{len(fields)}">暂无信息</td></tr>')
+    head = "".join(f'<th scope="col">{f.label}</th>' for f in fields)
     return (
         f'<table class="gongkai-catalog">\n<caption>{escape(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(rows)
@@ -301,7 +294,7 @@ def pager(folder: str, number: int, total: int, url_of: Callable[[str], str]) ->
 _LISTED: dict[str, tuple[tuple, Sequence[Entry], GeneratedPage]] = {}
 
 
-def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry], url_of: Callable[[str], str], day: date, kind: str = "catalog") -> list[GeneratedPage]:
+def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry], url_of: Callable[[str], str], day: date, kind: str = layout.KIND_CATALOG) -> list[GeneratedPage]:
     """Returns the paginated pages listing ``entries`` under ``folder``."""
     chunks = paginate(entries)
     result = []
@@ -352,42 +345,42 @@ def catalog_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable
             by_unit_category[(unit_id, item.category)].append(entry)
         by_year[(entry.field("published") or entry.field("created"))[:4]].append(entry)
     pages: list[GeneratedPage] = []
-    pages.append(_catalog_home("xxgk/gkml", "政府信息公开目录", cats, by_category, by_year, settings, url_of, day, unit=None))
+    pages.append(_catalog_home(layout.CATALOG, "政府信息公开目录", cats, by_category, by_year, settings, url_of, day, unit=None))
     for category in cats:
-        pages += listing_pages(f"xxgk/gkml/{category.slug}", f"政府信息公开目录 · {category.id}", category_intro(category), by_category[category.id], url_of, day)
+        pages += listing_pages(layout.category_folder(category.slug), f"政府信息公开目录 · {category.id}", category_intro(category), by_category[category.id], url_of, day)
     for year, chunk in sorted(by_year.items()):
-        pages += listing_pages(f"xxgk/gkml/nd/{year}", f"政府信息公开目录 · {year}年", "", chunk, url_of, day)
+        pages += listing_pages(layout.year_folder(year), f"政府信息公开目录 · {year}年", "", chunk, url_of, day)
     for unit in settings.units:
         counts = {c.id: by_unit_category[(unit.id, c.id)] for c in cats}
-        pages.append(_catalog_home(f"xxgk/{unit.id}/gkml", f"{unit.name}政府信息公开目录", cats, counts, {}, settings, url_of, day, unit=unit.id))
-        pages += listing_pages(f"xxgk/{unit.id}/gkml/qb", f"{unit.name} · 全部信息", "", by_unit[unit.id], url_of, day)
+        pages.append(_catalog_home(layout.unit_folder(unit.id, layout.CATALOG), f"{unit.name}政府信息公开目录", cats, counts, {}, settings, url_of, day, unit=unit.id))
+        pages += listing_pages(layout.unit_all_folder(unit.id), f"{unit.name} · 全部信息", "", by_unit[unit.id], url_of, day)
         for category in cats:
             if counts[category.id]:  # a unit's empty categories get no page of their own
-                pages += listing_pages(f"xxgk/{unit.id}/gkml/{category.slug}", f"{unit.name} · {category.id}", category_intro(category), counts[category.id], url_of, day)
+                pages += listing_pages(layout.category_folder(category.slug, unit.id), f"{unit.name} · {category.id}", category_intro(category), counts[category.id], url_of, day)
     return pages
 
 
 def _catalog_home(folder, title, cats, by_category, by_year, settings, url_of, day, unit) -> GeneratedPage:
-    src = f"{folder}/index.md"
+    src = layout.index_src(folder)
     here = url_of(src)
     rows = []
     for category in cats:
-        target = url_of(page_src(f"{folder}/{category.slug}", 1))
+        target = url_of(page_src(layout.category_folder(category.slug, unit), 1))
         article = escape(category.article or "—")
         count = len(by_category.get(category.id, []))
         name = f'<a href="{href(here, target)}">{escape(category.id)}</a>' if count or unit is None else escape(category.id)
         rows.append(f"<tr><td>{name}</td><td>{article}</td><td>{count}</td></tr>")
-    parts = [front_matter(title, "catalog", day), f"# {escape(title)}\n\n"]
+    parts = [front_matter(title, layout.KIND_CATALOG, day), f"# {escape(title)}\n\n"]
     parts.append('<p>本目录按《中华人民共和国政府信息公开条例》第二十条和《政府信息公开目录系统实施指引(试行)》编排，每条信息标注索引号、发布机构、成文日期、发布日期和有效性。'
                  f'目录数据可下载：<a href="{href(here, "catalog.csv")}">catalog.csv</a>(Excel 可直接打开)、<a href="{href(here, "catalog.json")}">catalog.json</a>。</p>\n\n')
     table = '<table class="gongkai-categories">\n<caption>按类别浏览</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">条数</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
     parts.append(table + "\n")
     if unit is None:
-        units = " ".join(f'<a href="{href(here, url_of(f"xxgk/{u.id}/gkml/index.md"))}">{escape(u.name)}</a>' for u in settings.units)
+        units = " ".join(f'<a href="{href(here, url_of(layout.index_src(layout.unit_folder(u.id, layout.CATALOG))))}">{escape(u.name)}</a>' for u in settings.units)
         parts.append(f'<p class="gongkai-units"><strong>按发布机构浏览：</strong>{units}</p>\n\n')
-        years = " ".join(f'<a href="{href(here, url_of(page_src(f"xxgk/gkml/nd/{y}", 1)))}">{y}年({len(by_year[y])})</a>' for y in sorted(by_year, reverse=True))
+        years = " ".join(f'<a href="{href(here, url_of(page_src(layout.year_folder(y), 1)))}">{y}年({len(by_year[y])})</a>' for y in sorted(by_year, reverse=True))
         parts.append(f'<p class="gongkai-years"><strong>按年份浏览：</strong>{years or "暂无"}</p>\n')
-        parts.append(f'<p class="gongkai-history"><a href="{href(here, url_of("xxgk/gkml/dtzt/index.md"))}">目录动态调整记录</a></p>\n')
+        parts.append(f'<p class="gongkai-history"><a href="{href(here, url_of(layout.index_src(layout.CATALOG_HISTORY)))}">目录动态调整记录</a></p>\n')
     else:
-        parts.append(f'<p><a href="{href(here, url_of(page_src(f"{folder}/qb", 1)))}">浏览本机构全部信息</a></p>\n')
+        parts.append(f'<p><a href="{href(here, url_of(page_src(layout.unit_all_folder(unit), 1)))}">浏览本机构全部信息</a></p>\n')
     return GeneratedPage(src, "".join(parts), (table,))

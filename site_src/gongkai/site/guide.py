@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 from gongkai.site.catalog import Entry, GeneratedPage, front_matter, listing_pages, page_src
 from gongkai.model import Settings, Unit
 from gongkai.law.taxonomy import categories
+from gongkai.law import layout
 from gongkai.law.layout import href
 
 CONTACT_FIELDS = (("address", "办公地址"), ("hours", "办公时间"), ("phone", "联系电话"), ("fax", "传真"), ("email", "电子邮箱"), ("postcode", "邮政编码"))
@@ -37,21 +38,20 @@ def contact_table(units: Sequence[Unit]) -> str:
 
 def guide_page(settings: Settings, url_of: Callable[[str], str], day: date, unit: Unit | None = None) -> GeneratedPage:
     """Returns the 政府信息公开指南 of the portal, or of one unit."""
-    folder = f"xxgk/{unit.id}/gkzn" if unit else "xxgk/gkzn"
-    src = f"{folder}/index.md"
+    src = layout.index_src(layout.unit_folder(unit.id if unit else None, layout.GUIDE))
     here = url_of(src)
     owner = unit.name if unit else settings.agency
     units = (unit,) if unit else settings.units
-    catalog = url_of(f"xxgk/{unit.id}/gkml/index.md") if unit else url_of("xxgk/gkml/index.md")
+    catalog = url_of(layout.index_src(layout.unit_folder(unit.id if unit else None, layout.CATALOG)))
     title = f"{owner}政府信息公开指南"
     rows = []
     for category in categories(settings.categories):
         rows.append(
-            f'<tr><td><a href="{href(here, url_of(page_src(f"xxgk/gkml/{category.slug}", 1)))}">{escape(category.id)}</a></td>'
+            f'<tr><td><a href="{href(here, url_of(page_src(layout.category_folder(category.slug), 1)))}">{escape(category.id)}</a></td>'
             f"<td>{escape(category.article or '—')}</td><td>{escape(category.scope or '—')}</td></tr>"
         )
     parts = [
-        front_matter(title, "guide", day),
+        front_matter(title, layout.KIND_GUIDE, day),
         f"# {escape(title)}\n\n",
         f"<p>为了保障公民、法人和其他组织依法获取政府信息，根据《中华人民共和国政府信息公开条例》(国务院令第711号，以下简称《条例》)第十二条，编制本指南。本指南每年更新，最近更新：{day}。</p>\n\n",
         "## 一、主动公开\n\n",
@@ -65,7 +65,7 @@ def guide_page(settings: Settings, url_of: Callable[[str], str], day: date, unit
         "### (三)公开时限\n\n",
         "<p>属于主动公开范围的政府信息，自该政府信息形成或者变更之日起<strong>20个工作日</strong>内予以公开。法律、法规对政府信息公开的期限另有规定的，从其规定(《条例》第二十六条)。</p>\n\n",
         "## 二、依申请公开\n\n",
-        f'<p>除主动公开的政府信息外，公民、法人或者其他组织可以向行政机关申请获取相关政府信息(《条例》第二十七条)。已登记的依申请公开信息见<a href="{href(here, url_of("xxgk/ysqgk/index.md"))}">依申请公开目录</a>。</p>\n\n',
+        f'<p>除主动公开的政府信息外，公民、法人或者其他组织可以向行政机关申请获取相关政府信息(《条例》第二十七条)。已登记的依申请公开信息见<a href="{href(here, url_of(layout.index_src(layout.ON_DEMAND)))}">依申请公开目录</a>。</p>\n\n',
         APPLY_STEPS,
         "\n## 三、政府信息公开工作机构\n\n",
         contact_table(units),
@@ -84,4 +84,4 @@ def on_demand_pages(entries: Sequence[Entry], settings: Settings, url_of: Callab
         "<p>下列政府信息属于依申请公开范围，本目录只列出其索引号、标题、发布机构、成文日期和内容概述，不公开正文和附件。需要获取的，请按下述方式提出申请。</p>\n\n"
         "## 如何申请\n\n" + APPLY_STEPS + "\n" + contact_table(settings.units) + "\n## 依申请公开目录\n"
     )
-    return listing_pages("xxgk/ysqgk", "依申请公开", intro, on_demand, url_of, day, kind="ysqgk")
+    return listing_pages(layout.ON_DEMAND, "依申请公开", intro, on_demand, url_of, day, kind=layout.KIND_ON_DEMAND)

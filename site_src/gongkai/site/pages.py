@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,19 +12,11 @@ from typing import Callable, Iterable, Sequence
 from gongkai.site.catalog import Entry, GeneratedPage, front_matter, page_src
 from gongkai.read.loader import settings_key
 from gongkai.model import Attribute, Decision, Item, Settings, Verdict
+from gongkai.law import layout, schema
 from gongkai.law.taxonomy import categories
 from gongkai.law.layout import href
 
-ITEM_FIELDS = (
-    ("索引号", "index_no"),
-    ("发布机构", "unit"),
-    ("主题分类", "topic"),
-    ("成文日期", "created"),
-    ("文号", "doc_no"),
-    ("发布日期", "published"),
-    ("有效性", "validity"),
-    ("公开属性", "attribute"),
-)
+ITEM_FIELDS = schema.shown("item_page")
 
 
 @dataclass
@@ -58,7 +51,8 @@ def unit_names(item: Item, settings: Settings) -> str:
 def metadata_table(item: Item, settings: Settings) -> str:
     """Returns the HTML metadata table shown on top of an item page."""
     rows = []
-    for label, key in ITEM_FIELDS:
+    for spec in ITEM_FIELDS:
+        key = spec.key
         if key == "unit":
             value = unit_names(item, settings)
         elif key == "validity":
@@ -67,7 +61,7 @@ def metadata_table(item: Item, settings: Settings) -> str:
                 value += f"({item.meta['repealed_on']} 起)"
         else:
             value = str(item.meta.get(key) or "")
-        rows.append(f'<tr><th scope="row">{escape(label)}</th><td>{escape(value)}</td></tr>')
+        rows.append(f'<tr><th scope="row">{escape(spec.label)}</th><td>{escape(value)}</td></tr>')
     return '<table class="gongkai-meta">\n<caption>信息索引</caption>\n' + "\n".join(rows) + "\n</table>\n"
 
 
@@ -123,7 +117,7 @@ def _item_page(decision: Decision, settings: Settings, links: Relations, src: st
 
     day = item.meta.get("published") or item.meta.get("created")
     names = [(settings.unit(u).name if settings.unit(u) else u) for u in (item.unit, *item.co_units)]
-    head = front_matter(item.title, "item", day, gongkai_unit=names[0] if len(names) == 1 else names, gongkai_category=item.category)
+    head = front_matter(item.title, layout.KIND_ITEM, day, gongkai_unit=names[0] if len(names) == 1 else names, gongkai_category=item.category)
     parts = [head, f"# {_md_text(item.title)}\n\n", metadata_table(item, settings), "\n"]
     if item.validity != "有效":
         parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)},仅供查阅。</p>\n\n')
@@ -163,12 +157,11 @@ def _entry_list(entries: Sequence[Entry], here: str, limit: int) -> str:
 
 
 def _links(here: str, url_of: Callable[[str], str], unit: str | None = None) -> str:
-    prefix = f"xxgk/{unit}" if unit else "xxgk"
     targets = [
-        ("政府信息公开指南", f"{prefix}/gkzn/index.md"),
-        ("政府信息公开目录", f"{prefix}/gkml/index.md"),
-        ("依申请公开", "xxgk/ysqgk/index.md"),
-        ("政府信息公开年报", "xxgk/gknb/index.md"),
+        ("政府信息公开指南", layout.index_src(layout.unit_folder(unit, layout.GUIDE))),
+        ("政府信息公开目录", layout.index_src(layout.unit_folder(unit, layout.CATALOG))),
+        ("依申请公开", layout.index_src(layout.ON_DEMAND)),
+        ("政府信息公开年报", layout.index_src(layout.REPORTS)),
     ]
     items = "".join(f'<li><a href="{href(here, url_of(src))}">{label}</a></li>' for label, src in targets)
     return f'<ul class="gongkai-portal-links">{items}</ul>\n'
@@ -180,7 +173,7 @@ def _category_grid(entries: Sequence[Entry], settings: Settings, here: str, url_
         if not entry.on_demand:
             counts[entry.item.category] += 1
     cells = "".join(
-        f'<li><a href="{href(here, url_of(page_src(f"xxgk/gkml/{c.slug}", 1)))}">{escape(c.id)}</a> <span>{counts[c.id]}</span></li>'
+        f'<li><a href="{href(here, url_of(page_src(layout.category_folder(c.slug), 1)))}">{escape(c.id)}</a> <span>{counts[c.id]}</span></li>'
         for c in categories(settings.categories)
     )
     return f'<ul class="gongkai-category-grid">{cells}</ul>\n'
@@ -190,7 +183,7 @@ def _overview(src: str, title: str, kind: str, entries: Sequence[Entry], setting
     """Returns an entry page: the portal's links, the newest items, categories and units."""
     here = url_of(src)
     published = [e for e in entries if not e.on_demand]
-    units = "".join(f'<li><a href="{href(here, url_of(f"xxgk/{u.id}/index.md"))}">{escape(u.name)}</a></li>' for u in settings.units)
+    units = "".join(f'<li><a href="{href(here, url_of(layout.index_src(layout.unit_folder(u.id))))}">{escape(u.name)}</a></li>' for u in settings.units)
     parts = [
         front_matter(title, kind, day),
         f"# {_md_text(title)}\n\n",
@@ -207,11 +200,11 @@ def _overview(src: str, title: str, kind: str, entries: Sequence[Entry], setting
 
 def xxgk_home(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
     """Returns the 信息公开 home: guide, catalogs, reports, newest items, categories and units."""
-    return _overview("xxgk/index.md", "政府信息公开", "xxgk", entries, settings, url_of, day, 15)
+    return _overview(layout.index_src(layout.XXGK), "政府信息公开", layout.KIND_XXGK, entries, settings, url_of, day, 15)
 
 
 def unit_home(unit, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
-    src = f"xxgk/{unit.id}/index.md"
+    src = layout.index_src(layout.unit_folder(unit.id))
     here = url_of(src)
     newest = 15
     own: list[Entry] = []  # the unit's newest published entries: entries are sorted newest first
@@ -220,13 +213,13 @@ def unit_home(unit, entries: Sequence[Entry], settings: Settings, url_of: Callab
             own.append(e)
             if len(own) == newest:
                 break
-    parts = [front_matter(f"{unit.name} · 政府信息公开", "xxgk", day), f"# {escape(unit.name)} · 政府信息公开\n\n", _links(here, url_of, unit.id), "\n## 最新信息\n\n", _entry_list(own, here, newest)]
+    parts = [front_matter(f"{unit.name} · 政府信息公开", layout.KIND_XXGK, day), f"# {escape(unit.name)} · 政府信息公开\n\n", _links(here, url_of, unit.id), "\n## 最新信息\n\n", _entry_list(own, here, newest)]
     return GeneratedPage(src, "".join(parts))
 
 
 def site_home(site_name: str, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
     """Returns the site home: newest items, the portal's entry points, categories and units."""
-    return _overview("index.md", site_name, "home", entries, settings, url_of, day, 20)
+    return _overview(layout.index_src(""), site_name, layout.KIND_HOME, entries, settings, url_of, day, 20)
 
 
 # In one pass: replacing one character after another turned the "#" of an earlier "&#42;" into "&#35;".
@@ -255,8 +248,6 @@ class HtmlStash:
     """
 
     def __init__(self, nonce: str | None = None):
-        import secrets
-
         self.nonce = nonce or secrets.token_hex(8)
         self.blocks: dict[str, dict[str, str]] = {}  # page src -> placeholder -> HTML
 
