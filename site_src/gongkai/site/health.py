@@ -12,6 +12,7 @@ import fnmatch
 import posixpath
 import re
 from datetime import date, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote, urlsplit
@@ -550,8 +551,6 @@ def _diff(old: dict, new: dict, source: str, meta: dict, initial: bool) -> list[
 
 
 def _html(text: str) -> str:
-    from html import escape
-
     return escape(" ".join(str(text).split()))
 
 
