@@ -12,6 +12,12 @@ from gongkai.errors import WARNING, ConfigError, Problem
 from gongkai.model import STAGES, Settings, Unit
 from gongkai.law.taxonomy import categories, category_ids
 
+# Settings key (extra.gongkai.update_cycles): {category: cycle}; a cycle is a number of days or
+# "14d", "2w", "6m", "1y" (or 天/周/个月/年); 0, false or null switches the check off for that column.
+CYCLES_KEY = "update_cycles"
+# 政府网站与政务新媒体检查指标: 动态、要闻类栏目 2 周, 通知公告、政策文件类栏目 6 个月.
+DEFAULT_CYCLES: dict[str, str] = {"工作动态": "2w", "通知公告": "6m", "规范性文件": "6m", "其他文件": "6m"}
+
 # key -> (meaning shown in errors, default as documented in SPEC §2)
 KEYS: dict[str, tuple[str, Any]] = {
     "agency": ("主办单位(页脚和指南)", "site_name"),
@@ -24,7 +30,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "categories": ("在内置目录类别之后追加的类别", []),
     "link_allowlist": ("可直接链接的外部主机", ["*.gov.cn"]),
     "pii": ("个人信息检查:mobile: warn|error", {"mobile": "warn"}),
-    "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", {"工作动态": "2w", "通知公告": "6m", "规范性文件": "6m", "其他文件": "6m"}),
+    "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", DEFAULT_CYCLES),
 }
 UNIT_KEYS = ("id", "name", "code", "address", "hours", "phone", "fax", "email", "postcode")
 # fullmatch: `$` would accept a final newline (a YAML `|` block)
@@ -220,15 +226,11 @@ def _review_policy(value: Any, known: set[str], errors: list[str], prefix: str) 
 
 # ------------------------------------------------------------------ update cycles
 
-# Settings key (extra.gongkai.update_cycles): {category: cycle}; a cycle is a number of days or
-# "14d", "2w", "6m", "1y" (or 天/周/个月/年); 0, false or null switches the check off for that column.
-CYCLES_KEY = "update_cycles"
-# 政府网站与政务新媒体检查指标: 动态、要闻类栏目 2 周, 通知公告、政策文件类栏目 6 个月.
-DEFAULT_CYCLES: dict[str, str] = {"工作动态": "2w", "通知公告": "6m", "规范性文件": "6m", "其他文件": "6m"}
-
 
 @dataclass(frozen=True)
 class Cycle:
+    """A column's update cycle: a number of days or of months."""
+
     amount: int
     unit: str  # "d" or "m"
 

@@ -11,10 +11,12 @@ from gongkai.report.labels import APPEAL_KINDS, APPEAL_RESULTS, APPLICANTS, LITI
 
 
 def is_count(value: Any) -> bool:
+    """Returns whether the value is a figure of a count: a non-negative integer (never a bool)."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def is_amount(value: Any) -> bool:
+    """Returns whether the value is an amount (万元): a finite non-negative number (never a bool)."""
     return (
         isinstance(value, (int, float))
         and not isinstance(value, bool)
@@ -49,15 +51,18 @@ class ReportTables:
 
 
 def report_block(item: Item) -> Mapping:
+    """Returns the item's ``report:`` mapping, or an empty one."""
     report = item.meta.get("report")
     return report if isinstance(report, dict) else {}
 
 
 def count_or_zero(value: Any) -> int:
+    """Returns the count, or 0 when the value is not one (validate_report names it)."""
     return value if is_count(value) else 0
 
 
 def amount_or_zero(value: Any) -> int | float:
+    """Returns the amount, or 0 when the value is not one (validate_report names it)."""
     return value if is_amount(value) else 0
 
 
@@ -77,6 +82,7 @@ def column_figures(block: Any) -> dict[str, int]:
 
 
 def requests_table(report: Mapping) -> dict[str, dict[str, int]]:
+    """Returns table 三 from a ``report:`` block: RequestRow.key → column (with 总计) → figure."""
     requests = report.get("requests")
     requests = requests if isinstance(requests, dict) else {}
     columns = {column: column_figures(requests.get(column)) for column in APPLICANTS}
@@ -87,6 +93,7 @@ def requests_table(report: Mapping) -> dict[str, dict[str, int]]:
 
 
 def appeals_table(report: Mapping) -> dict[str, dict[str, int]]:
+    """Returns table 四 from a ``report:`` block: AppealKind.key → APPEAL_COLUMNS → figure."""
     appeals = report.get("appeals")
     appeals = appeals if isinstance(appeals, dict) else {}
     table = {}
@@ -106,6 +113,7 @@ def report_year(item: Item) -> int | None:
 
 
 def format_figure(value: int | float | None) -> str:
+    """Returns a figure as the tables and the warnings write it: no trailing zeros, "" for None."""
     if value is None:
         return ""
     if isinstance(value, float):

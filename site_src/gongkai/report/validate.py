@@ -111,6 +111,7 @@ class KeyLines:
 
 
 def dotted(path: Sequence[Any]) -> str:
+    """Returns a key path as written in messages: ``report.requests.自然人``."""
     return ".".join(str(p) for p in path)
 
 
