@@ -409,12 +409,12 @@ CHANGE_LABELS = {"added": "增加", "removed": "取消", "changed": "变更"}
 SOURCE_LABELS = {"taxonomy": "内置目录", "settings": "门户设置"}
 
 
-class _Tolerant(yaml.SafeLoader):
+class TolerantLoader(yaml.SafeLoader):
     """Reads any mkdocs.yml: tags such as !!python/name or !ENV become None."""
 
 
-_Tolerant.add_multi_constructor("", lambda loader, suffix, node: None)
-_Tolerant.add_multi_constructor("!", lambda loader, suffix, node: None)
+TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def _settings_categories(text: str | None) -> dict[str, tuple[str, ...]] | None:
@@ -422,7 +422,7 @@ def _settings_categories(text: str | None) -> dict[str, tuple[str, ...]] | None:
     if text is None:
         return None
     try:
-        data = yaml.load(text, Loader=_Tolerant)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=TolerantLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError:
         return None
     try:

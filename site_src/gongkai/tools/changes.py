@@ -371,7 +371,7 @@ def _settings_flags(root: Path, base: str, base_commit: str, config_name: str) -
         if not text:
             return {}
         try:
-            data = yaml.load(text, Loader=health._Tolerant)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=health.TolerantLoader)  # noqa: S506 - a SafeLoader subclass
             value = data["extra"]["gongkai"]
         except (yaml.YAMLError, TypeError, KeyError):
             return {}
