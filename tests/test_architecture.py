@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("settings", ("gongkai.settings",)),
     ("read", ("gongkai.read", "gongkai.read.*")),
     # The annual report's official format, its validation and its tables: read before the gate.
-    ("report", ("gongkai.report", "gongkai.report.labels", "gongkai.report.validate", "gongkai.report.tables", "gongkai.report.narrative", "gongkai.report.body")),
+    ("report", ("gongkai.report", "gongkai.report.labels", "gongkai.report.validate", "gongkai.report.body", "gongkai.report.figures", "gongkai.report.tables", "gongkai.report.narrative")),
     ("trust", ("gongkai.trust", "gongkai.trust.*")),
     ("gate", ("gongkai.gate", "gongkai.gate.*")),
     ("portal", ("gongkai.portal",)),

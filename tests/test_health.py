@@ -10,6 +10,7 @@ import pytest
 
 from tests.kit import pdf_bytes
 
+from gongkai.settings import Cycle, parse_cycle
 from gongkai.site import health
 from gongkai.portal import evaluate
 
@@ -94,15 +95,15 @@ def test_update_cycles_read_from_a_real_mkdocs_config(portal):
 
 @pytest.mark.parametrize(
     "value, cycle",
-    [(14, health.Cycle(14, "d")), ("2w", health.Cycle(14, "d")), ("6m", health.Cycle(6, "m")), ("1y", health.Cycle(12, "m")), ("2周", health.Cycle(14, "d")), ("6个月", health.Cycle(6, "m")), (0, None), (None, None), (False, None)],
+    [(14, Cycle(14, "d")), ("2w", Cycle(14, "d")), ("6m", Cycle(6, "m")), ("1y", Cycle(12, "m")), ("2周", Cycle(14, "d")), ("6个月", Cycle(6, "m")), (0, None), (None, None), (False, None)],
 )
 def test_parse_cycle(value, cycle):
-    assert health.parse_cycle(value) == cycle
+    assert parse_cycle(value) == cycle
 
 
 def test_cycle_months_clamp_to_month_end():
-    assert health.Cycle(6, "m").after(D("2025-08-31")) == D("2026-02-28")
-    assert health.Cycle(14, "d").after(D("2025-01-24")) == D("2025-02-07")
+    assert Cycle(6, "m").after(D("2025-08-31")) == D("2026-02-28")
+    assert Cycle(14, "d").after(D("2025-01-24")) == D("2025-02-07")
 
 
 def test_overdue_items_across_spring_festival_national_day_and_tiaoxiu(portal):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from gongkai.errors import UsageError
+from gongkai.read.counter import render_counter
 from gongkai.tools import new as newitem
 from gongkai.law import schema
 from gongkai.read import yamlsafe
@@ -148,7 +150,7 @@ def test_slug_and_existing_file(portal, tmp_path):
     with pytest.raises(FileExistsError):
         newitem.create_item(portal.root, portal.root / "content", settings, "xzf", "通知公告", "标题", created=date(2025, 2, 8), slug="chunjie-zhiban")
     assert counter(portal)[f"{XZF}/2025"] == 1  # refused before a number was taken
-    with pytest.raises(newitem.UsageError):
+    with pytest.raises(UsageError):
         newitem.create_item(portal.root, portal.root / "content", settings, "xzf", "通知公告", "标题", slug="春节")
 
 
@@ -158,7 +160,7 @@ def test_check_reports_a_counter_behind_the_items(portal):
     check = portal.run("check", env={"GONGKAI_TODAY": "2025-02-08"})
     line = next(l for l in check.stdout.splitlines() if l.startswith("content/.gongkai-index.yml"))
     assert f"计数器 {XZF}/2025 为 1" in line and "2025-00005" in line and "content/xzf/2025/merged.md" in line and "请把计数器改为 5" in line
-    assert newitem.render_counter({f"{XZF}/2025": 5}).strip().endswith(f"{XZF}/2025: 5")
+    assert render_counter({f"{XZF}/2025": 5}).strip().endswith(f"{XZF}/2025: 5")
 
 
 def test_counter_file_is_ignored_by_the_loader_and_the_build_inputs(portal):

@@ -9,7 +9,14 @@ import pytest
 import yaml
 
 
-from gongkai import report as R
+from gongkai.report.body import split_report_body
+from gongkai.report.grids import official_text_lines
+from gongkai.report.html import render_report_html
+from gongkai.report.index import missing_reports, render_reports_index_html, reports_index
+from gongkai.report.labels import APPEAL_KINDS, APPEAL_RESULTS, APPLICANTS, COLUMNS, DOCUMENT_CATEGORIES, DOCUMENT_FIGURES, REPORT_KEYS, REQUEST_FIELDS, SECTIONS, TABLE3_ROWS
+from gongkai.report.tables import annual_report_tables, previous_report
+from gongkai.report.validate import KEY_ALIASES, front_matter_lines, suggest_key, validate_report
+from gongkai.report.xlsx import write_report_xlsx
 from gongkai.errors import ERROR, WARNING
 from gongkai.model import Item, Settings, Unit
 
@@ -136,13 +143,13 @@ T3_INDEX = {labels[-1]: i for i, labels in enumerate(T3_ROWS)}
 
 
 def test_labels_are_the_official_text():
-    assert R.official_text_lines() == OFFICIAL_TEXT.split("\n")
+    assert official_text_lines() == OFFICIAL_TEXT.split("\n")
 
 
 def test_table3_rows_nest_as_the_format():
-    assert [row.labels for row in R.TABLE3_ROWS] == T3_ROWS
-    assert R.COLUMNS == ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
-    assert [s.title for s in R.SECTIONS] == [
+    assert [row.labels for row in TABLE3_ROWS] == T3_ROWS
+    assert COLUMNS == ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+    assert [s.title for s in SECTIONS] == [
         "一、总体情况",
         "二、主动公开政府信息情况",
         "三、收到和处理政府信息公开申请情况",
@@ -166,12 +173,12 @@ def test_the_yaml_keys_of_spec_7_map_onto_the_rows():
         结转下年度: 1
         """
     )
-    assert list(R.REQUEST_FIELDS) == list(spec_7)
+    assert list(REQUEST_FIELDS) == list(spec_7)
     for key, value in spec_7.items():
-        assert R.REQUEST_FIELDS[key] == (tuple(value) if isinstance(value, dict) else ())
+        assert REQUEST_FIELDS[key] == (tuple(value) if isinstance(value, dict) else ())
     # every row of the format has its key; only the computed （七）总计 has none
-    typed = [row for row in R.TABLE3_ROWS if not row.computed]
-    assert len(typed) == 24 and [r.key for r in R.TABLE3_ROWS if r.computed] == ["办理结果总计"]
+    typed = [row for row in TABLE3_ROWS if not row.computed]
+    assert len(typed) == 24 and [r.key for r in TABLE3_ROWS if r.computed] == ["办理结果总计"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,7 +201,7 @@ def item_from_text(text: str, path: str = "content/fgj/2024/gknb-2023.md") -> tu
     lines = text.split("\n")
     end = lines.index("---", 1)
     meta = _iso(yaml.safe_load("\n".join(lines[1:end])))
-    top = {path_[0]: line for path_, line in R.front_matter_lines(text).items() if len(path_) == 1}
+    top = {path_[0]: line for path_, line in front_matter_lines(text).items() if len(path_) == 1}
     body = "\n".join(lines[end + 1 :])
     item = Item(path=path, rel=path.removeprefix("content/"), meta=meta, body=body, body_line=end + 2, lines=top)
     return item, text
@@ -368,12 +375,12 @@ ZERO = ["0"] * 7
 
 def shuyang_tables():
     item, text = item_from_text(SHUYANG)
-    return item, text, R.annual_report_tables(item, [], source=text)
+    return item, text, annual_report_tables(item, [], source=text)
 
 
 def test_shuyang_2023_is_valid_and_consistent():
     item, text, tables = shuyang_tables()
-    assert R.validate_report(item, text) == []
+    assert validate_report(item, text) == []
     assert tables.problems == ()  # the narrative agrees with the tables
 
 
@@ -382,8 +389,8 @@ def test_shuyang_2023_computed_tables():
     assert tables.year == 2023 and tables.unit == "fgj"
     nonzero = {("新收", "自然人"), ("新收", "总计"), ("予以公开", "自然人"), ("予以公开", "总计"),
                ("办理结果总计", "自然人"), ("办理结果总计", "总计")}
-    for row in R.TABLE3_ROWS:
-        for column in R.COLUMNS:
+    for row in TABLE3_ROWS:
+        for column in COLUMNS:
             expected = 26 if (row.key, column) in nonzero else 0
             assert tables.requests[row.key][column] == expected, (row.key, column)
     assert tables.appeals == {
@@ -399,8 +406,8 @@ def test_shuyang_2023_computed_tables():
 
 def test_shuyang_2023_every_cell_of_the_rendered_tables():
     item, text, tables = shuyang_tables()
-    body = R.split_report_body(item.body, item.body_line)
-    page = parse_tables(R.render_report_html(item, tables, body))
+    body = split_report_body(item.body, item.body_line)
+    page = parse_tables(render_report_html(item, tables, body))
     assert [t["class"] for t in page.tables] == [
         "gk-report-table gk-report-t2", "gk-report-table gk-report-t3", "gk-report-table gk-report-t4",
     ]
@@ -460,9 +467,9 @@ def test_shuyang_2023_every_cell_of_the_rendered_tables():
 
 def test_shuyang_2023_page_has_six_sections_in_order_and_no_script():
     item, _, tables = shuyang_tables()
-    out = R.render_report_html(item, tables, R.split_report_body(item.body, item.body_line))
+    out = render_report_html(item, tables, split_report_body(item.body, item.body_line))
     headings = [line for line in out.split("\n") if line.startswith("## ")]
-    assert headings == [f"## {s.title}" for s in R.SECTIONS]
+    assert headings == [f"## {s.title}" for s in SECTIONS]
     assert out.index("本报告根据") < out.index("## 一、总体情况") < out.index("本局共收到")
     assert out.index("## 五、") < out.index("信息公开的及时性") < out.index("## 六、") < out.index("未收取信息处理费")
     assert out.index("## 二、") < out.index("gk-report-t2") < out.index("## 三、") < out.index("gk-report-t3")
@@ -476,7 +483,7 @@ def test_shuyang_2023_page_has_six_sections_in_order_and_no_script():
 def test_rendered_markdown_survives_python_markdown():
     markdown = pytest.importorskip("markdown")
     item, _, tables = shuyang_tables()
-    out = R.render_report_html(item, tables, R.split_report_body(item.body, item.body_line))
+    out = render_report_html(item, tables, split_report_body(item.body, item.body_line))
     html = markdown.markdown(out, extensions=["tables", "attr_list", "toc"])
     page = parse_tables(html)
     assert len(page.tables) == 3 and page.svgs == 1
@@ -487,8 +494,8 @@ def test_rendered_markdown_survives_python_markdown():
 
 def test_html_mode_converts_the_narrative():
     item, _, tables = shuyang_tables()
-    out = R.render_report_html(
-        item, tables, R.split_report_body(item.body, item.body_line),
+    out = render_report_html(
+        item, tables, split_report_body(item.body, item.body_line),
         render_markdown=lambda text: "<div class=md>" + text.replace("<", "&lt;") + "</div>",
         xlsx_href='gknb-2023-fgj.xlsx?"x"',
     )
@@ -591,15 +598,15 @@ def several_expected() -> list[list[int]]:
 
 def several_tables():
     item, text = item_from_text(SEVERAL)
-    return item, text, R.annual_report_tables(item, [], source=text)
+    return item, text, annual_report_tables(item, [], source=text)
 
 
 def test_several_columns_valid_and_computed():
     item, text, tables = several_tables()
-    assert R.validate_report(item, text) == []
+    assert validate_report(item, text) == []
     assert tables.problems == ()
-    for row, expected in zip(R.TABLE3_ROWS, several_expected()):
-        assert [tables.requests[row.key][c] for c in R.COLUMNS] == expected, row.key
+    for row, expected in zip(TABLE3_ROWS, several_expected()):
+        assert [tables.requests[row.key][c] for c in COLUMNS] == expected, row.key
     assert tables.request("不予公开") == 4 and tables.request("无法提供", "自然人") == 5
     assert {k: v["总计"] for k, v in tables.appeals.items()} == {"行政复议": 3, "未经复议直接起诉": 2, "复议后起诉": 1}
     assert tables.litigation() == 3
@@ -608,7 +615,7 @@ def test_several_columns_valid_and_computed():
 
 def test_several_columns_every_cell_of_the_html():
     item, _, tables = several_tables()
-    out = R.render_report_html(item, tables, R.split_report_body(item.body, item.body_line))
+    out = render_report_html(item, tables, split_report_body(item.body, item.body_line))
     t2, t3, t4 = parse_tables(out).tables
     assert t3_body(t3) == [(T3_ROWS[i], [str(v) for v in row]) for i, row in enumerate(several_expected())]
     assert [c["text"] for c in t4["rows"][3]] == [
@@ -630,7 +637,7 @@ def test_broken_identity_is_refused_naming_column_and_figures():
         "      其他处理: {申请人逾期未按收费通知要求缴纳费用: 1}\n", ""
     )  # 商业企业: 新收 5 + 上年结转 1 = 6, but 3 + 1 results + 1 carried over = 5
     item, text = item_from_text(text)
-    problems = R.validate_report(item, text)
+    problems = validate_report(item, text)
     assert len(problems) == 1
     problem = problems[0]
     assert problem.severity == ERROR and problem.is_error
@@ -648,7 +655,7 @@ def test_every_column_is_checked():
         "科研机构": {"上年结转": 2, "结转下年度": 2},
         "社会公益组织": {"新收": 1, "予以公开": 2},
     }}
-    problems = R.validate_report(simple_item(report, BODY_OK))
+    problems = validate_report(simple_item(report, BODY_OK))
     by_column = {p.message.split("一栏")[0]: p.message for p in problems}
     assert sorted(by_column) == ["社会公益组织", "自然人"]
     assert "新收 1 + 上年结转 0 = 1，而办理结果总计 2 + 结转下年度 0 = 2" in by_column["社会公益组织"]
@@ -691,7 +698,7 @@ report:
 
 def test_schema_errors_at_the_line_of_the_key():
     item, text = item_from_text(SCHEMA)
-    problems = R.validate_report(item, text)
+    problems = validate_report(item, text)
     found = {(p.line, p.severity): p.message for p in problems}
 
     def at(needle, start=None):
@@ -716,37 +723,37 @@ def test_schema_errors_at_the_line_of_the_key():
 
 def test_schema_lines_from_the_loaders_dotted_map():
     item, text = item_from_text(SCHEMA)
-    dotted = {".".join(path): line for path, line in R.front_matter_lines(text).items()}
+    dotted = {".".join(path): line for path, line in front_matter_lines(text).items()}
     assert dotted["report.requests.自然人.新收"] == line_containing(text, "新收: 2.5")
-    assert R.validate_report(item, dotted) == R.validate_report(item, text)
+    assert validate_report(item, dotted) == validate_report(item, text)
 
 
 def test_schema_without_source_points_at_report_line():
     item = simple_item({"year": 2023, "requests": {"自然人": {"新收": -3}}}, BODY_OK)
-    (problem,) = R.validate_report(item)
+    (problem,) = validate_report(item)
     assert problem.line == item.line_of("report")
     assert problem.message == "report.requests.自然人.新收 应为非负整数，现为“-3”"
 
 
 def test_report_block_presence_is_the_loaders_and_year_is_required():
     # the loader reports a 年度报告 without report:, a report: elsewhere, a report: not a mapping
-    assert R.validate_report(simple_item(None, BODY_OK, category="通知公告")) == []
-    assert R.validate_report(simple_item(None, BODY_OK)) == []
-    assert R.validate_report(simple_item({"year": 2023}, BODY_OK, category="通知公告")) == []
-    assert R.validate_report(simple_item([1, 2], BODY_OK)) == []
-    (no_year,) = R.validate_report(simple_item({"licensing": 1}, BODY_OK))
+    assert validate_report(simple_item(None, BODY_OK, category="通知公告")) == []
+    assert validate_report(simple_item(None, BODY_OK)) == []
+    assert validate_report(simple_item({"year": 2023}, BODY_OK, category="通知公告")) == []
+    assert validate_report(simple_item([1, 2], BODY_OK)) == []
+    (no_year,) = validate_report(simple_item({"licensing": 1}, BODY_OK))
     assert no_year.message == "report 缺少 year（报告年度，如 2025）"
-    (bad_year,) = R.validate_report(simple_item({"year": "2023年"}, BODY_OK))
+    (bad_year,) = validate_report(simple_item({"year": "2023年"}, BODY_OK))
     assert "report.year 应为四位年份" in bad_year.message
-    (old,) = R.validate_report(simple_item({"year": 2019}, BODY_OK))
+    (old,) = validate_report(simple_item({"year": 2019}, BODY_OK))
     assert old.severity == WARNING and "国办公开办函〔2021〕30号" in old.message
     # empty blocks and null figures count as 0
-    assert R.validate_report(simple_item({"year": 2023, "requests": {"自然人": None, "其他": {"新收": None}}}, BODY_OK)) == []
+    assert validate_report(simple_item({"year": 2023, "requests": {"自然人": None, "其他": {"新收": None}}}, BODY_OK)) == []
 
 
 def test_missing_and_misordered_narrative_sections_warn():
     body = "## 六、其他需要报告的事项\n\n无。\n\n## 一、总体情况\n\n略。\n\n## 一、总体情况\n\n又一处。\n"
-    problems = R.validate_report(simple_item({"year": 2023}, body))
+    problems = validate_report(simple_item({"year": 2023}, body))
     assert all(p.severity == WARNING for p in problems)
     messages = [p.message for p in problems]
     assert "年度报告正文缺少“五、存在的主要问题及改进情况”一节（以标题 ## 五、存在的主要问题及改进情况 开头）" in messages
@@ -755,12 +762,12 @@ def test_missing_and_misordered_narrative_sections_warn():
 
 
 def test_suggest_key():
-    assert R.suggest_key("危及“三安全一稳定”", R.REQUEST_FIELDS["不予公开"]) == "危及三安全一稳定"
-    assert R.suggest_key("1.属于国家秘密", R.REQUEST_FIELDS["不予公开"]) == "属于国家秘密"
-    assert R.suggest_key("（一）予以公开", R.REQUEST_FIELDS) == "予以公开"
-    assert R.suggest_key("行政许可", R.REPORT_KEYS, R._KEY_ALIASES) == "licensing"
-    assert R.suggest_key("Year", R.REPORT_KEYS) == "year"
-    assert R.suggest_key("完全无关", R.APPEAL_RESULTS) is None
+    assert suggest_key("危及“三安全一稳定”", REQUEST_FIELDS["不予公开"]) == "危及三安全一稳定"
+    assert suggest_key("1.属于国家秘密", REQUEST_FIELDS["不予公开"]) == "属于国家秘密"
+    assert suggest_key("（一）予以公开", REQUEST_FIELDS) == "予以公开"
+    assert suggest_key("行政许可", REPORT_KEYS, KEY_ALIASES) == "licensing"
+    assert suggest_key("Year", REPORT_KEYS) == "year"
+    assert suggest_key("完全无关", APPEAL_RESULTS) is None
 
 
 # --------------------------------------------------------------------------------------------
@@ -795,8 +802,8 @@ def test_table2_documents_from_the_catalog():
     report = {"year": 2023, "documents": {"规章": {"本年制发": 1, "本年废止": 1, "现行有效": 1},
                                           "行政规范性文件": {"本年制发": 3, "本年废止": 1, "现行有效": 3}}}
     item = simple_item(report, BODY_OK)
-    assert R.validate_report(item) == []
-    tables = R.annual_report_tables(item, catalog)
+    assert validate_report(item) == []
+    tables = annual_report_tables(item, catalog)
     assert tables.disclosure["规章"] == (1, 1, 1)
     assert tables.disclosure["行政规范性文件"] == (2, 1, 4)
     assert [p.message for p in tables.problems] == [
@@ -806,15 +813,15 @@ def test_table2_documents_from_the_catalog():
         "但信息公开目录中为 4 件；报告表格采用目录数字 4",
     ]
     assert all(p.severity == WARNING for p in tables.problems)
-    t2 = parse_tables(R.render_report_html(item, tables, R.split_report_body(BODY_OK))).tables[0]
+    t2 = parse_tables(render_report_html(item, tables, split_report_body(BODY_OK))).tables[0]
     assert [[c["text"] for c in row] for row in t2["rows"][2:4]] == [["规章", "1", "1", "1"], ["行政规范性文件", "2", "1", "4"]]
 
 
 def test_declared_document_line_with_source():
     text = SHUYANG.replace("  year: 2023\n", "  year: 2023\n  documents:\n    规章:\n      现行有效: 2\n")
     item, text = item_from_text(text)
-    assert R.validate_report(item, text) == []
-    (warning,) = R.annual_report_tables(item, [], source=text).problems
+    assert validate_report(item, text) == []
+    (warning,) = annual_report_tables(item, [], source=text).problems
     assert warning.line == line_containing(text, "现行有效: 2")
     assert "填报规章现行有效件数 2 件，但信息公开目录中为 0 件" in warning.message
 
@@ -830,18 +837,18 @@ def test_carry_over_differs_from_previous_report():
         "自然人": {"新收": 5, "予以公开": 3, "结转下年度": 2},
         "商业企业": {"新收": 3, "予以公开": 1, "结转下年度": 2},
     }}, BODY_OK, path="content/fgj/gknb-2022.md")
-    assert R.previous_report(item, [previous, item]) is previous
-    tables = R.annual_report_tables(item, [], previous, source=text)
+    assert previous_report(item, [previous, item]) is previous
+    tables = annual_report_tables(item, [], previous, source=text)
     (warning,) = tables.problems
     assert warning.severity == WARNING
     assert warning.message == "商业企业一栏上年结转 1 件，与2022年度报告的结转下年度 2 件不一致"
     assert warning.line == line_containing(text, "上年结转: 1", start="商业企业:")
     # the same check against the previous tables; and no check against a report of another year
-    (same,) = R.annual_report_tables(item, [], R.annual_report_tables(previous, [])).problems
+    (same,) = annual_report_tables(item, [], annual_report_tables(previous, [])).problems
     assert same.message == warning.message
     older = simple_item({"year": 2021, "requests": {"自然人": {"新收": 9, "结转下年度": 9}}}, BODY_OK)
-    assert R.annual_report_tables(item, [], older).problems == ()
-    assert R.previous_report(item, [older]) is None
+    assert annual_report_tables(item, [], older).problems == ()
+    assert previous_report(item, [older]) is None
 
 
 def test_narrative_figure_mismatches_warn():
@@ -849,7 +856,7 @@ def test_narrative_figure_mismatches_warn():
         "被申请行政复议1件，尚未审结；未发生", "未发生行政复议；被提起"
     )
     item, text = item_from_text(text)
-    problems = R.annual_report_tables(item, [], source=text).problems
+    problems = annual_report_tables(item, [], source=text).problems
     assert [(p.line, p.message) for p in problems] == [
         (
             line_containing(text, "二十五件"),
@@ -866,7 +873,7 @@ def test_narrative_figure_mismatches_warn():
 
 def test_narrative_checks_every_labelled_figure():
     item, text = item_from_text(SEVERAL.replace("予以公开22件", "予以公开21件").replace("提起行政诉讼3件", "提起行政诉讼1件"))
-    messages = [p.message for p in R.annual_report_tables(item, [], source=text).problems]
+    messages = [p.message for p in annual_report_tables(item, [], source=text).problems]
     assert messages == [
         "正文写“予以公开21件”（予以公开 21 件），但表三“（一）予以公开”总计为 22 件",
         "正文写“行政诉讼1件”（行政诉讼 1 件），但表四 行政诉讼 两项总计之和为 3 件",
@@ -888,7 +895,7 @@ def test_narrative_checks_every_labelled_figure():
 )
 def test_narrative_agreeing_phrasings_do_not_warn(sentence, requests, appeals):
     item = simple_item({"year": 2023, "requests": {"自然人": requests}, "appeals": appeals}, sentence)
-    assert R.annual_report_tables(item, []).problems == ()
+    assert annual_report_tables(item, []).problems == ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -909,7 +916,7 @@ def test_split_report_body():
         "六、其他需要报告的事项\n"
         "无。"
     )
-    split = R.split_report_body(body, body_line=10)
+    split = split_report_body(body, body_line=10)
     assert split.preface == "编制说明。"
     assert split.sections == {
         "总体情况": "概述。\n```\n## 五、存在的主要问题及改进情况\n```",
@@ -919,7 +926,7 @@ def test_split_report_body():
     }
     assert split.lines == {"总体情况": 11, "主动公开政府信息情况": 16, "存在的主要问题及改进情况": 18, "其他需要报告的事项": 20}
     # a sentence that only mentions a section is not a heading
-    assert R.split_report_body("详见总体情况。").sections == {}
+    assert split_report_body("详见总体情况。").sections == {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -932,9 +939,9 @@ def test_xlsx_cell_by_cell(tmp_path):
     _, _, tables = several_tables()
     path = tmp_path / "gknb-2023-fgj.xlsx"
     title = "示例县发展和改革局2023年政府信息公开工作年度报告"
-    R.write_report_xlsx(tables, path, title)
+    write_report_xlsx(tables, path, title)
     first = path.read_bytes()
-    R.write_report_xlsx(tables, path, title)
+    write_report_xlsx(tables, path, title)
     assert path.read_bytes() == first  # reproducible: the manifest hashes it
 
     wb = openpyxl.load_workbook(path)
@@ -1015,7 +1022,7 @@ def test_reports_index_by_year_and_unit():
         simple_item({"year": 2023}, unit="xzf", path="content/xzf/2023b.md", title="重复"),
         simple_item({}, unit="jyj", path="content/jyj/none.md"),
     ]
-    index = R.reports_index(reports, SETTINGS)
+    index = reports_index(reports, SETTINGS)
     assert [(y, [e.unit for e in entries]) for y, entries in index.by_year] == [(2023, ["xzf", "fgj"]), (2022, ["fgj"])]
     assert [(u, [e.year for e in entries]) for u, entries in index.by_unit] == [("xzf", [2023]), ("fgj", [2023, 2022])]
     entry = index.by_year[0][1][1]
@@ -1023,39 +1030,39 @@ def test_reports_index_by_year_and_unit():
     assert entry.published == "2024-01-25"
     (duplicate,) = index.problems
     assert duplicate.path == "content/xzf/2023b.md" and duplicate.is_error and "content/xzf/2023.md" in duplicate.message
-    html = R.render_reports_index_html(index, SETTINGS)
+    html = render_reports_index_html(index, SETTINGS)
     assert '<a href="2023/fgj/">发改局2023年报告</a>' in html
     assert "县政府办&lt;2023&gt;年报告" in html and "<2023>" not in html
     assert '<a href="2022/fgj/gknb-2022-fgj.xlsx" download>' in html
     assert html.index("2023年度") < html.index("2022年度")
-    assert "暂无" in R.render_reports_index_html(R.reports_index([]))
+    assert "暂无" in render_reports_index_html(reports_index([]))
 
 
 def test_missing_reports_after_31_january():
     reports = [simple_item({"year": 2024}, unit="fgj"), simple_item({"year": 2023}, unit="jyj")]
-    assert R.missing_reports(SETTINGS, reports, date(2025, 1, 31)) == []
-    problems = R.missing_reports(SETTINGS, reports, date(2025, 2, 1))
+    assert missing_reports(SETTINGS, reports, date(2025, 1, 31)) == []
+    problems = missing_reports(SETTINGS, reports, date(2025, 2, 1))
     assert [p.message for p in problems] == [
         "示例县人民政府办公室（xzf）尚未发布2024年政府信息公开工作年度报告（条例第四十九条：应于1月31日前向社会公布）",
         "示例县教育局（jyj）尚未发布2024年政府信息公开工作年度报告（条例第四十九条：应于1月31日前向社会公布）",
     ]
     assert all(p.severity == WARNING for p in problems)
-    assert R.missing_reports(SETTINGS, reports + [simple_item({"year": 2024}, unit="xzf"), simple_item({"year": 2024}, unit="jyj")], date(2025, 12, 31)) == []
+    assert missing_reports(SETTINGS, reports + [simple_item({"year": 2024}, unit="xzf"), simple_item({"year": 2024}, unit="jyj")], date(2025, 12, 31)) == []
 
 
 def test_front_matter_lines():
-    lines = R.front_matter_lines(SHUYANG)
+    lines = front_matter_lines(SHUYANG)
     assert lines[("report",)] == 9
     assert lines[("report", "requests", "自然人", "新收")] == 13
     assert lines[("report", "requests", "自然人", "不予公开", "属于行政查询事项")] == 17
     assert lines[("report", "appeals", "复议后起诉")] == 25
-    assert R.front_matter_lines("---\nbad: [\n---\n") == {}
+    assert front_matter_lines("---\nbad: [\n---\n") == {}
 
 
 def test_docs_name_every_key():
     docs = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text(encoding="utf-8")
-    keys = list(R.REPORT_KEYS) + list(R.APPLICANTS[:]) + [k.key for k in R.APPEAL_KINDS] + list(R.APPEAL_RESULTS)
-    keys += [key for key, subkeys in R.REQUEST_FIELDS.items() for key in (key, *subkeys)]
-    keys += list(R.DOCUMENT_CATEGORIES) + [key for key, _ in R.DOCUMENT_FIGURES]
+    keys = list(REPORT_KEYS) + list(APPLICANTS[:]) + [k.key for k in APPEAL_KINDS] + list(APPEAL_RESULTS)
+    keys += [key for key, subkeys in REQUEST_FIELDS.items() for key in (key, *subkeys)]
+    keys += list(DOCUMENT_CATEGORIES) + [key for key, _ in DOCUMENT_FIGURES]
     assert [key for key in keys if f"`{key}`" not in docs and f"{key}:" not in docs] == []
-    assert all(row.label.split(".", 1)[-1] in docs for row in R.TABLE3_ROWS if not row.computed)
+    assert all(row.label.split(".", 1)[-1] in docs for row in TABLE3_ROWS if not row.computed)

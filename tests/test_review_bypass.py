@@ -264,10 +264,11 @@ def test_unit_code_and_id_with_a_final_newline_are_refused(field, value):
 
 
 def test_slug_with_a_final_newline_is_refused(portal):
+    from gongkai.errors import UsageError
     from gongkai.tools import new as newitem
 
     settings, _ = load_context(portal.root, extra_of(portal), "测试县")
-    with pytest.raises(newitem.UsageError, match="文件名"):
+    with pytest.raises(UsageError, match="文件名"):
         newitem.create_item(portal.root, portal.root / "content", settings, "xzf", "通知公告", "标题", created=date(2025, 2, 8), today=date(2025, 2, 8), slug="chunjie\n")
     assert not [p for p in (portal.root / "content").rglob("*") if "\n" in p.name]
 

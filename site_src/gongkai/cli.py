@@ -258,22 +258,19 @@ def _live_reload_server(base):
 
 @_guarded
 def cmd_check(args) -> int:
-    from gongkai.model import VERDICT_LABELS, Verdict
-
-    from gongkai.site import health
-    from gongkai import report
-    from gongkai.escaping import show_invisible
+    from gongkai.escaping import show_invisible  # each verb imports what it runs: start-up time
+    from gongkai.model import VERDICT_LABELS, Verdict  # (as above)
+    from gongkai.report.index import missing_reports  # (as above)
+    from gongkai.site import health  # (as above)
 
     config, portal = _portal(args)
     if args.changed:
-        from gongkai.tools import changes
-
-        return changes.cli_changed(args, config, portal)
+        return _check_changed(args, config, portal)
     reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
     from gongkai.glue.plugin import config_problems, output_problems
 
     outputs = output_problems(portal, config.use_directory_urls)  # pages and attachments that would collide
-    problems = sorted(set(portal.problems) | set(report.missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)))
+    problems = sorted(set(portal.problems) | set(missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)))
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     counts = portal.counts()
@@ -313,9 +310,27 @@ def cmd_check(args) -> int:
     return EXIT_OK
 
 
-def _load_one(args, path: str):
-    from gongkai.read.loader import load_item
+def _check_changed(args, config, portal) -> int:
+    """`gongkai check --changed BASE`: prints the Markdown (or JSON) summary; 1 when it found errors."""
+    from gongkai.gitrepo import GitError  # each verb imports what it runs: start-up time
+    from gongkai.tools import changes  # (as above)
 
+    try:
+        summary = changes.summarize(portal, args.changed, config)
+    except GitError as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(changes.as_json(summary), ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(changes.render_markdown(summary))
+    if summary.errors or (args.strict and summary.warnings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _load_one(args, path: str):
+    """Returns (config, root, docs dir, item path) of an item file named on the command line."""
     config = _load_config(args)
     root = Path(config.config_file_path).parent.resolve()
     item_path = Path(path).resolve()
@@ -326,30 +341,85 @@ def _load_one(args, path: str):
         item_path.relative_to(docs_dir)
     except ValueError:
         raise _Usage(f"{path} 不在内容目录 {docs_dir} 中") from None
-    return config, root, docs_dir, item_path, load_item
+    return config, root, docs_dir, item_path
 
 
 @_guarded
 def cmd_new(args) -> int:
-    from gongkai.tools import new as newitem
+    from gongkai.errors import ConfigError, UsageError  # each verb imports what it runs: start-up time
+    from gongkai.portal import build_date  # (as above)
+    from gongkai.read.counter import display_path  # (as above)
+    from gongkai.settings import load_settings  # (as above)
+    from gongkai.tools import new as newitem  # (as above)
 
     config = _load_config(args)
-    return newitem.cli_new(args, config)
+    root = Path(config.config_file_path).parent
+    try:
+        settings = load_settings((config.extra or {}).get("gongkai"), config.site_name, "mkdocs.yml")
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        new = newitem.create_item(
+            root,
+            Path(config.docs_dir),
+            settings,
+            args.unit,
+            args.category,
+            args.title,
+            attribute=args.attribute or "主动公开",
+            created=newitem.parse_created(args.date) if args.date else None,
+            today=build_date(),
+            slug=args.slug,
+        )
+    except UsageError as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(display_path(new.path, root))
+    print(f"索引号 {new.index_no}", file=sys.stderr)
+    if new.deadline is not None:
+        print(f"{new.deadline.describe()}", file=sys.stderr)
+        if new.deadline.estimated:
+            print("警告: 已安装的 chinesecalendar 没有这些日期的节假日安排,期限按周一至周五估算;请升级 chinesecalendar", file=sys.stderr)
+    return EXIT_OK
 
 
 @_guarded
 def cmd_ledger(args) -> int:
-    from gongkai.tools import ledger
+    from gongkai.errors import UsageError  # each verb imports what it runs: start-up time
+    from gongkai.tools import ledger  # (as above)
 
-    config, portal = _portal(args)
-    return ledger.cli_ledger(args, config, portal)
+    _, portal = _portal(args)
+    target = Path(args.output or f"台账-{args.month}.xlsx")
+    try:
+        rows = ledger.month_ledger(portal, args.month, target, args.unit)
+    except UsageError as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ledger.LedgerWriteError as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(target)
+    for unit in portal.settings.units:
+        if unit.id not in rows:
+            continue
+        unit_rows = rows[unit.id]
+        late = [r for r in unit_rows if r.overdue]
+        print(f"{unit.name}:{len(unit_rows)} 条,超期 {len(late)} 条", file=sys.stderr)
+        for entry in late:
+            print(f"{entry.item.path}:{entry.item.line_of('published')}: 警告: 超期公开:{entry.timeliness.describe()}", file=sys.stderr)
+    return EXIT_OK
 
 
 @_guarded
 def cmd_digest(args) -> int:
-    from gongkai.trust.review import item_digest
+    from gongkai.read.loader import load_item  # each verb imports what it runs: start-up time
+    from gongkai.trust.review import item_digest  # (as above)
 
-    _, root, docs_dir, item_path, load_item = _load_one(args, args.item)
+    _, root, docs_dir, item_path = _load_one(args, args.item)
     loaded = load_item(item_path, docs_dir, root, None)
     if loaded.item is None or any(p.is_error for p in loaded.problems):
         for problem in loaded.problems:
@@ -361,18 +431,15 @@ def cmd_digest(args) -> int:
 
 @_guarded
 def cmd_sign(args) -> int:
-    from gongkai.trust import signing
-    from gongkai.errors import GongkaiError
+    from gongkai.errors import GongkaiError  # each verb imports what it runs: start-up time
+    from gongkai.portal import load_context  # (as above)
+    from gongkai.trust import signing  # (as above)
 
-    from gongkai.errors import ConfigError
-    from gongkai.portal import load_context
-
-    _, root, docs_dir, item_path, _ = _load_one(args, args.item)
-    config = _load_config(args)
+    config, root, docs_dir, item_path = _load_one(args, args.item)
     try:
         settings, trust = load_context(root, (config.extra or {}).get("gongkai"), config.site_name)
         review = signing.sign_item(root, docs_dir, settings, trust, item_path, args.stage, args.reviewer, Path(args.key), at=args.at)
-    except (GongkaiError, ConfigError) as exc:
+    except GongkaiError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"已签署:{args.item} {review.stage} {review.by} {review.at}")
@@ -381,7 +448,7 @@ def cmd_sign(args) -> int:
 
 @_guarded
 def cmd_allowed_signers(args) -> int:
-    from gongkai.trust.review import allowed_signers
+    from gongkai.trust.review import allowed_signers  # each verb imports what it runs: start-up time
 
     _, portal = _portal(args)
     for problem in portal.trust.problems:

@@ -57,3 +57,7 @@ class GateFailure(GongkaiError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(GongkaiError):
+    """A bad argument to a command: the CLI prints ``gongkai: message`` and exits with 2."""

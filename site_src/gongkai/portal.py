@@ -31,7 +31,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gongkai import report
+from gongkai.report.figures import ReportTables
+from gongkai.report.labels import DOCUMENT_CATEGORIES, REPORT_CATEGORY
+from gongkai.report.tables import annual_report_tables, previous_report
 from gongkai.errors import Problem
 from gongkai.gate.decide import Gate, decide_all, decide_each, remember
 from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
@@ -53,7 +55,7 @@ class Portal:
     tree: Tree
     decisions: list[Decision]
     today: date
-    reports: dict[str, report.ReportTables] = field(default_factory=dict)  # item path -> tables
+    reports: dict[str, ReportTables] = field(default_factory=dict)  # item path -> tables
     workers: int = 1  # processes that read and decided the content files
 
     @property
@@ -204,13 +206,13 @@ def _read_and_decide(paths: list[Path]) -> tuple[list[Loaded], list[Decision], l
     return files, decisions, reads, verified_since(mark)
 
 
-def annual_reports(decisions: list[Decision]) -> dict[str, report.ReportTables]:
+def annual_reports(decisions: list[Decision]) -> dict[str, ReportTables]:
     """Returns the tables of every published annual report, with their cross-checks (SPEC §7)."""
     published = [d.item for d in decisions if d.verdict is Verdict.PUBLISH and d.item is not None]
-    reports = [item for item in published if item.category == report.REPORT_CATEGORY]
+    reports = [item for item in published if item.category == REPORT_CATEGORY]
     # Table 二 counts only the unit's own 规章 and 规范性文件: each report gets those items rather
     # than scanning the whole portal again (40 reports x 10,000 items was a tenth of a rebuild).
-    documents = set(report.DOCUMENT_CATEGORIES.values())
+    documents = set(DOCUMENT_CATEGORIES.values())
     by_unit: dict[str, list] = {}
     if reports:
         for item in published:
@@ -218,8 +220,8 @@ def annual_reports(decisions: list[Decision]) -> dict[str, report.ReportTables]:
                 by_unit.setdefault(item.unit, []).append(item)
     result = {}
     for item in reports:
-        previous = report.previous_report(item, reports)
-        result[item.path] = report.annual_report_tables(item, by_unit.get(item.unit, []), previous, source=item.lines)
+        previous = previous_report(item, reports)
+        result[item.path] = annual_report_tables(item, by_unit.get(item.unit, []), previous, source=item.lines)
     return result
 
 

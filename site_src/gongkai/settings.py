@@ -1,13 +1,22 @@
 """extra.gongkai in mkdocs.yml -> validated Settings, with the defaults of SPEC §2."""
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from gongkai.errors import ConfigError
+from gongkai.errors import WARNING, ConfigError, Problem
 from gongkai.model import STAGES, Settings, Unit
-from gongkai.law.taxonomy import category_ids, secrecy_review_optional
+from gongkai.law.taxonomy import NEWS, NORMATIVE_DOCUMENT, NOTICES, OTHER_DOCUMENTS, categories, category_ids, secrecy_review_optional
+
+# Settings key (extra.gongkai.update_cycles): {category: cycle}; a cycle is a number of days or
+# "14d", "2w", "6m", "1y" (or 天/周/个月/年); 0, false or null switches the check off for that column.
+CYCLES_KEY = "update_cycles"
+# 政府网站与政务新媒体检查指标: 动态、要闻类栏目 2 周, 通知公告、政策文件类栏目 6 个月.
+DEFAULT_CYCLES: dict[str, str] = {NEWS: "2w", NOTICES: "6m", NORMATIVE_DOCUMENT: "6m", OTHER_DOCUMENTS: "6m"}
 
 # key -> (meaning shown in errors, default as documented in SPEC §2)
 KEYS: dict[str, tuple[str, Any]] = {
@@ -21,7 +30,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "categories": ("在内置目录类别之后追加的类别", []),
     "link_allowlist": ("可直接链接的外部主机", ["*.gov.cn"]),
     "pii": ("个人信息检查:mobile: warn|error", {"mobile": "warn"}),
-    "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", {"工作动态": "2w", "通知公告": "6m", "规范性文件": "6m", "其他文件": "6m"}),
+    "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", DEFAULT_CYCLES),
 }
 UNIT_KEYS = ("id", "name", "code", "address", "hours", "phone", "fax", "email", "postcode")
 # fullmatch: `$` would accept a final newline (a YAML `|` block)
@@ -74,8 +83,6 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
             mobile = "warn"
     cycles = extra.get("update_cycles") or {}
     if cycles:
-        from gongkai.site.health import update_cycles
-
         _, cycle_problems = update_cycles(cycles, tuple(categories), path)
         errors += [p.message for p in cycle_problems if p.is_error]
     settings = Settings(
@@ -215,3 +222,77 @@ def _review_policy(value: Any, known: set[str], errors: list[str], prefix: str) 
         if parsed:
             per_category[category] = parsed
     return default, per_category
+
+
+# ------------------------------------------------------------------ update cycles
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A column's update cycle: a number of days or of months."""
+
+    amount: int
+    unit: str  # "d" or "m"
+
+    def after(self, day: date) -> date:
+        """Returns the last day of the cycle that starts on `day`."""
+        if self.unit == "d":
+            return day + timedelta(days=self.amount)
+        month = day.month - 1 + self.amount
+        year, month = day.year + month // 12, month % 12 + 1
+        return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+    def __str__(self) -> str:
+        if self.unit == "m":
+            return f"{self.amount // 12}年" if self.amount % 12 == 0 else f"{self.amount}个月"
+        return f"{self.amount // 7}周" if self.amount % 7 == 0 else f"{self.amount}天"
+
+
+_CYCLE = re.compile(r"\s*([0-9]{1,6})\s*(d|w|m|y|天|日|周|个月|月|年)?\s*", re.I)  # fullmatch
+MAX_CYCLE_DAYS = 100 * 366  # longer is no cycle at all, and date arithmetic would overflow
+_UNITS = {"d": ("d", 1), "天": ("d", 1), "日": ("d", 1), "w": ("d", 7), "周": ("d", 7), "m": ("m", 1), "个月": ("m", 1), "月": ("m", 1), "y": ("m", 12), "年": ("m", 12)}
+
+
+def parse_cycle(value: Any) -> Cycle | None:
+    """Returns the cycle a setting value means; None switches the check off; raises ValueError."""
+    if value is None or value is False or value == 0:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        if not 0 <= value <= MAX_CYCLE_DAYS:
+            raise ValueError("周期过长")
+        return Cycle(value, "d")
+    match = _CYCLE.fullmatch(str(value))
+    if not match:
+        raise ValueError(value)
+    unit, factor = _UNITS[(match.group(2) or "d").lower()]
+    amount = int(match.group(1)) * factor
+    if amount > (MAX_CYCLE_DAYS if unit == "d" else MAX_CYCLE_DAYS // 30):
+        raise ValueError("周期过长")
+    return Cycle(amount, unit) if amount else None
+
+
+def update_cycles(value: Any, extra_categories: tuple[str, ...] = (), where: str = "mkdocs.yml") -> tuple[dict[str, Cycle], list[Problem]]:
+    """Returns the update cycle of each column (defaults overridden by the setting) and setting problems."""
+    problems: list[Problem] = []
+    merged: dict[str, Any] = dict(DEFAULT_CYCLES)
+    key = f"extra.gongkai.{CYCLES_KEY}"
+    if value is not None and not isinstance(value, dict):
+        problems.append(Problem(where, 0, f"{key} 应为“栏目: 周期”的列表,如 {{工作动态: 2w, 通知公告: 6m}}", WARNING))
+    elif value:
+        merged.update(value)
+    known = {c.id for c in categories(tuple(extra_categories))}
+    cycles: dict[str, Cycle] = {}
+    for name, raw in merged.items():
+        if name not in known:
+            problems.append(Problem(where, 0, f"{key}.{name}: 目录类别不存在", WARNING))
+            continue
+        try:
+            cycle = parse_cycle(raw)
+        except ValueError:
+            problems.append(Problem(where, 0, f"{key}.{name}: 更新周期 {raw!r} 无法识别,应为天数或 14d、2w、6m、1y", WARNING))
+            continue
+        if cycle is not None:
+            cycles[name] = cycle
+    return cycles, problems

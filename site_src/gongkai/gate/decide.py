@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from gongkai import report
 from gongkai.gate import scan
 from gongkai.gate import visible
 from gongkai.read.attachments import AttachmentText, attachment_text
@@ -15,6 +14,7 @@ from gongkai.errors import WARNING, Problem
 from gongkai.read.loader import Loaded, settings_key
 from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
 from gongkai.law.taxonomy import ANNUAL_REPORT
+from gongkai.report.validate import validate_report
 from gongkai.trust.review import Verifier
 
 OPEN, CLOSE = "【不公开】", "【/不公开】"
@@ -151,7 +151,7 @@ class Gate:
         if failures:
             return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + failures), reason=failures[0].message)
         if item.category == ANNUAL_REPORT and isinstance(item.meta.get("report"), dict):
-            problems += report.validate_report(item, item.lines)
+            problems += validate_report(item, item.lines)
         if any(p.is_error for p in problems):
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
         attribute = item.attribute

@@ -19,8 +19,11 @@ from gongkai.site import catalog
 from gongkai.site import guide
 from gongkai.gate import output as output_check
 from gongkai.site import pages
-from gongkai import report
-from gongkai.report import xlsx as report_xlsx
+from gongkai.report.body import split_report_body
+from gongkai.report.figures import report_year
+from gongkai.report.html import render_report_html
+from gongkai.report.index import render_reports_index_html, report_page_path, report_xlsx_path, reports_index
+from gongkai.report.xlsx import write_report_xlsx
 from gongkai.gate import visible
 from gongkai import gitrepo
 from gongkai.errors import ConfigError, GongkaiError, Problem
@@ -268,7 +271,7 @@ def output_problems(portal: Portal, directory_urls: bool, generated=()) -> dict[
         is_report = item.path in portal.reports
         claims.append((item.path, urls.page_dest(src_of(item), directory_urls), is_report))
         if is_report:
-            claims.append((item.path, report.report_xlsx_path(report.report_year(item), item.unit), True))
+            claims.append((item.path, report_xlsx_path(report_year(item), item.unit), True))
         folder = posixpath.dirname(item.rel)
         for index, (attachment, _) in enumerate(item.attachment_digests):
             dest = posixpath.join(folder, attachment)
@@ -910,7 +913,7 @@ def _page_sources(portal: Portal):
 
     def src_of(item) -> str:
         if item.path in portal.reports:
-            return report.report_page_path(report.report_year(item), item.unit) + "index.md"
+            return report_page_path(report_year(item), item.unit) + "index.md"
         return item.rel
 
     return src_of
@@ -922,19 +925,19 @@ def _report_body(config, portal: Portal, decision, files: Files) -> str | None:
     tables = portal.reports.get(item.path)
     if tables is None:
         return None
-    xlsx = report.report_xlsx_path(report.report_year(item), item.unit)
+    xlsx = report_xlsx_path(report_year(item), item.unit)
     # The workbook is a pure function of the tables and the title (openpyxl takes ~0.2 s a report):
     # made once per process, so preview rebuilds do not make every report's again.
     key = hashlib.sha256(repr((tables, item.title)).encode("utf-8")).hexdigest()
     if key not in _xlsx_made:
         with tempfile.TemporaryDirectory(prefix="gongkai-xlsx-") as tmp:
             target = f"{tmp}/report.xlsx"
-            report_xlsx.write_report_xlsx(tables, target, item.title)
+            write_report_xlsx(tables, target, item.title)
             with open(target, "rb") as handle:
                 _xlsx_made[key] = handle.read()
     files.append(File.generated(config, xlsx, content=_xlsx_made[key]))
-    sections = report.split_report_body(decision.text, item.body_line)
-    return report.render_report_html(item, tables, sections, xlsx_href=posixpath.basename(xlsx))
+    sections = split_report_body(decision.text, item.body_line)
+    return render_report_html(item, tables, sections, xlsx_href=posixpath.basename(xlsx))
 
 
 def _generated(config, portal: Portal):
@@ -976,9 +979,9 @@ def _category_history(config, day) -> str:
 
 def _reports_index(portal: Portal, day) -> str:
     items = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
-    index = report.reports_index(items, portal.settings)
+    index = reports_index(items, portal.settings)
     intro = "<p>根据《中华人民共和国政府信息公开条例》第四十九条、第五十条,各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告。</p>\n\n"
-    return catalog.front_matter("政府信息公开工作年度报告", "report-index", day) + "# 政府信息公开工作年度报告\n\n" + intro + report.render_reports_index_html(index, portal.settings)
+    return catalog.front_matter("政府信息公开工作年度报告", "report-index", day) + "# 政府信息公开工作年度报告\n\n" + intro + render_reports_index_html(index, portal.settings)
 
 
 def _feed_updated(entries, day) -> datetime:

@@ -1,6 +1,6 @@
 """The annual report's tables 二, 三 and 四 as an .xlsx, for the offices that file them in Excel.
 
-Reads the same grids as the HTML (``report.report_grids``), so the merged cells are the format's.
+Reads the same grids as the HTML (``report.grids.report_grids``), so the merged cells are the format's.
 The file is reproducible: the same figures give the same bytes (the site manifest hashes it).
 """
 from __future__ import annotations
@@ -20,7 +20,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gongkai.escaping import put_cell
-from gongkai.report import Grid, ReportTables, grid_positions, report_grids
+from gongkai.report.figures import ReportTables
+from gongkai.report.grids import Grid, grid_positions, report_grids
 
 FONT_NAME = "宋体"
 FIRST_GRID_ROW = 3  # row 1: report title, row 2: section title

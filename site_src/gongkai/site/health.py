@@ -8,30 +8,25 @@ items published later than 20 个工作日 after they were formed, and a counter
 from __future__ import annotations
 
 import ast
-import calendar
 import fnmatch
 import posixpath
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from gongkai.tools import new as newitem
 from gongkai import gitrepo
 from gongkai.law import workdays
 from gongkai.errors import WARNING, Problem
 from gongkai.model import Decision, Item, Verdict
 from gongkai.law.taxonomy import categories
+from gongkai.read.counter import counter_problems
+from gongkai.settings import CYCLES_KEY, Cycle, update_cycles
 
-# Settings key (extra.gongkai.update_cycles): {category: cycle}; a cycle is a number of days or
-# "14d", "2w", "6m", "1y" (or 天/周/个月/年); 0, false or null switches the check off for that column.
-CYCLES_KEY = "update_cycles"
-# 政府网站与政务新媒体检查指标: 动态、要闻类栏目 2 周, 通知公告、政策文件类栏目 6 个月.
-DEFAULT_CYCLES: dict[str, str] = {"工作动态": "2w", "通知公告": "6m", "规范性文件": "6m", "其他文件": "6m"}
 # Most provinces' rules on 行政规范性文件: valid for 5 years, 2 when marked 暂行 or 试行.
 POLICY_VALID_YEARS, TRIAL_VALID_YEARS = 5, 2
 POLICY_CATEGORY = "规范性文件"
@@ -49,7 +44,7 @@ def health_problems(portal, config=None) -> list[Problem]:
     found: list[Problem] = list(cycle_problems)
     found += blank_categories(portal.decisions, portal.settings.categories, where)
     found += stale_categories(portal.decisions, cycles, portal.today, where)
-    found += newitem.counter_problems(portal.docs_dir, portal.root, portal.settings)
+    found += counter_problems(portal.docs_dir, portal.root, portal.settings)
     by_index = _by_index(portal.decisions)
     assets = published_assets(portal.decisions)
     for decision in portal.decisions:
@@ -118,75 +113,6 @@ def published_assets(decisions: Iterable[Decision]) -> set[str]:
 
 
 # ------------------------------------------------------------------ columns
-
-
-@dataclass(frozen=True)
-class Cycle:
-    amount: int
-    unit: str  # "d" or "m"
-
-    def after(self, day: date) -> date:
-        """Returns the last day of the cycle that starts on `day`."""
-        if self.unit == "d":
-            return day + timedelta(days=self.amount)
-        month = day.month - 1 + self.amount
-        year, month = day.year + month // 12, month % 12 + 1
-        return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-    def __str__(self) -> str:
-        if self.unit == "m":
-            return f"{self.amount // 12}年" if self.amount % 12 == 0 else f"{self.amount}个月"
-        return f"{self.amount // 7}周" if self.amount % 7 == 0 else f"{self.amount}天"
-
-
-_CYCLE = re.compile(r"\s*([0-9]{1,6})\s*(d|w|m|y|天|日|周|个月|月|年)?\s*", re.I)  # fullmatch
-MAX_CYCLE_DAYS = 100 * 366  # longer is no cycle at all, and date arithmetic would overflow
-_UNITS = {"d": ("d", 1), "天": ("d", 1), "日": ("d", 1), "w": ("d", 7), "周": ("d", 7), "m": ("m", 1), "个月": ("m", 1), "月": ("m", 1), "y": ("m", 12), "年": ("m", 12)}
-
-
-def parse_cycle(value: Any) -> Cycle | None:
-    """Returns the cycle a setting value means; None switches the check off; raises ValueError."""
-    if value is None or value is False or value == 0:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int):
-        if not 0 <= value <= MAX_CYCLE_DAYS:
-            raise ValueError("周期过长")
-        return Cycle(value, "d")
-    match = _CYCLE.fullmatch(str(value))
-    if not match:
-        raise ValueError(value)
-    unit, factor = _UNITS[(match.group(2) or "d").lower()]
-    amount = int(match.group(1)) * factor
-    if amount > (MAX_CYCLE_DAYS if unit == "d" else MAX_CYCLE_DAYS // 30):
-        raise ValueError("周期过长")
-    return Cycle(amount, unit) if amount else None
-
-
-def update_cycles(value: Any, extra_categories: tuple[str, ...] = (), where: str = "mkdocs.yml") -> tuple[dict[str, Cycle], list[Problem]]:
-    """Returns the update cycle of each column (defaults overridden by the setting) and setting problems."""
-    problems: list[Problem] = []
-    merged: dict[str, Any] = dict(DEFAULT_CYCLES)
-    key = f"extra.gongkai.{CYCLES_KEY}"
-    if value is not None and not isinstance(value, dict):
-        problems.append(Problem(where, 0, f"{key} 应为“栏目: 周期”的列表,如 {{工作动态: 2w, 通知公告: 6m}}", WARN))
-    elif value:
-        merged.update(value)
-    known = {c.id for c in categories(tuple(extra_categories))}
-    cycles: dict[str, Cycle] = {}
-    for name, raw in merged.items():
-        if name not in known:
-            problems.append(Problem(where, 0, f"{key}.{name}: 目录类别不存在", WARN))
-            continue
-        try:
-            cycle = parse_cycle(raw)
-        except ValueError:
-            problems.append(Problem(where, 0, f"{key}.{name}: 更新周期 {raw!r} 无法识别,应为天数或 14d、2w、6m、1y", WARN))
-            continue
-        if cycle is not None:
-            cycles[name] = cycle
-    return cycles, problems
 
 
 def _latest_by_category(decisions: Iterable[Decision]) -> dict[str, tuple[date, Item]]:
@@ -483,12 +409,12 @@ CHANGE_LABELS = {"added": "增加", "removed": "取消", "changed": "变更"}
 SOURCE_LABELS = {"taxonomy": "内置目录", "settings": "门户设置"}
 
 
-class _Tolerant(yaml.SafeLoader):
+class TolerantLoader(yaml.SafeLoader):
     """Reads any mkdocs.yml: tags such as !!python/name or !ENV become None."""
 
 
-_Tolerant.add_multi_constructor("", lambda loader, suffix, node: None)
-_Tolerant.add_multi_constructor("!", lambda loader, suffix, node: None)
+TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def _settings_categories(text: str | None) -> dict[str, tuple[str, ...]] | None:
@@ -496,7 +422,7 @@ def _settings_categories(text: str | None) -> dict[str, tuple[str, ...]] | None:
     if text is None:
         return None
     try:
-        data = yaml.load(text, Loader=_Tolerant)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=TolerantLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError:
         return None
     try:
@@ -625,8 +551,6 @@ def _diff(old: dict, new: dict, source: str, meta: dict, initial: bool) -> list[
 
 
 def _html(text: str) -> str:
-    from html import escape
-
     return escape(" ".join(str(text).split()))
 
 

@@ -8,21 +8,21 @@ to the trust file or the settings in the same change set as the signatures it wo
 """
 from __future__ import annotations
 
-import json
 import posixpath
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
+
 from gongkai.site import health
-from gongkai.tools import new as newitem
 from gongkai.read import yamlsafe
 from gongkai import gitrepo
 from gongkai.gitrepo import GitError
 from gongkai.errors import ERROR, WARNING, Problem
 from gongkai.escaping import md_code, md_text
+from gongkai.read.counter import COUNTER_FILE, counter_problems
 from gongkai.read.loader import read_text, split_front_matter
 from gongkai.model import VERDICT_LABELS, Decision, Verdict
 from gongkai.trust.review import Verifier, load_trust
@@ -176,7 +176,7 @@ def summarize(portal, base: str, config=None) -> Summary:
     base_commit, merge_base = resolve_base(root, base)
     changes = changed_files(root, merge_base)
     prefix = _docs_prefix(portal)
-    counter_rel = prefix + newitem.COUNTER_FILE
+    counter_rel = prefix + COUNTER_FILE
     config_name = Path(getattr(config, "config_file_path", None) or "mkdocs.yml").name
     trust_rel = portal.settings.reviewers_file
 
@@ -247,7 +247,7 @@ def summarize(portal, base: str, config=None) -> Summary:
         by_path[problem.path].problems.append(problem)  # shown on the item's row too
     if counter_rel in [c.path for c in changes]:
         conflicts += _counter_conflicts(root, base, base_commit, merge_base, counter_rel)
-        conflicts += newitem.counter_problems(portal.docs_dir, root, portal.settings)
+        conflicts += counter_problems(portal.docs_dir, root, portal.settings)
     flags = []
     changed_names = {c.path for c in changes}
     if trust_rel in changed_names:
@@ -366,13 +366,12 @@ def _trust_flags(portal, root: Path, base: str, base_commit: str, trust_rel: str
 
 def _settings_flags(root: Path, base: str, base_commit: str, config_name: str) -> list[str]:
     flags = [f"本次改动修改了站点设置 {md_code(config_name)}:须经政务公开办审核同意(见 CODEOWNERS)。"]
-    import yaml
 
     def gongkai_of(text: str | None) -> dict:
         if not text:
             return {}
         try:
-            data = yaml.load(text, Loader=health._Tolerant)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=health.TolerantLoader)  # noqa: S506 - a SafeLoader subclass
             value = data["extra"]["gongkai"]
         except (yaml.YAMLError, TypeError, KeyError):
             return {}
@@ -440,6 +439,7 @@ def render_markdown(summary: Summary) -> str:
 
 
 def as_json(summary: Summary) -> dict:
+    """Returns the summary as the JSON object `gongkai check --changed --json` prints."""
     return {
         "base": summary.base,
         "merge_base": summary.merge_base,
@@ -461,19 +461,3 @@ def as_json(summary: Summary) -> dict:
         "other_files": summary.other_files,
         "summary": {"errors": summary.errors, "warnings": summary.warnings},
     }
-
-
-def cli_changed(args, config, portal) -> int:
-    """`gongkai check --changed BASE`: prints the Markdown (or JSON) summary; 1 when it found errors."""
-    try:
-        summary = summarize(portal, args.changed, config)
-    except GitError as exc:
-        print(f"gongkai: {exc}", file=sys.stderr)
-        return 2
-    if getattr(args, "json", False):
-        print(json.dumps(as_json(summary), ensure_ascii=False, indent=1))
-    else:
-        sys.stdout.write(render_markdown(summary))
-    if summary.errors or (getattr(args, "strict", False) and summary.warnings):
-        return 1
-    return 0

@@ -8,7 +8,6 @@ was published later than 20 个工作日 after it was formed.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from gongkai import gitrepo
 from gongkai.law import workdays
+from gongkai.errors import GongkaiError, UsageError
 from gongkai.escaping import put_cell
 from gongkai.model import STAGES, Item, Settings, Unit, Verdict
 from gongkai.trust.review import CHINA, Verifier, item_digest, parse_at
@@ -247,33 +247,23 @@ def _sheet_title(unit: Unit) -> str:
     return title or unit.id
 
 
-def cli_ledger(args, config, portal) -> int:
-    """`gongkai ledger --month YYYY-MM [-o OUT]`: writes the .xlsx and prints its path."""
+class LedgerWriteError(GongkaiError):
+    """The ledger file cannot be written: the CLI exits with 1."""
+
+
+def month_ledger(portal, month: str, target: Path, units: tuple[str, ...] | list[str] | str | None = None) -> dict[str, list[Row]]:
+    """Returns the rows of the ledger of ``month`` (YYYY-MM) after writing it to ``target``, only
+    ``units`` when given; raises UsageError (bad month or unit) or LedgerWriteError."""
     try:
-        parse_month(args.month)
+        parse_month(month)
     except ValueError:
-        print(f"gongkai: 月份 {args.month!r} 格式错误,应为 YYYY-MM,如 2025-03", file=sys.stderr)
-        return 2
-    units = getattr(args, "unit", None)
+        raise UsageError(f"月份 {month!r} 格式错误,应为 YYYY-MM,如 2025-03") from None
     if units:
         units = tuple(units) if isinstance(units, (list, tuple)) else (units,)
         unknown = [u for u in units if portal.settings.unit(u) is None]
         if unknown:
-            print(f"gongkai: 发布机构 {'、'.join(unknown)} 未在 extra.gongkai.units 中定义", file=sys.stderr)
-            return 2
-    target = Path(args.output or f"台账-{args.month}.xlsx")
+            raise UsageError(f"发布机构 {'、'.join(unknown)} 未在 extra.gongkai.units 中定义")
     try:
-        rows = write_ledger(portal, args.month, target, units or None)
+        return write_ledger(portal, month, target, units or None)
     except OSError as exc:
-        print(f"gongkai: 无法写入 {target}:{exc}", file=sys.stderr)
-        return 1
-    print(target)
-    for unit in portal.settings.units:
-        if unit.id not in rows:
-            continue
-        unit_rows = rows[unit.id]
-        late = [r for r in unit_rows if r.overdue]
-        print(f"{unit.name}:{len(unit_rows)} 条,超期 {len(late)} 条", file=sys.stderr)
-        for entry in late:
-            print(f"{entry.item.path}:{entry.item.line_of('published')}: 警告: 超期公开:{entry.timeliness.describe()}", file=sys.stderr)
-    return 0
+        raise LedgerWriteError(f"无法写入 {target}:{exc}") from exc

@@ -1,0 +1,162 @@
+"""The report page: the six sections in order with tables 二, 三, 四 as HTML and charts as inline SVG."""
+from __future__ import annotations
+
+from html import escape
+from typing import Callable, Mapping, Sequence
+
+from gongkai.model import Item
+from gongkai.report.body import ReportBody, section_of_heading
+from gongkai.report.figures import ReportTables
+from gongkai.report.grids import Cell, Grid, report_grids
+from gongkai.report.labels import APPLICANTS, RESULT_GROUPS, SECTIONS
+
+
+def _cell_html(cell: Cell) -> str:
+    tag = "th" if cell.header else "td"
+    attrs = ""
+    if cell.header and cell.scope:
+        attrs += f' scope="{cell.scope}"'
+    if cell.rowspan > 1:
+        attrs += f' rowspan="{cell.rowspan}"'
+    if cell.colspan > 1:
+        attrs += f' colspan="{cell.colspan}"'
+    if cell.total:
+        attrs += ' class="gk-total"'
+    return f"<{tag}{attrs}>{escape(cell.text)}</{tag}>"
+
+
+def grid_html(grid: Grid, css: str) -> str:
+    """Returns one table as HTML without blank lines (a single raw-HTML block in Markdown)."""
+    out = ['<div class="gk-report-table-wrap">', f'<table class="gk-report-table {css}">']
+    out.append(f'<caption class="gk-report-caption">{escape(grid.caption)}</caption>')
+    if grid.head:
+        out.append("<thead>")
+        out += ["<tr>" + "".join(_cell_html(c) for c in row) + "</tr>" for row in grid.head]
+        out.append("</thead>")
+    for body in grid.bodies:
+        out.append("<tbody>")
+        out += ["<tr>" + "".join(_cell_html(c) for c in row) + "</tr>" for row in body]
+        out.append("</tbody>")
+    out += ["</table>", "</div>"]
+    return "\n".join(out)
+
+
+def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], unit: str = "件") -> str:
+    """Returns a horizontal bar chart as inline SVG (no script, no external resource)."""
+    width, label_width, gap, row_height, bar_height = 640, 120, 10, 30, 18
+    value_room = 110
+    top = 10
+    height = top * 2 + row_height * len(bars)
+    largest = max((v for _, v in bars), default=0) or 1
+    total = sum(v for _, v in bars)
+    scale = (width - label_width - gap - value_room) / largest
+    desc = "；".join(f"{label} {value} {unit}" for label, value in bars)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="gk-chart" viewBox="0 0 {width} {height}"'
+        f' width="{width}" height="{height}" role="img"'
+        f' aria-labelledby="{chart_id}-title {chart_id}-desc" font-size="14">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
+    for index, (label, value) in enumerate(bars):
+        y = top + index * row_height
+        middle = y + row_height / 2
+        bar = round(value * scale, 1)
+        share = f"{value / total:.0%}" if total else "0%"
+        out.append(
+            f'<text class="gk-chart-label" x="{label_width}" y="{middle:g}" text-anchor="end"'
+            f' dominant-baseline="central" fill="#333">{escape(label)}</text>'
+        )
+        out.append(
+            f'<rect class="gk-chart-bar" x="{label_width + gap}" y="{middle - bar_height / 2:g}"'
+            f' width="{bar:g}" height="{bar_height}" fill="#2b5f9e"/>'
+        )
+        out.append(
+            f'<text class="gk-chart-value" x="{label_width + gap + bar + 6:g}" y="{middle:g}"'
+            f' dominant-baseline="central" fill="#333">{value}（{share}）</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def report_charts(tables: ReportTables) -> list[tuple[str, str]]:
+    """Returns (chart id, SVG) for the charts worth drawing: results, and applicants when mixed."""
+    charts = []
+    handled = tables.request("办理结果总计")
+    if handled:
+        bars = [(group, tables.request(group)) for group, _ in RESULT_GROUPS]
+        charts.append(("gk-chart-results", bar_chart_svg("gk-chart-results", f"本年度办理结果（共 {handled} 件）", bars)))
+    received = tables.request("新收")
+    applicants = [(column, tables.request("新收", column)) for column in APPLICANTS]
+    if sum(1 for _, v in applicants if v) >= 2:
+        charts.append(
+            ("gk-chart-applicants", bar_chart_svg("gk-chart-applicants", f"本年新收申请的申请人类型（共 {received} 件）", applicants))
+        )
+    return charts
+
+
+def _figure_html(svg: str, caption: str) -> str:
+    return f'<figure class="gk-report-chart">{svg}<figcaption>{escape(caption)}</figcaption></figure>'
+
+
+def render_report_html(
+    item: Item,
+    tables: ReportTables,
+    body_sections: ReportBody | Mapping[str, str],
+    *,
+    render_markdown: Callable[[str], str] | None = None,
+    xlsx_href: str | None = None,
+) -> str:
+    """Returns the report page body: the six sections in order, with tables 二, 三, 四 and charts.
+
+    Without ``render_markdown`` the result is Markdown for the page: section headings as ``##``
+    headings (so the table of contents lists them), the editor's narrative unchanged, and every
+    generated part (tables, charts, download link) as a raw-HTML block with all text escaped. With
+    ``render_markdown`` (Markdown → HTML) the narrative is converted and the result is pure HTML.
+    ``body_sections`` is ``split_report_body(...)`` or a mapping of section name (or title) →
+    Markdown, with the text before the first section under ``"preface"``. ``item`` is the report
+    item itself (kept in the signature for the page; the figures come from ``tables``).
+    """
+    if isinstance(body_sections, ReportBody):
+        preface, texts = body_sections.preface, body_sections.sections
+    else:
+        preface = body_sections.get("preface", "")
+        texts = {}
+        for key, text in body_sections.items():
+            section = section_of_heading(key, strict=False)
+            texts[section.name if section else key] = text
+    html_mode = render_markdown is not None
+    parts: list[str] = []
+
+    def narrative(text: str) -> None:
+        if text and text.strip():
+            parts.append(render_markdown(text).strip() if html_mode else text.strip("\n"))
+
+    narrative(preface)
+    if xlsx_href:
+        parts.append(
+            f'<p class="gk-report-downloads"><a href="{escape(xlsx_href)}" download>'
+            f"下载本报告统计表（Excel）</a></p>"
+        )
+    grid2, grid3, grid4 = report_grids(tables)
+    generated = {
+        SECTIONS[1].name: [grid_html(grid2, "gk-report-t2")],
+        SECTIONS[2].name: [grid_html(grid3, "gk-report-t3")]
+        + [_figure_html(svg, _chart_caption(chart_id)) for chart_id, svg in report_charts(tables)],
+        SECTIONS[3].name: [grid_html(grid4, "gk-report-t4")],
+    }
+    for number, section in enumerate(SECTIONS, start=1):
+        if html_mode:
+            parts.append(f'<h2 id="gknb-{number}">{escape(section.title)}</h2>')
+        else:
+            parts.append(f"## {section.title}")
+        narrative(texts.get(section.name, ""))
+        parts += generated.get(section.name, [])
+    return "\n\n".join(parts) + "\n"
+
+
+def _chart_caption(chart_id: str) -> str:
+    return {
+        "gk-chart-results": "图：本年度办理结果（数据同上表“三、本年度办理结果”总计列）",
+        "gk-chart-applicants": "图：本年新收申请的申请人类型（数据同上表第一行）",
+    }.get(chart_id, "")
