@@ -23,14 +23,13 @@ from gongkai import gitrepo
 from gongkai.law import workdays
 from gongkai.errors import WARNING, Problem
 from gongkai.model import Decision, Item, Verdict
-from gongkai.law.taxonomy import categories
+from gongkai.law import taxonomy
+from gongkai.law.taxonomy import INTERPRETATION, NORMATIVE_DOCUMENT, categories
 from gongkai.read.counter import counter_problems
 from gongkai.settings import CYCLES_KEY, Cycle, update_cycles
 
 # Most provinces' rules on 行政规范性文件: valid for 5 years, 2 when marked 暂行 or 试行.
 POLICY_VALID_YEARS, TRIAL_VALID_YEARS = 5, 2
-POLICY_CATEGORY = "规范性文件"
-INTERPRETATION_CATEGORY = "政策解读"
 
 WARN = WARNING
 
@@ -243,7 +242,7 @@ def validity_problems(item: Item, today: date) -> list[Problem]:
             until = _years_later(begin, years) - timedelta(days=1)
             if until < today:
                 found.append(_expired(item, item.body_line + offset, f"正文写明“{match.group(0)}”,有效期至 {until}"))
-    if not explicit and item.category == POLICY_CATEGORY:
+    if not explicit and item.category == NORMATIVE_DOCUMENT:
         trial = any(word in item.title for word in ("试行", "暂行"))
         years = TRIAL_VALID_YEARS if trial else POLICY_VALID_YEARS
         until = _years_later(start, years) - timedelta(days=1)
@@ -366,7 +365,7 @@ def interpretation_problems(decision: Decision, by_index: dict[str, Decision]) -
     assert item is not None
     target = item.meta.get("interprets")
     if not target:
-        if item.category == INTERPRETATION_CATEGORY:
+        if item.category == INTERPRETATION:
             return [Problem(item.path, item.line_of("category"), "政策解读没有写明 interprets(所解读文件的索引号):解读页无法链接到原文件", WARN)]
         return []
     other = by_index.get(str(target))
@@ -466,8 +465,18 @@ def _taxonomy_categories(text: str | None) -> dict[str, tuple[str, ...]] | None:
     return None
 
 
+def _builtin_at(root: Path, commit: str, formats: list) -> dict[str, tuple[str, ...]] | None:
+    """Returns the built-in categories at ``commit``, from the first of ``formats`` (path, reader)
+    the commit has, None when it has none of them readable."""
+    for path, read in formats:
+        text = gitrepo.show(root, commit, path)
+        if text is not None:
+            return read(text)
+    return None
+
+
 def _taxonomy_path(root: Path, top: Path) -> str | None:
-    candidates = [root / "site_src" / "gongkai" / "law" / "taxonomy.py", Path(__file__).resolve().parents[1] / "law" / "taxonomy.py"]
+    candidates = [root / "site_src" / "gongkai" / "law" / "taxonomy.yml", taxonomy.BUILTIN_FILE]
     for candidate in candidates:
         try:
             return candidate.resolve().relative_to(top).as_posix()
@@ -499,9 +508,11 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
     except ValueError:
         return []
     taxonomy_path = _taxonomy_path(root, top)
-    # The taxonomy lay at site_src/gongkai/taxonomy.py before the package had sub-packages.
-    old_taxonomy = taxonomy_path.replace("/law/taxonomy.py", "/taxonomy.py") if taxonomy_path else None
-    paths = [config_path] + ([taxonomy_path, old_taxonomy] if taxonomy_path else [])
+    # The built-in taxonomy is law/taxonomy.yml; before, it was Python: law/taxonomy.py, and
+    # taxonomy.py before the package had sub-packages. Older commits are read in their format.
+    folder = posixpath.dirname(taxonomy_path) if taxonomy_path else ""
+    formats = [(f"{folder}/taxonomy.yml", taxonomy.parse_builtin), (f"{folder}/taxonomy.py", _taxonomy_categories), (f"{posixpath.dirname(folder)}/taxonomy.py", _taxonomy_categories)] if folder else []
+    paths = [config_path] + [path for path, _ in formats]
     log = gitrepo.run(root, "log", "--reverse", "--format=%H%x1f%aI", "--", *paths)
     entries: list[dict] = []
     state: dict[str, dict[str, tuple[str, ...]]] = {"taxonomy": {}, "settings": {}}
@@ -511,7 +522,7 @@ def category_history(root: Path, config_file: str = "mkdocs.yml") -> list[dict]:
         meta = {"date": when[:10], "commit": commit[:10]}
         current: dict[str, dict[str, tuple[str, ...]] | None] = {
             "settings": _settings_categories(gitrepo.show(root, commit, config_path)),
-            "taxonomy": _taxonomy_categories(gitrepo.show(root, commit, taxonomy_path) or gitrepo.show(root, commit, old_taxonomy)) if taxonomy_path else None,
+            "taxonomy": _builtin_at(root, commit, formats) if formats else None,
         }
         for source in ("taxonomy", "settings"):
             new = current[source]
