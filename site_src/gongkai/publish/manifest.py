@@ -206,6 +206,7 @@ def _coerce_manifest(manifest: Manifest | Mapping) -> Manifest:
 
 
 def safe_relpath(rel: object) -> bool:
+    """Returns whether ``rel`` is a relative path that stays inside its root (no /, no .., no empty part)."""
     if not isinstance(rel, str) or not rel or rel.startswith("/") or "\0" in rel:
         return False
     return all(part not in ("", ".", "..") for part in rel.split("/"))
@@ -233,10 +234,12 @@ def scan_tree(root: Path) -> tuple[list[str], dict[str, str]]:
 
 
 def printable(rel: str) -> str:
+    """Returns a file name as text that can be shown and stored: bytes that are not UTF-8 become \\x escapes."""
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def sha256_file(path: Path) -> str:
+    """Returns the SHA-256 (hex) of a file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb", buffering=0) as f:
         while chunk := f.read(1 << 20):
@@ -277,6 +280,7 @@ def check_site(site_dir: str | os.PathLike) -> Manifest:
 
 
 def list_mismatches(mismatches: Sequence[Mismatch], limit: int = 20) -> str:
+    """Returns the first ``limit`` mismatches as indented lines for an error message."""
     lines = [f"    {m}" for m in mismatches[:limit]]
     if len(mismatches) > limit:
         lines.append(f"    ……另有 {len(mismatches) - limit} 处")

@@ -166,6 +166,8 @@ def _busy(display: str, info: str) -> LockBusy:
 
 
 class LocalTarget(Target):
+    """A directory on this computer (also the server's own view of an SSH target: the same flock)."""
+
     def __init__(self, path: str):
         self.root = Path(path)
         self.display = str(path)
@@ -276,6 +278,8 @@ def _fsync_dir(path: Path) -> None:
 
 
 class SshTarget(Target):
+    """A directory on an SSH host, driven by shell scripts run with the system's ``ssh``."""
+
     def __init__(self, host: str, path: str, ssh_options: Sequence[str]):
         self.host = host
         self.path = path
