@@ -275,14 +275,15 @@ def test_slug_with_a_final_newline_is_refused(portal):
 
 def test_other_patterns_of_outside_input_match_whole_strings():
     from gongkai.tools import ledger
-    from gongkai import publish
+    from gongkai.publish.manifest import MANIFEST_VERSION, PublishError, parse_manifest
+    from gongkai.publish.targets import RELEASE_RE
 
     with pytest.raises(ValueError):
         ledger.parse_month("2025-10\n")
     assert ledger.parse_month("2025-10") == (2025, 10)
-    good = {"generator": "gongkai", "version": publish.MANIFEST_VERSION, "built_at": "x", "commit": "c", "strict": True}
+    good = {"generator": "gongkai", "version": MANIFEST_VERSION, "built_at": "x", "commit": "c", "strict": True}
     digest = "0" * 64
-    assert publish.parse_manifest(json.dumps({**good, "files": {"a.html": digest}}).encode()).files == {"a.html": digest}
-    with pytest.raises(publish.PublishError, match="sha256"):
-        publish.parse_manifest(json.dumps({**good, "files": {"a.html": digest + "\n"}}).encode())
-    assert publish.RELEASE_RE.match("20250301T000000Z-abc123") and not publish.RELEASE_RE.match("20250301T000000Z-abc123\n")
+    assert parse_manifest(json.dumps({**good, "files": {"a.html": digest}}).encode()).files == {"a.html": digest}
+    with pytest.raises(PublishError, match="sha256"):
+        parse_manifest(json.dumps({**good, "files": {"a.html": digest + "\n"}}).encode())
+    assert RELEASE_RE.match("20250301T000000Z-abc123") and not RELEASE_RE.match("20250301T000000Z-abc123\n")

@@ -459,6 +459,7 @@ def cmd_allowed_signers(args) -> int:
 
 def _with_strict_site(args, run) -> int:
     """Runs ``run(args)`` on args.site, building strictly into a temporary directory when absent."""
+    # Loaded on demand, like the other verbs' modules: only publish and package build into a temporary directory.
     import tempfile
 
     if args.site is not None:
@@ -474,30 +475,131 @@ def _with_strict_site(args, run) -> int:
 
 @_guarded
 def cmd_publish(args) -> int:
-    from gongkai import publish
+    return _with_strict_site(args, _publish_site)
 
-    return _with_strict_site(args, publish.cli_publish)
+
+def _publish_site(args) -> int:
+    """Returns the exit code of publishing args.site to args.target, having printed what went live."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import manifest, releases, targets
+
+    try:
+        release = releases.publish(args.target, Path(args.site), keep=args.keep, ssh_options=_ssh_words(args))
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("发布失败", exc)
+    except KeyboardInterrupt:
+        print("发布已中断;live 站点(current)没有改变,留下的半成品会在下次发布时清理", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"已发布版本 {release.name} 到 {release.target}:{release.files} 个文件已在服务器上逐一核对 SHA-256")
+    print(f"  提交 {release.commit or '(无)'},构建于 {release.built_at}")
+    if release.previous:
+        print(f"  current 已从 {release.previous} 切换到 {release.name};如需撤回:gongkai rollback {release.target}")
+    else:
+        print(f"  current → {targets.RELEASES}/{release.name}(首次发布:请把网站根目录指向 {release.target}/{targets.CURRENT})")
+    if release.removed:
+        print(f"  已清理旧版本:{', '.join(release.removed)}")
+    if release.csp_changed:
+        print(
+            "  注意:内容安全策略(csp-nginx.conf / csp-apache.conf)已更新,"
+            "请在服务器上重载 Web 服务器(例如 systemctl reload nginx),否则新页面的脚本可能被浏览器拦截"
+        )
+    return EXIT_OK
 
 
 @_guarded
 def cmd_package(args) -> int:
-    from gongkai import publish
+    return _with_strict_site(args, _package_site)
 
-    return _with_strict_site(args, publish.cli_package)
+
+def _package_site(args) -> int:
+    """Returns the exit code of packaging args.site, having printed what to hand to the platform."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import manifest, package
+
+    try:
+        made = package.package_site(args.site, args.output)
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("打包失败", exc)
+    print(f"已生成 {made.path}({made.files} 个文件,含 manifest.json)")
+    print(f"  包的 SHA-256:{made.sha256}(请随包一并提交,便于平台核对)")
+    print(f"  上传前可再次核对:gongkai verify --archive {made.path}")
+    print(f"  请网站群平台为本站配置响应头 Content-Security-Policy: {made.policy}")
+    return EXIT_OK
 
 
 @_guarded
 def cmd_verify(args) -> int:
-    from gongkai import publish
+    """Returns 0 when the live release (or the package) matches its manifest.json, 1 otherwise."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import manifest, package, verify
 
-    return publish.cli_verify(args)
+    try:
+        if args.archive:
+            result = package.verify_archive_result(args.target)
+        else:
+            result = verify.verify_target(args.target, manifest=args.manifest, ssh_options=_ssh_words(args))
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("核对失败", exc)
+    if args.archive:
+        what = f"包 {result.target}"
+    else:
+        what = f"{result.target} 的当前版本 {result.release}" if result.release else f"站点目录 {result.target}"
+    built = f"构建于 {result.manifest.built_at},提交 {result.manifest.commit or '(无)'}"
+    if not result.mismatches:
+        print(f"核对通过:{what}({built})的 {result.checked} 个文件与 manifest.json 完全一致")
+        return EXIT_OK
+    print(f"核对不通过:{what}({built})有 {len(result.mismatches)} 处与 manifest.json 不符:")
+    for mismatch in result.mismatches:
+        print(mismatch)
+    if args.archive:
+        print("这个包已损坏或被改动,不要上传;请重新运行 gongkai package 生成。")
+    else:
+        print(
+            "若不是本单位发布所致,网站可能遭到篡改:请保留现场、按网站安全应急预案报告,"
+            f"并立即重新发布(gongkai publish {result.target})或回滚(gongkai rollback {result.target})。"
+        )
+    return EXIT_PROBLEMS
 
 
 @_guarded
 def cmd_rollback(args) -> int:
-    from gongkai import publish
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import manifest, releases
 
-    return publish.cli_rollback(args)
+    try:
+        release = releases.rollback(args.target, args.to, ssh_options=_ssh_words(args))
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("回滚失败", exc)
+    print(f"已回滚:{release.target} 的 current 从 {release.previous} 切换到 {release.name}")
+    print(f"  该版本构建于 {release.built_at},提交 {release.commit or '(无)'},{release.files} 个文件已核对无误")
+    return EXIT_OK
+
+
+def _ssh_words(args) -> list[str]:
+    """Returns ssh arguments from repeated --ssh-option values, each split like a shell would ("-p 2222")."""
+    # Loaded on demand, with the publishing modules that need it.
+    import shlex
+
+    words: list[str] = []
+    for option in args.ssh_option or []:
+        words.extend(shlex.split(option))
+    return words
+
+
+def _publish_failed(label: str, exc: Exception) -> int:
+    """Returns the exit code of a publish, verify, rollback or package that failed, having printed why."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import manifest
+
+    if isinstance(exc, manifest.UsageError):
+        print(f"错误:{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{label}:{where}{exc.strerror or exc}\n  处理办法:检查路径是否存在、磁盘空间和读写权限", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"{label}:{exc}", file=sys.stderr)
+    return EXIT_PROBLEMS
 
 
 if __name__ == "__main__":  # pragma: no cover

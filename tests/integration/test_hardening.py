@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from gongkai import publish
+from gongkai.publish.manifest import check_site, read_manifest, verify_tree
 from gongkai.errors import GongkaiError
 from gongkai.glue.plugin import build_lock_path
 
@@ -39,8 +39,8 @@ def test_two_builds_of_one_commit_are_byte_identical_but_for_the_build_time(port
     assert one.keys() == two.keys()
     differing = sorted(k for k in one if one[k] != two[k])
     assert differing == ["manifest.json"]
-    m1 = publish.read_manifest(portal.root / "one")
-    m2 = publish.read_manifest(portal.root / "two")
+    m1 = read_manifest(portal.root / "one")
+    m2 = read_manifest(portal.root / "two")
     assert m1.files == m2.files and m1.commit == m2.commit and m1.commit
 
 
@@ -62,7 +62,7 @@ def test_a_killed_build_never_leaves_a_site_publish_accepts(portal, delay):
     _small_portal(portal, 12)
     ok = portal.build("--strict")
     assert ok.returncode == 0, ok.stderr
-    publish.check_site(portal.site)  # a finished strict build is accepted
+    check_site(portal.site)  # a finished strict build is accepted
     process = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "build", "--strict"], cwd=portal.root,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
@@ -70,15 +70,15 @@ def test_a_killed_build_never_leaves_a_site_publish_accepts(portal, delay):
     process.send_signal(signal.SIGKILL)
     process.wait()
     if finished:
-        publish.check_site(portal.site)
+        check_site(portal.site)
         return
     try:
-        publish.check_site(portal.site)
+        check_site(portal.site)
     except GongkaiError:
         return  # refused: the interrupted build left no acceptable site
     # accepted only if the build had in fact completed before the kill
     assert (portal.site / "manifest.json").exists()
-    assert publish.verify_tree(portal.site, publish.read_manifest(portal.site)) == []
+    assert verify_tree(portal.site, read_manifest(portal.site)) == []
 
 
 def test_file_inclusion_extensions_are_refused(portal):

@@ -25,7 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from gongkai import publish as pub
+from gongkai.publish.csp import content_security_policy, csp_config_texts, inline_script_hashes
+from gongkai.publish.manifest import write_manifest
+from gongkai.publish.releases import publish, rollback
+from gongkai.publish.verify import verify
 
 REPO = Path(__file__).resolve().parents[2]
 from tests.browser.cdp import RECORD_CSP_VIOLATIONS, Chromium  # noqa: E402
@@ -85,7 +88,7 @@ def build_site(root: Path) -> Path:
     assert index.returncode == 0, index.stderr
     site = root / "site"
     (site / "catalog.csv").write_text("\ufeffindex_no,title\n11369999MB0000001A/2025-00001,关于春季防火的通知公告\n", encoding="utf-8")
-    pub.write_manifest(site, commit="c0ffee1234", built_at="2025-03-01T08:00:00+08:00", strict=True)
+    write_manifest(site, commit="c0ffee1234", built_at="2025-03-01T08:00:00+08:00", strict=True)
     return site
 
 
@@ -173,7 +176,7 @@ def served(tmp_path_factory):
     base = tmp_path_factory.mktemp("nginx")
     site = build_site(base / "portal")
     target = base / "www"
-    pub.publish(str(target), site)
+    publish(str(target), site)
     with nginx_serving(base, target, site) as served:
         yield served
 
@@ -206,7 +209,7 @@ def test_nginx_serves_current_with_charset_cache_and_security_headers(served):
     assert csp == (served.target / "csp.txt").read_text(encoding="utf-8").strip()
     script_src = next(d for d in csp.split("; ") if d.startswith("script-src"))
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
-    for h in pub.inline_script_hashes(served.site):
+    for h in inline_script_hashes(served.site):
         assert f"'{h}'" in script_src
     assert "object-src 'none'" in csp and "frame-ancestors 'self'" in csp
 
@@ -248,20 +251,20 @@ def test_nginx_follows_the_atomic_switch_and_rollback_without_reload(served, tmp
     shutil.copytree(served.site, v2)
     page = v2 / "index.html"
     page.write_text(page.read_text(encoding="utf-8").replace("通知公告 | 3", "通知公告 | 3").replace("示例县人民政府信息公开</h1>", "第二版</h1>"), encoding="utf-8")
-    pub.write_manifest(v2, commit="beef123", built_at="2025-03-02T08:00:00+08:00", strict=True)
+    write_manifest(v2, commit="beef123", built_at="2025-03-02T08:00:00+08:00", strict=True)
     first = os.readlink(served.target / "current")
     try:
-        release = pub.publish(str(served.target), v2)
+        release = publish(str(served.target), v2)
         assert "第二版" in fetch(served.url + "/")[2].decode("utf-8")
-        pub.rollback(str(served.target))
+        rollback(str(served.target))
         assert os.readlink(served.target / "current") == first
         body = fetch(served.url + "/")[2].decode("utf-8")
         assert "第二版" not in body and "示例县人民政府信息公开" in body
-        assert pub.verify(str(served.target)) == []
+        assert verify(str(served.target)) == []
         assert release.name != first
     finally:
         if os.readlink(served.target / "current") != first:
-            pub.rollback(str(served.target), to=Path(first).name)
+            rollback(str(served.target), to=Path(first).name)
 
 
 # ----------------------------------------------------------------------------- Chromium over the DevTools pipe
@@ -317,7 +320,7 @@ def test_the_sample_portal_satisfies_its_csp_in_chromium(tmp_path):
     target = tmp_path / "www"
     target.mkdir()
     (target / "current").symlink_to(site)
-    for name, text in pub.csp_config_texts(pub.content_security_policy(pub.inline_script_hashes(site))).items():
+    for name, text in csp_config_texts(content_security_policy(inline_script_hashes(site))).items():
         (target / name).write_text(text, encoding="utf-8")
     catalog = json.loads((site / "catalog.json").read_text(encoding="utf-8"))
     entries = catalog["entries"] if isinstance(catalog, dict) else catalog

@@ -13,14 +13,17 @@ import signal
 import subprocess
 import sys
 import time
-from argparse import Namespace
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import gongkai
-from gongkai import publish as pub
+from gongkai.cli import main
+from gongkai.publish.manifest import PublishError, read_manifest, sha256_file
+from gongkai.publish.releases import Release, publish, rollback
+from gongkai.publish.targets import LockBusy, open_target
+from gongkai.publish.verify import verify
 
 from tests.kit import free_port, require  # noqa: E402
 from tests.test_publish import make_site  # noqa: E402
@@ -126,12 +129,12 @@ def live(path: Path) -> str:
 def test_publish_over_ssh_tamper_verify_rollback(sshd, tmp_path):
     www = tmp_path / "www"
     target = sshd.target(www)
-    r1 = pub.publish(target, make_site(tmp_path / "v1", V1, commit="1111111aa"), ssh_options=sshd.options)
+    r1 = publish(target, make_site(tmp_path / "v1", V1, commit="1111111aa"), ssh_options=sshd.options)
     assert r1.target == target and live(www) == f"releases/{r1.name}"
-    assert pub.verify(target, ssh_options=sshd.options) == []
+    assert verify(target, ssh_options=sshd.options) == []
 
     v2 = make_site(tmp_path / "v2", {**V1, "index.html": "<script>var v=2</script><h1>首页 v2</h1>"}, commit="2222222bb")
-    r2 = pub.publish(target, v2, ssh_options=sshd.options)
+    r2 = publish(target, v2, ssh_options=sshd.options)
     assert r2.previous == r1.name and live(www) == f"releases/{r2.name}"
     assert (www / "current" / "index.html").read_text(encoding="utf-8").endswith("首页 v2</h1>")
     assert (www / "releases" / r1.name / "xxgk/gkml/index.html").stat().st_ino == (www / "current/xxgk/gkml/index.html").stat().st_ino
@@ -139,14 +142,14 @@ def test_publish_over_ssh_tamper_verify_rollback(sshd, tmp_path):
 
     (www / "current" / "index.html").write_text("<h1>被篡改</h1>", encoding="utf-8")
     (www / "current" / "附件" / "木马.php").write_text("<?php ?>")
-    mismatches = pub.verify(target, ssh_options=sshd.options)
+    mismatches = verify(target, ssh_options=sshd.options)
     assert [(m.path, m.kind) for m in mismatches] == [("index.html", "changed"), ("附件/木马.php", "extra")]
-    assert mismatches[0].expected == pub.read_manifest(v2).files["index.html"]
-    assert mismatches[0].actual == pub._sha256_file(www / "current" / "index.html")
+    assert mismatches[0].expected == read_manifest(v2).files["index.html"]
+    assert mismatches[0].actual == sha256_file(www / "current" / "index.html")
 
-    back = pub.rollback(target, ssh_options=sshd.options)
+    back = rollback(target, ssh_options=sshd.options)
     assert back.name == r1.name and live(www) == f"releases/{r1.name}"
-    assert pub.verify(target, ssh_options=sshd.options) == []
+    assert verify(target, ssh_options=sshd.options) == []
 
 
 def test_cli_over_ssh_takes_ssh_options_from_the_environment(sshd, tmp_path, capsys, monkeypatch):
@@ -154,12 +157,12 @@ def test_cli_over_ssh_takes_ssh_options_from_the_environment(sshd, tmp_path, cap
     target = sshd.target(www)
     monkeypatch.setenv("GONGKAI_SSH", " ".join(sshd.options))
     site = make_site(tmp_path / "s", V1, commit="3333333")
-    assert pub.cli_publish(Namespace(target=target, site=str(site), keep=2, ssh_option=None)) == 0
+    assert main(["publish", target, "--site", str(site), "--keep", "2"]) == 0
     assert "已发布版本" in capsys.readouterr().out
-    assert pub.cli_verify(Namespace(target=target, archive=False, manifest=None, ssh_option=None)) == 0
+    assert main(["verify", target]) == 0
     assert "核对通过" in capsys.readouterr().out
     os.remove(www / "current" / "xxgk" / "gkml" / "index.html")
-    assert pub.cli_verify(Namespace(target=target, archive=False, manifest=None, ssh_option=None)) == 1
+    assert main(["verify", target]) == 1
     assert "xxgk/gkml/index.html: 文件缺失" in capsys.readouterr().out
 
 
@@ -167,8 +170,8 @@ def test_unreachable_server_is_a_clear_error(sshd, tmp_path):
     closed = free_port()
     options = [*sshd.options, "-o", "ConnectTimeout=3"]
     options[options.index(str(sshd.port))] = str(closed)
-    with pytest.raises(pub.PublishError, match="无法通过 SSH 连接") as caught:
-        pub.publish(sshd.target(tmp_path / "www"), make_site(tmp_path / "s", V1, commit="4444444"), ssh_options=options)
+    with pytest.raises(PublishError, match="无法通过 SSH 连接") as caught:
+        publish(sshd.target(tmp_path / "www"), make_site(tmp_path / "s", V1, commit="4444444"), ssh_options=options)
     assert "--ssh-option" in str(caught.value)
 
 
@@ -178,13 +181,13 @@ def child_env(sshd: Sshd, **extra) -> dict:
     return env
 
 
-def publish_retrying(target: str, site: Path, options: list[str], timeout: float = 10) -> pub.Release:
+def publish_retrying(target: str, site: Path, options: list[str], timeout: float = 10) -> Release:
     """Publishes once sshd has noticed the killed client's connection is gone and the lock is free."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return pub.publish(target, site, ssh_options=options)
-        except pub.LockBusy:
+            return publish(target, site, ssh_options=options)
+        except LockBusy:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
@@ -193,10 +196,10 @@ def publish_retrying(target: str, site: Path, options: list[str], timeout: float
 def test_publish_killed_mid_upload_over_ssh_leaves_current_verifying(sshd, tmp_path):
     www = tmp_path / "www"
     target = sshd.target(www)
-    first = pub.publish(target, make_site(tmp_path / "v1", V1, commit="1111111"), ssh_options=sshd.options)
+    first = publish(target, make_site(tmp_path / "v1", V1, commit="1111111"), ssh_options=sshd.options)
     big = {**V1, "index.html": "<h1>v2</h1>", **{f"data/{n:03d}.bin": os.urandom(64 * 1024) for n in range(48)}}
     v2 = make_site(tmp_path / "v2", big, commit="2222222")
-    code = "import sys; from gongkai.publish import publish; publish(sys.argv[1], sys.argv[2])"
+    code = "import sys; from gongkai.publish.releases import publish; publish(sys.argv[1], sys.argv[2])"
     proc = subprocess.Popen([sys.executable, "-c", code, target, str(v2)], env=child_env(sshd, GONGKAI_RSYNC="--bwlimit=150"),
                             start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -211,10 +214,10 @@ def test_publish_killed_mid_upload_over_ssh_leaves_current_verifying(sshd, tmp_p
         os.killpg(proc.pid, signal.SIGKILL)  # the publishing machine loses power: ssh, rsync and python die
         proc.wait()
     assert live(www) == f"releases/{first.name}"
-    assert pub.verify(target, ssh_options=sshd.options) == []
+    assert verify(target, ssh_options=sshd.options) == []
     again = publish_retrying(target, v2, sshd.options)
     assert live(www) == f"releases/{again.name}"
-    assert pub.verify(target, ssh_options=sshd.options) == []
+    assert verify(target, ssh_options=sshd.options) == []
     assert not list(www.glob("releases/*.partial"))
 
 
@@ -222,12 +225,12 @@ def test_remote_lock_keeps_a_second_publish_out(sshd, tmp_path):
     www = tmp_path / "www"
     target = sshd.target(www)
     site = make_site(tmp_path / "s", V1, commit="5555555")
-    remote = pub._open_target(target, sshd.options)
+    remote = open_target(target, sshd.options)
     with remote.lock("测试占用"):
-        with pytest.raises(pub.LockBusy, match="测试占用"):
-            pub.publish(target, site, ssh_options=sshd.options)
-        with pytest.raises(pub.LockBusy):
-            pub.publish(str(www), site)  # a local publish on the server itself uses the same flock
+        with pytest.raises(LockBusy, match="测试占用"):
+            publish(target, site, ssh_options=sshd.options)
+        with pytest.raises(LockBusy):
+            publish(str(www), site)  # a local publish on the server itself uses the same flock
         assert not (www / "current").exists()
-    release = pub.publish(target, site, ssh_options=sshd.options)
+    release = publish(target, site, ssh_options=sshd.options)
     assert live(www) == f"releases/{release.name}"

@@ -659,7 +659,7 @@ def on_post_build(config) -> None:
     """Completes the search index (Pagefind has read each page as it was written), then writes
     manifest.json — last, and only when the build has succeeded: a site without a manifest is
     one `gongkai publish` refuses."""
-    from gongkai import publish
+    from gongkai.publish.manifest import write_manifest
     from gongkai.site import search
 
     global _search
@@ -692,7 +692,7 @@ def on_post_build(config) -> None:
         _refuse_findings(config)
         root = Path(config.config_file_path).parent
         built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        publish.write_manifest(site_dir, commit=gitrepo.head_commit(root), built_at=built_at, strict=bool(config.strict))
+        write_manifest(site_dir, commit=gitrepo.head_commit(root), built_at=built_at, strict=bool(config.strict))
     finally:
         _stop_search()
         _release_lock()

@@ -1,0 +1,183 @@
+"""Releases on a target: publish (upload, verify, switch ``current`` atomically, prune) and rollback."""
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from gongkai.publish.csp import inline_script_hashes, update_csp
+from gongkai.publish.manifest import MANIFEST_NAME, PublishError, UsageError, check_site, compare, list_mismatches
+from gongkai.publish.targets import PARTIAL, RELEASE_RE, RELEASES, Target, current_not_a_link, live_release, open_target, release_key
+from gongkai.publish.verify import check_tree
+
+DEFAULT_KEEP = 5
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release that is now live on a target (after publish or rollback)."""
+
+    target: str
+    name: str
+    commit: str
+    built_at: str
+    files: int
+    previous: str | None = None
+    removed: tuple[str, ...] = ()
+    csp_changed: bool = False
+
+
+def short_commit(commit: str) -> str:
+    """Returns the first 7 letters and digits of a commit, as release and package names show it."""
+    return re.sub(r"[^0-9A-Za-z]", "", commit)[:7] or "nocommit"
+
+
+def _new_release_name(commit: str, existing: Iterable[str], now: datetime | None = None) -> str:
+    ts = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    same_second = [m for m in map(RELEASE_RE.match, (e.removesuffix(PARTIAL) for e in existing)) if m and m.group("ts") == ts]
+    name = f"{ts}-{short_commit(commit)}"
+    if same_second:
+        name += f"-{max(int(m.group('seq') or 1) for m in same_second) + 1}"
+    return name
+
+
+def prune_plan(releases: Iterable[str], live: str | None, keep: int) -> list[str]:
+    """Returns the releases to delete: all but the newest ``keep``, never the live one, never a hand-named one."""
+    ours = sorted((r for r in releases if RELEASE_RE.match(r)), key=release_key)
+    kept = set(ours[-keep:]) if keep > 0 else set()
+    return [r for r in ours if r not in kept and r != live]
+
+
+def _noop(stage: str) -> None:
+    pass
+
+
+def publish(
+    target: str,
+    site_dir: str | os.PathLike,
+    *,
+    keep: int = DEFAULT_KEEP,
+    ssh_options: Sequence[str] = (),
+    rsync_options: Sequence[str] | None = None,
+    _on_stage: Callable[[str], None] = _noop,
+) -> Release:
+    """Returns the release now live on ``target`` after uploading, verifying and atomically switching to ``site_dir``.
+
+    ``rsync_options`` (default: the words of $GONGKAI_RSYNC) are passed to rsync, e.g. ``--bwlimit=2000``.
+    ``_on_stage`` is called between the steps (tests use it to interrupt a publish at every point).
+    """
+    if not isinstance(keep, int) or keep < 1:
+        raise UsageError(f"--keep 必须是不小于 1 的整数(收到 {keep!r})", "例如 --keep 5 保留最近 5 个版本")
+    site = Path(site_dir)
+    dest = open_target(target, ssh_options)
+    manifest = check_site(site)
+    script_hashes = inline_script_hashes(site)
+    if rsync_options is None:
+        rsync_options = shlex.split(os.environ.get("GONGKAI_RSYNC", ""))
+    expected = {**manifest.files, MANIFEST_NAME: manifest.digest}
+
+    with dest.session(), dest.lock("发布"):
+        _on_stage("locked")
+        state = dest.state(cleanup=True)
+        if state.kind == "other":
+            raise current_not_a_link(dest)
+        if state.partials:
+            dest.remove_releases(state.partials)
+        previous = state.current
+        link_dest = previous if previous in state.releases else None
+        name = _new_release_name(manifest.commit, state.releases + state.partials)
+        partial = f"{RELEASES}/{name}{PARTIAL}"
+        _on_stage("prepared")
+        try:
+            dest.upload(site, partial, link_dest, rsync_options)
+            _on_stage("uploaded")
+            files, others = dest.hash_tree(partial)
+            mismatches = compare(expected, files, others)
+            if mismatches:
+                raise PublishError(
+                    f"上传到 {dest.display} 的文件与 manifest.json 不符,已放弃这次发布,current 未改变:\n"
+                    + list_mismatches(mismatches),
+                    "检查服务器磁盘空间和目录权限后重新发布",
+                )
+            _on_stage("verified")
+            dest.finish(name)
+        except BaseException:
+            _best_effort(dest.remove_releases, [name + PARTIAL])
+            raise
+        _on_stage("finished")
+        csp_changed = update_csp(dest, script_hashes, state.csp)
+        _on_stage("csp")
+        dest.switch(name, _on_stage)
+        _on_stage("switched")
+        removed = prune_plan(state.releases + [name], name, keep)
+        if removed:
+            dest.remove_releases(removed)
+        _on_stage("pruned")
+    return Release(
+        target=dest.display,
+        name=name,
+        commit=manifest.commit,
+        built_at=manifest.built_at,
+        files=len(manifest.files),
+        previous=previous,
+        removed=tuple(removed),
+        csp_changed=csp_changed,
+    )
+
+
+def _best_effort(func, *args) -> None:
+    try:
+        func(*args)
+    except Exception:  # the original error matters more than a failed cleanup
+        pass
+
+
+def rollback(target: str, to: str | None = None, *, ssh_options: Sequence[str] = ()) -> Release:
+    """Returns the release made live again: the one before the live release, or the one named ``to``."""
+    dest = open_target(target, ssh_options)
+    with dest.session():
+        return _rollback(dest, to)
+
+
+def _rollback(dest: Target, to: str | None) -> Release:
+    with dest.lock("回滚", create=False):
+        state = dest.state(cleanup=True)
+        live = live_release(dest, state)
+        if to:
+            name = posixpath.basename(to.rstrip("/"))
+            if name not in state.releases:
+                raise PublishError(
+                    f"{dest.display} 上没有名为 {name} 的版本",
+                    "现有版本:" + (", ".join(state.releases) or "(无)"),
+                )
+            if name == live:
+                raise PublishError(f"{name} 已经是当前版本,无需回滚")
+        else:
+            older = [r for r in state.releases if RELEASE_RE.match(r) and release_key(r) < release_key(live)]
+            if not older:
+                raise PublishError(
+                    f"{dest.display}: 没有比当前版本 {live} 更早的版本可以回滚",
+                    "用 --to 指定版本,或重新发布正确的站点",
+                )
+            name = older[-1]
+        manifest, mismatches = check_tree(dest, f"{RELEASES}/{name}")
+        if mismatches:
+            raise PublishError(
+                f"版本 {name} 的文件与它的 manifest.json 不符,拒绝回滚到它:\n" + list_mismatches(mismatches),
+                "各版本间相同的文件以硬链接共享,篡改可能波及旧版本;请从构建机重新发布(gongkai publish),"
+                "或用 --to 选择其他版本",
+            )
+        dest.switch(name, _noop)
+    return Release(
+        target=dest.display,
+        name=name,
+        commit=manifest.commit,
+        built_at=manifest.built_at,
+        files=len(manifest.files),
+        previous=live,
+    )
