@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from gongkai.report.figures import ReportTables
-from gongkai.report.labels import DOCUMENT_CATEGORIES, REPORT_CATEGORY
+from gongkai.law.taxonomy import ANNUAL_REPORT
+from gongkai.report.labels import DOCUMENT_CATEGORIES
 from gongkai.report.tables import annual_report_tables, previous_report
 from gongkai.errors import Problem
 from gongkai.gate.decide import Gate, decide_all, decide_each, remember
@@ -209,7 +210,7 @@ def _read_and_decide(paths: list[Path]) -> tuple[list[Loaded], list[Decision], l
 def annual_reports(decisions: list[Decision]) -> dict[str, ReportTables]:
     """Returns the tables of every published annual report, with their cross-checks (SPEC §7)."""
     published = [d.item for d in decisions if d.verdict is Verdict.PUBLISH and d.item is not None]
-    reports = [item for item in published if item.category == REPORT_CATEGORY]
+    reports = [item for item in published if item.category == ANNUAL_REPORT]
     # Table 二 counts only the unit's own 规章 and 规范性文件: each report gets those items rather
     # than scanning the whole portal again (40 reports x 10,000 items was a tenth of a rebuild).
     documents = set(DOCUMENT_CATEGORIES.values())

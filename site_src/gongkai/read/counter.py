@@ -16,7 +16,7 @@ from typing import Iterable
 from gongkai.errors import Problem
 from gongkai.model import Settings
 from gongkai.read import yamlsafe
-from gongkai.read.loader import INDEX_NO
+from gongkai.read.loader import INDEX_NO, split_front_matter
 
 COUNTER_FILE = ".gongkai-index.yml"
 MAX_SEQ = 99999
@@ -108,10 +108,10 @@ def used_numbers(docs_dir: Path, root: Path | None = None) -> dict[str, dict[str
                 head = path.read_bytes()[:65536].decode("utf-8", "replace")
             except OSError:
                 continue
-            if not head.startswith(("---", "\ufeff---")):
+            split = split_front_matter(head.lstrip("\ufeff").replace("\r\n", "\n"), "")
+            if isinstance(split, Problem):
                 continue
-            front = head.split("\n---", 1)[0]
-            match = _INDEX_LINE.search(front)
+            match = _INDEX_LINE.search(split[0])
             if not match:
                 continue
             parsed = INDEX_NO.fullmatch(match.group(1))

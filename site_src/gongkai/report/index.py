@@ -7,6 +7,7 @@ from html import escape
 from typing import Iterable
 
 from gongkai.errors import WARNING, Problem
+from gongkai.law import layout
 from gongkai.model import Item, Settings
 from gongkai.report.figures import report_year
 from gongkai.report.labels import DEADLINE
@@ -14,7 +15,7 @@ from gongkai.report.labels import DEADLINE
 
 def report_page_path(year: int, unit: str) -> str:
     """Returns the site path of a report page: ``xxgk/gknb/{year}/{unit}/``."""
-    return f"xxgk/gknb/{year}/{unit}/"
+    return layout.report_folder(year, unit) + "/"
 
 
 def report_xlsx_path(year: int, unit: str) -> str:
@@ -104,8 +105,8 @@ def render_reports_index_html(index: ReportsIndex, settings: Settings | None = N
     for year, entries in index.by_year:
         rows = []
         for e in entries:
-            href = e.url[len("xxgk/gknb/"):]
-            xlsx = e.xlsx[len("xxgk/gknb/"):]
+            href = e.url[len(layout.REPORTS) + 1:]
+            xlsx = e.xlsx[len(layout.REPORTS) + 1:]
             rows.append(
                 "<tr>"
                 f'<th scope="row">{escape(names.get(e.unit, e.unit))}</th>'

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-REPORT_CATEGORY = "年度报告"
+from gongkai.law.taxonomy import NORMATIVE_DOCUMENT, RULES
+
 FORMAT_NAME = "国办公开办函〔2021〕30号"
 FIRST_FORMAT_YEAR = 2021  # reports for earlier years used the 2019 format (国办公开办函〔2019〕60号)
 DEADLINE = (1, 31)  # 条例第四十九条: 每年1月31日前公布上一年度报告
@@ -60,7 +61,7 @@ DOCUMENT_FIGURES: tuple[tuple[str, str], ...] = (
     ("现行有效", "现行有效件数"),
 )
 # table 二 row → catalog category (SPEC §4) whose items it counts
-DOCUMENT_CATEGORIES = {"规章": "规章", "行政规范性文件": "规范性文件"}
+DOCUMENT_CATEGORIES = {"规章": RULES, "行政规范性文件": NORMATIVE_DOCUMENT}  # table 二 row -> catalog category
 
 TABLE2: tuple[DisclosureBlock, ...] = (
     DisclosureBlock(

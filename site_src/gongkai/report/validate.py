@@ -12,6 +12,8 @@ import yaml
 
 from gongkai.errors import ERROR, WARNING, Problem
 from gongkai.model import Item
+from gongkai.law.taxonomy import ANNUAL_REPORT
+from gongkai.read.loader import split_front_matter
 from gongkai.report.body import split_report_body
 from gongkai.report.figures import column_figures, is_amount, is_count
 from gongkai.report.labels import (
@@ -25,7 +27,6 @@ from gongkai.report.labels import (
     LITIGATION_LABEL,
     ORGANIZATIONS,
     ORGANIZATIONS_LABEL,
-    REPORT_CATEGORY,
     REPORT_KEYS,
     REQUEST_FIELDS,
     SECTION_BY_NAME,
@@ -57,14 +58,12 @@ def front_matter_lines(source: str) -> dict[tuple[str, ...], int]:
     or the front-matter YAML alone. Keys are ``str()`` of the YAML scalars.
     """
     text = source.lstrip("\ufeff").replace("\r\n", "\n")
-    lines = text.split("\n")
-    if lines and lines[0].strip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-        if end is None:
+    yaml_text, offset = text, 1
+    if text.startswith("---"):
+        split = split_front_matter(text, "")
+        if isinstance(split, Problem):
             return {}
-        yaml_text, offset = "\n".join(lines[1:end]), 2
-    else:
-        yaml_text, offset = text, 1
+        yaml_text, offset = split[0], 2
     try:
         root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -200,7 +199,7 @@ def validate_report(item: Item, source: str | Mapping[str, int] | None = None) -
     """
     v = _Validator(item, source)
     report = item.meta.get("report")
-    if item.category != REPORT_CATEGORY or not isinstance(report, dict):
+    if item.category != ANNUAL_REPORT or not isinstance(report, dict):
         return []
 
     root = ("report",)

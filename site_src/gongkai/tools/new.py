@@ -23,7 +23,7 @@ from gongkai.law import workdays
 from gongkai.read import yamlsafe
 from gongkai.errors import UsageError
 from gongkai.model import Attribute, Settings
-from gongkai.law.taxonomy import category_ids
+from gongkai.law.taxonomy import INTERPRETATION, category_ids
 from gongkai.read.counter import MAX_SEQ, display_path, read_counter, render_counter, seq_of, used_numbers
 
 SLUG = re.compile(r"\A[a-z0-9][a-z0-9-]{0,79}\Z")  # fullmatch: `$` would accept a final newline
@@ -37,7 +37,7 @@ def front_matter(fields: dict[str, Any], deadline: workdays.Timeliness | None) -
     lines: list[tuple[str, str]] = []  # (YAML or commented-out key, explanation)
     for spec in schema.FIELDS:
         requirement = {"yes": "必填", "no": "选填"}.get(spec.required, spec.required)
-        if spec.key == "interprets" and fields.get("category") == "政策解读":
+        if spec.key == "interprets" and fields.get("category") == INTERPRETATION:
             requirement = "政策解读必填"
         comment = f"# {spec.label}({requirement}):{spec.help}"
         if spec.key == "published" and deadline is not None:
@@ -140,7 +140,7 @@ def create_item(
     if attribute in ("主动公开", "部分公开"):
         fields["published"] = max(created, today)
         deadline = workdays.timeliness(created, None, today)
-    if category == "政策解读":
+    if category == INTERPRETATION:
         fields["interprets"] = ""  # a 解读 must name its policy: empty until the editor does
     text = front_matter(fields, deadline) + "\n"
 
