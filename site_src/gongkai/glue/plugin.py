@@ -248,11 +248,11 @@ class GongkaiPlugin(BasePlugin):
     def _published_files(self, files: Files, config, portal: Portal) -> Files:
         """Returns the files of the site: the theme's, the published items' pages and attachments,
         and the generated pages and exports (each kept out of the nav)."""
-        session = self.session
+        state = self.session
         sources = self.output.sources
         sources.clear()
-        if session.preview:
-            session.start_render(config)
+        if state.preview:
+            state.start_render(config)
         docs_dir = Path(config.docs_dir).resolve()
         # Nothing under content/ is published except what the gate lets through below: not a draft
         # .docx, not a .csv, not a symlink (judged by where it lies, not by where it points).
@@ -274,11 +274,11 @@ class GongkaiPlugin(BasePlugin):
                 raise PluginError(f"{item.path}: 页面 {src} 已被另一条信息占用(同一机构同一年度只能有一份年度报告)")
             body = self._report_body(config, portal, decision, result)
             markdown = pages.item_page(decision, portal.settings, links, src, src_of, body)
-            markdown = session.stash_once(src, markdown, (item, settings_key(portal.settings)), lambda: [pages.metadata_table(item, portal.settings)])
+            markdown = state.stash_once(src, markdown, (item, settings_key(portal.settings)), lambda: [pages.metadata_table(item, portal.settings)])
             page = File.generated(config, src, content=markdown)
             page.inclusion = InclusionLevel.NOT_IN_NAV
             sources[page.dest_uri] = item
-            session.unless_changed(page, markdown)
+            state.unless_changed(page, markdown)
             result.append(page)
             if item.attachment_digests:
                 folder = Path(item.rel).parent
@@ -294,17 +294,17 @@ class GongkaiPlugin(BasePlugin):
             if src in taken:
                 raise PluginError(f"{src}: 与系统生成的页面或文件重名,请改名")
             if blocks:
-                content = session.stash_once(src, content, blocks, lambda: blocks)
+                content = state.stash_once(src, content, blocks, lambda: blocks)
             else:
-                session.stash.blocks.pop(src, None)
+                state.stash.blocks.pop(src, None)
             page = File.generated(config, src, content=content)
             page.inclusion = InclusionLevel.NOT_IN_NAV
-            session.unless_changed(page, content)
+            state.unless_changed(page, content)
             result.append(page)
-        if session.preview:  # attachments too: a withdrawn item's files leave the preview with its page
+        if state.preview:  # attachments too: a withdrawn item's files leave the preview with its page
             for file in result:
-                session.current.setdefault(file.src_uri, ("", file.abs_dest_path))
-        session.gate_files = (config, guard.snapshot(result))
+                state.current.setdefault(file.src_uri, ("", file.abs_dest_path))
+        state.gate_files = (config, guard.snapshot(result))
         return result
 
     def _report_body(self, config, portal: Portal, decision, files: Files) -> str | None:
