@@ -7,12 +7,13 @@ import json
 import os
 import time
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
 from gongkai.site import catalog
 from gongkai.read import loader
-from gongkai.glue import watch
+from gongkai.glue import preview, watch
 from gongkai.model import Decision, Item, Settings, Unit, Verdict
 
 SETTINGS = Settings(agency="测试县人民政府", units=(Unit(id="xzf", name="测试县人民政府办公室", code="11369999MB0000001A"),))
@@ -196,3 +197,33 @@ def test_the_watcher_polls_what_inotify_cannot_take():
     assert [s[1] for s in polling.scheduled] == ["/p/content"] and polling.started and not safety.started
     watcher.schedule(object(), "/p/theme", recursive=True)  # later folders are polled too
     assert [s[1] for s in polling.scheduled] == ["/p/content", "/p/theme"]
+
+
+def test_a_preview_rebuild_leaves_a_page_whose_content_is_what_it_built(tmp_path):
+    state = preview.Session()
+    state.preview = True
+    state.heap_frozen = True  # not this test process's heap
+    state.index_loop = lambda site_dir: None
+    dest = tmp_path / "a" / "index.html"
+
+    def built(markdown: str, cell: str = "甲"):
+        file = SimpleNamespace(src_uri="a.md", abs_dest_path=str(dest), is_modified=lambda: True)
+        block = f"<table><tr><td>{cell}</td></tr></table>"
+        state.unless_changed(file, state.stash_once("a.md", markdown, (cell,), lambda: [block] if block in markdown else []))
+        return file.is_modified()
+
+    markdown = "# 甲\n\n<table><tr><td>甲</td></tr></table>\n"
+    assert built(markdown)  # never built
+    dest.parent.mkdir()
+    dest.write_text("<html></html>", encoding="utf-8")
+    state.finish_preview(tmp_path)
+    assert not built(markdown)  # the very same Markdown and blocks: MkDocs leaves the page
+    state.finish_preview(tmp_path)
+    assert built(markdown.replace("甲</td>", "丙</td>"), cell="丙")  # a stashed block changed
+    state.finish_preview(tmp_path)
+    assert built("# 乙\n")
+    state.render_key = "another theme"
+    assert built("# 乙\n")
+    state.finish_preview(tmp_path)
+    dest.unlink()
+    assert built("# 乙\n")  # built the same, but gone from the site

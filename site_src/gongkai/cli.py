@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from gongkai import __version__
+from gongkai.errors import ConfigError, GongkaiError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -98,22 +99,16 @@ def _setup_logging(verbose: bool = False) -> None:
 
 
 def _load_config(args, **overrides):
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import ConfigurationError
-
-    from gongkai.gate.allowlist import yaml_code_problems
+    # Lazy: importing MkDocs takes a while, and `gongkai --help` or a usage error needs none of it.
+    from gongkai.glue import commands
 
     path = Path(args.config_file)
     if not path.exists():
         raise _Usage(f"找不到配置文件 {path}:请在门户仓库根目录运行,或用 -f 指定 mkdocs.yml")
-    # MkDocs' YAML loader would run a !!python/object/apply tag while reading the file.
-    code = yaml_code_problems(path)
-    if code:
-        raise _Problems("\n".join(str(p) for p in code))
     try:
-        return load_config(str(path), **overrides)
-    except ConfigurationError as exc:
-        raise _Problems(f"{path}: 配置错误:{exc}") from None
+        return commands.load_config(path, **overrides)
+    except GongkaiError as exc:
+        raise _Problems(str(exc)) from None
 
 
 class _Usage(Exception):
@@ -140,7 +135,7 @@ def _guarded(func):
 
 
 def _portal(args):
-    from gongkai.errors import ConfigError
+    # Lazy, for start-up time: the portal reads and judges every item.
     from gongkai.portal import evaluate
 
     config = _load_config(args)
@@ -155,77 +150,34 @@ def _portal(args):
 
 @_guarded
 def cmd_build(args) -> int:
-    from mkdocs.commands.build import build
-    from mkdocs.exceptions import Abort, BuildError, ConfigurationError
+    # Lazy: importing MkDocs takes a while, and only build and serve need it.
+    from gongkai.glue import commands
 
     _setup_logging()
     overrides = {"strict": bool(args.strict)}
     if args.site_dir:
         overrides["site_dir"] = args.site_dir
     config = _load_config(args, **overrides)
-    from gongkai.glue import plugin as mkdocs_glue
-
-    mkdocs_glue.install_gate_guard(config)  # refuses to build unless mkdocs.yml loads the gate
-
-    # Pages are rendered on two cores (mkdocs_glue.parallel_render): MkDocs runs a "dirty" build so
-    # that it skips the pages the worker renders; the glue empties the site first, as a clean build.
-    mkdocs_glue.parallel_render = True
-    dirty_notice = _DropDirtyNotice()
-    build_log = logging.getLogger("mkdocs.commands.build")
-    build_log.addFilter(dirty_notice)
     try:
-        build(config, dirty=True)
-    except (Abort, BuildError, ConfigurationError) as exc:
-        message = str(exc)
-        if message and "Aborted with a BuildError" not in message:
-            print(f"构建失败:{message}", file=sys.stderr)
-        else:
-            print("构建失败(原因见上方 ERROR)", file=sys.stderr)
+        commands.build(config)
+    except commands.Failed as exc:
+        print(f"构建失败:{exc}" if str(exc) else "构建失败(原因见上方 ERROR)", file=sys.stderr)
         return EXIT_PROBLEMS
-    finally:
-        build_log.removeFilter(dirty_notice)
-        mkdocs_glue.parallel_render = False
     return EXIT_OK
-
-
-class _DropDirtyNotice(logging.Filter):
-    """Drops MkDocs' warning about dirty builds: `gongkai build` is a clean build (see cmd_build)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno == logging.WARNING and "'dirty' build" in record.getMessage())
 
 
 @_guarded
 def cmd_serve(args) -> int:
-    from mkdocs.commands import serve as mkdocs_serve
-    from mkdocs.exceptions import Abort, BuildError, ConfigurationError
+    # Lazy: importing MkDocs takes a while, and only build and serve need it.
+    from gongkai.glue import commands
 
     _setup_logging()
-    kwargs = {"dev_addr": _preview_address(args, _load_config(args))}
-    root = Path(args.config_file).resolve().parent
-    # Signatures depend on the trust file, pages on the theme: a change to either rebuilds too.
-    watch = [str(p) for p in (root / "reviewers.yml", root / "theme") if p.exists()]
-    from gongkai.glue import plugin as mkdocs_glue
-
-    # Dirty rebuilds: after an edit only the pages whose Markdown changed are rendered again
-    # (the glue marks the others unmodified); the gate's caches make re-evaluating the portal cheap.
-    mkdocs_glue.preview = True
-    server_class, build = mkdocs_serve.LiveReloadServer, mkdocs_serve.build
-    mkdocs_serve.LiveReloadServer = _live_reload_server(server_class)  # only for this call: see below
-
-    def guarded_build(config, **options):
-        mkdocs_glue.install_gate_guard(config)  # each rebuild reads mkdocs.yml again
-        return build(config, **options)
-
-    mkdocs_serve.build = guarded_build
+    dev_addr = _preview_address(args, _load_config(args))
     try:
-        mkdocs_serve.serve(config_file=args.config_file, livereload=True, watch=watch, build_type="dirty", **kwargs)
-    except (Abort, BuildError, ConfigurationError) as exc:
-        message = str(exc)
-        print(f"预览失败:{message}" if message and "Aborted with a BuildError" not in message else "预览失败(原因见上方 ERROR)", file=sys.stderr)
+        commands.serve(args.config_file, dev_addr)
+    except commands.Failed as exc:
+        print(f"预览失败:{exc}" if str(exc) else "预览失败(原因见上方 ERROR)", file=sys.stderr)
         return EXIT_PROBLEMS
-    finally:
-        mkdocs_serve.LiveReloadServer, mkdocs_serve.build = server_class, build
     return EXIT_OK
 
 
@@ -243,19 +195,6 @@ def _preview_address(args, config) -> str:
     return f"127.0.0.1:{config.dev_addr.port}"
 
 
-def _live_reload_server(base):
-    """Returns MkDocs' live-reload server watching with gongkai.glue.watch.Watcher: kernel events for
-    folders on a local disk instead of polling 10,000 files every 0.5 s (see that module)."""
-    from gongkai.glue.watch import Watcher
-
-    class LiveReloadServer(base):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.observer = Watcher(self.observer)
-
-    return LiveReloadServer
-
-
 @_guarded
 def cmd_check(args) -> int:
     from gongkai.escaping import show_invisible  # each verb imports what it runs: start-up time
@@ -267,7 +206,9 @@ def cmd_check(args) -> int:
     if args.changed:
         return _check_changed(args, config, portal)
     reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
-    from gongkai.glue.plugin import config_problems, output_problems
+    # Lazy: the allow-lists of the glue and the site's outputs, for this command only.
+    from gongkai.glue.guard import config_problems
+    from gongkai.site.generated import output_problems  # lazy, as the line above
 
     outputs = output_problems(portal, config.use_directory_urls)  # pages and attachments that would collide
     problems = sorted(set(portal.problems) | set(missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)))

@@ -75,10 +75,10 @@ def test_files_added_after_the_gate_are_refused(portal):
     (portal.root / "content" / "draft.txt").write_text(f"草稿 {canary}", encoding="utf-8")
     hooks = portal.root / "hooks" / "gongkai_hooks.py"
     source = hooks.read_text(encoding="utf-8").replace(
-        "def on_files(files, config):\n    return mkdocs_glue.on_files(files, config=config)",
+        "def on_files(files, config):\n    return plugin.on_files(files, config=config)",
         "def on_files(files, config):\n"
         "    from mkdocs.structure.files import File\n"
-        "    result = mkdocs_glue.on_files(files, config=config)\n"
+        "    result = plugin.on_files(files, config=config)\n"
         "    result.append(File('draft.txt', config.docs_dir, config.site_dir, config.use_directory_urls))\n"
         "    return result",
     )

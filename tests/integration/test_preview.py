@@ -21,10 +21,10 @@ import json, sys
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from gongkai.read import loader
-from gongkai.glue import plugin as mkdocs_glue
+from gongkai.glue.preview import session
 
-mkdocs_glue.preview = True
-mkdocs_glue._index_loop = lambda site_dir: None
+session().preview = True
+session().index_loop = lambda site_dir: None
 site, url = sys.argv[1], "http://127.0.0.1:8000/"
 if len(sys.argv) > 2:
     loader.RACY_NS = int(sys.argv[2])

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gongkai.glue import plugin as mkdocs_glue
+from gongkai.glue.plugin import GongkaiPlugin
 from gongkai.site import search
 
 
@@ -65,13 +65,14 @@ def test_a_strict_build_with_warnings_leaves_no_index_and_no_manifest(portal):
     assert (portal.site / "pagefind" / "pagefind-entry.json").is_file()
 
 
-def test_a_page_mkdocs_does_not_write_is_not_handed_to_pagefind(monkeypatch):
+def test_a_page_mkdocs_does_not_write_is_not_handed_to_pagefind():
     handed = []
-    monkeypatch.setattr(mkdocs_glue, "_stream_pages", True)
-    monkeypatch.setattr(mkdocs_glue, "_search", SimpleNamespace(add_page=lambda rel, html: handed.append((rel, html))))
+    plugin = GongkaiPlugin()
+    plugin.stream_pages = True
+    plugin.search = SimpleNamespace(add_page=lambda rel, html: handed.append((rel, html)))
     page = SimpleNamespace(file=SimpleNamespace(dest_uri="xzf/a/index.html"))
-    assert mkdocs_glue.on_post_page(" \n", page, None) == " \n"  # blank: MkDocs skips it
-    assert mkdocs_glue.on_post_page("<html></html>", page, None) == "<html></html>"
+    assert plugin.on_post_page(" \n", page=page, config=None) == " \n"  # blank: MkDocs skips it
+    assert plugin.on_post_page("<html></html>", page=page, config=None) == "<html></html>"
     assert handed == [("xzf/a/index.html", "<html></html>")]
 
 
@@ -80,8 +81,8 @@ def test_a_preview_starts_no_pagefind_beside_the_build(monkeypatch):
         raise AssertionError("a preview indexes with the CLI, in the background")
 
     monkeypatch.setattr(search, "PagefindStream", refuse)
-    monkeypatch.setattr(mkdocs_glue, "_stream_pages", False)
-    monkeypatch.setattr(mkdocs_glue, "_search", None)
+    plugin = GongkaiPlugin()
+    plugin.stream_pages = False
     page = SimpleNamespace(file=SimpleNamespace(dest_uri="xzf/a/index.html"))
-    assert mkdocs_glue.on_post_page("<html></html>", page, None) == "<html></html>"
-    assert mkdocs_glue._search is None
+    assert plugin.on_post_page("<html></html>", page=page, config=None) == "<html></html>"
+    assert plugin.search is None

@@ -141,13 +141,14 @@ SAFETY_POLL_S = 4.0
 
 def _inotify_observer():
     try:
-        from watchdog.observers.inotify import InotifyObserver
+        from watchdog.observers.inotify import InotifyObserver  # Linux only: imported where it is tried
     except Exception:  # noqa: BLE001 - no inotify in this libc or watchdog: poll
         return None
     return InotifyObserver()
 
 
 def _safety_observer():
+    # Only `gongkai serve` watches: a build never loads watchdog's observers.
     from watchdog.observers.polling import PollingObserver
 
     return PollingObserver(timeout=SAFETY_POLL_S)

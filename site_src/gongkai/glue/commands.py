@@ -1,0 +1,107 @@
+"""What `gongkai build` and `gongkai serve` ask of MkDocs: load a config, build, serve a preview.
+The CLI calls these and prints; this module is the only one of the CLI's that imports MkDocs."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+
+from mkdocs.commands import serve as mkdocs_serve
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config as mkdocs_load_config
+from mkdocs.exceptions import Abort, BuildError, ConfigurationError
+
+from gongkai.errors import GongkaiError
+from gongkai.gate.allowlist import yaml_code_problems
+from gongkai.glue.guard import install_gate_guard
+from gongkai.glue.preview import session
+from gongkai.glue.watch import Watcher
+
+
+class Failed(GongkaiError):
+    """MkDocs stopped the build or the preview; ``str()`` is its reason, or empty when it logged
+    the reason as an ERROR already."""
+
+
+def load_config(path: Path, **overrides):
+    """Returns the MkDocs config of ``path``, refusing a file whose YAML would run code."""
+    # MkDocs' YAML loader would run a !!python/object/apply tag while reading the file.
+    code = yaml_code_problems(path)
+    if code:
+        raise GongkaiError("\n".join(str(p) for p in code))
+    try:
+        return mkdocs_load_config(str(path), **overrides)
+    except ConfigurationError as exc:
+        raise GongkaiError(f"{path}: 配置错误:{exc}") from None
+
+
+def build(config) -> None:
+    """Builds the site of ``config``, its pages rendered on two cores; raises Failed."""
+    install_gate_guard(config)  # refuses to build unless mkdocs.yml loads the gate
+    # Pages are rendered on two cores (Session.parallel_render): MkDocs runs a "dirty" build so that
+    # it skips the pages the worker renders; the plugin empties the site first, as a clean build.
+    state = session()
+    state.parallel_render = True
+    dirty_notice = _DropDirtyNotice()
+    build_log = logging.getLogger("mkdocs.commands.build")
+    build_log.addFilter(dirty_notice)
+    try:
+        mkdocs_build(config, dirty=True)
+    except (Abort, BuildError, ConfigurationError) as exc:
+        raise Failed(_reason(exc)) from None
+    finally:
+        build_log.removeFilter(dirty_notice)
+        state.parallel_render = False
+
+
+def serve(config_file: str, dev_addr: str) -> None:
+    """Serves a live preview of the portal at ``dev_addr`` until interrupted; raises Failed."""
+    root = Path(config_file).resolve().parent
+    # Signatures depend on the trust file, pages on the theme: a change to either rebuilds too.
+    watch = [str(p) for p in (root / "reviewers.yml", root / "theme") if p.exists()]
+    # Dirty rebuilds: after an edit only the pages whose Markdown changed are rendered again
+    # (the plugin marks the others unmodified); the gate's caches make re-evaluating the portal cheap.
+    session().preview = True
+    try:
+        with _gongkai_serving():
+            mkdocs_serve.serve(config_file=config_file, livereload=True, watch=watch, build_type="dirty", dev_addr=dev_addr)
+    except (Abort, BuildError, ConfigurationError) as exc:
+        raise Failed(_reason(exc)) from None
+
+
+def _reason(exc: Exception) -> str:
+    message = str(exc)
+    return message if message and "Aborted with a BuildError" not in message else ""
+
+
+@contextlib.contextmanager
+def _gongkai_serving():
+    """Has MkDocs' serve() watch with glue.watch.Watcher and install the gate guard before each
+    build, for the time of the block. serve() makes its server and calls build() itself, with no
+    way to pass either in: its module's names are replaced, and put back afterwards."""
+    server_class, build = mkdocs_serve.LiveReloadServer, mkdocs_serve.build
+
+    class LiveReloadServer(server_class):
+        """MkDocs' live-reload server watching with kernel events for folders on a local disk
+        instead of polling 10,000 files every 0.5 s (see glue.watch)."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.observer = Watcher(self.observer)
+
+    def guarded_build(config, **options):
+        install_gate_guard(config)  # each rebuild reads mkdocs.yml again
+        return build(config, **options)
+
+    mkdocs_serve.LiveReloadServer, mkdocs_serve.build = LiveReloadServer, guarded_build
+    try:
+        yield
+    finally:
+        mkdocs_serve.LiveReloadServer, mkdocs_serve.build = server_class, build
+
+
+class _DropDirtyNotice(logging.Filter):
+    """Drops MkDocs' warning about dirty builds: `gongkai build` is a clean build (see build)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and "'dirty' build" in record.getMessage())

@@ -1,0 +1,92 @@
+"""The gate judged on the output: every page as it is written, then every other file of the site,
+against the text the gate withheld (gate.output does the judging; this is its wiring)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gongkai.law import layout
+from gongkai.gate import output as output_check
+from gongkai.gate import visible
+from gongkai.gate.decide import attachment_text_of
+from gongkai.model import Verdict
+from gongkai.portal import Portal
+
+
+class OutputCheck:
+    """What one build's output is checked against, and what the check found."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled  # a preview is never published: its output is not checked
+        self.sources: dict[str, object] = {}  # dest_uri -> the item whose page or attachment it is
+        self.withheld: output_check.Withheld | None = None
+        self.theme_files: set[str] = set()  # dest_uris of theme assets (Material's and the portal's theme/)
+        self.findings: list = []  # output_check.Finding of this build (the render worker's sent back)
+        self.checked: set[str] = set()  # dest_uris checked as they were written
+
+    def prepare(self, config, portal: Portal, files, from_docs) -> None:
+        """Collects what the output is checked against: the withheld text (minus what a published
+        item, a setting or a page of fixed wording also says) and the files that are theme assets
+        (``from_docs(file)``: whether a file lies in the docs folder)."""
+        self.findings.clear()
+        self.checked.clear()
+        if not self.enabled:
+            self.withheld = None
+            return
+        # What the configuration says (reviewed like the trust roots) is in every page's chrome.
+        boilerplate = [str(config.get(key) or "") for key in ("site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name")]
+        boilerplate += visible.json_strings(dict(config.extra or {}))
+        boilerplate += [f.content_string for f in files if f.generated_by and layout.is_guide(f.src_uri) and f.is_documentation_page()]
+        self.withheld = output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal))
+        self.theme_files.clear()
+        self.theme_files.update(f.dest_uri for f in files if not f.generated_by and not from_docs(f))
+
+    def check_page(self, dest: str, output: str) -> None:
+        """Checks a page as MkDocs writes it."""
+        if not self.enabled or dest in self.checked:
+            return
+        self.checked.add(dest)
+        self.findings.extend(output_check.check_page(dest, output, self.withheld, self.sources.get(dest)))
+
+    def check_other_files(self, site_dir: Path, search_index: bool) -> None:
+        """Checks every built file not checked as it was written: exports, feed, sitemap, 404 page,
+        attachments; or (``search_index``) Pagefind's bundle. Theme assets are the theme's, not the
+        portal's content."""
+        for path in _site_files(site_dir / "pagefind" if search_index else site_dir, skip="" if search_index else "pagefind"):
+            dest = path.relative_to(site_dir).as_posix()
+            if dest in self.checked or dest in self.theme_files or dest == "manifest.json" or not path.is_file() or path.is_symlink():
+                continue
+            if dest.startswith("pagefind/") and not dest.endswith((".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".json")):
+                continue  # Pagefind's own scripts and WebAssembly
+            data = path.read_bytes()
+            if dest.endswith((".html", ".htm")):
+                found = output_check.check_page(dest, data.decode("utf-8", errors="replace"), self.withheld, self.sources.get(dest))
+            else:
+                found = output_check.check_file(dest, data, self.withheld, self.sources.get(dest), path)
+            self.findings.extend(found)
+
+    def take_problems(self) -> list:
+        """Returns the problems of what the check found, sorted, and forgets the findings."""
+        problems = sorted({f.problem() for f in self.findings})
+        self.findings.clear()
+        return problems
+
+
+def _published_attachments(portal: Portal):
+    """Yields (item path, text) of every attachment the site publishes."""
+    for decision in portal.by_verdict(Verdict.PUBLISH):
+        folder = (portal.docs_dir / decision.item.rel).parent
+        for name, digest in decision.item.attachment_digests:
+            yield decision.item.path, attachment_text_of(folder / name, digest).text or ""
+
+
+def _site_files(top: Path, skip: str) -> list[Path]:
+    """Returns the files under ``top``, in order, without its folder ``skip`` (Pagefind may be
+    writing there)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        if dirpath == str(top):
+            dirnames[:] = [d for d in dirnames if d != skip]
+        dirnames.sort()
+        found += [Path(dirpath, name) for name in sorted(filenames)]
+    return found
