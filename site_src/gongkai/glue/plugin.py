@@ -162,10 +162,12 @@ class GongkaiPlugin(BasePlugin):
         return nav
 
     def on_env(self, env, *, config, files):
-        """In a preview, Jinja compiles each template once per process rather than once per rebuild
-        (MkDocs makes a new environment for every build)."""
+        """Returns the Jinja environment with the site's layout for the theme (law/layout.py) and,
+        in a preview, a bytecode cache: each template is compiled once per process rather than
+        once per rebuild (MkDocs makes a new environment for every build)."""
         if self.session.preview:
             env.bytecode_cache = self.session.bytecode_cache
+        env.globals["gongkai_layout"] = layout.template_globals()  # the site's paths, for the theme
         return env
 
     def on_page_content(self, html: str, *, page, config, files) -> str:
