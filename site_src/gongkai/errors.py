@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gongkai.escaping import show_invisible
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -17,8 +19,6 @@ class Problem:
     severity: str = ERROR
 
     def __str__(self) -> str:
-        from gongkai.escaping import show_invisible
-
         label = "" if self.severity == ERROR else "警告: "
         # A bidirectional control in a file name or in quoted text would reorder what the terminal shows.
         return show_invisible(f"{self.path}:{self.line}: {label}{self.message}")

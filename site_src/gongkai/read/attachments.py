@@ -25,6 +25,9 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from lxml import etree
+from lxml import html as lxml_html
+
 MAX_TEXT_BYTES = 50 * 1024 * 1024  # of text read or decompressed, per attachment
 MAX_ZIP_ENTRIES = 10_000
 MAX_PDF_PAGES = 5_000
@@ -155,7 +158,6 @@ def markup_text(text: str, xml: bool = False) -> str:
 
     libxml2 reads it (linear, whatever the input): the standard library's HTMLParser takes
     minutes on an unclosed comment followed by many `<`."""
-    from lxml import etree, html as lxml_html
 
     data = text.encode("utf-8", "surrogatepass")
     if xml:
@@ -175,7 +177,6 @@ def _tree_text(root: Any, blocks: frozenset[str], tabs: frozenset[str] = frozens
     """Returns the text nodes of a tree (block elements on lines of their own), then its attribute
     values, comments and processing instructions. libxml2 walks the tree (a Word package's styles
     hold tens of thousands of elements): Python touches only the block elements."""
-    from lxml import etree
 
     for names, mark in ((blocks, "\n"), (tabs, "\t")):
         if names:
@@ -282,7 +283,6 @@ _STYLE_NAME = re.compile(rb'<(?:\w+:)?name\s+(?:\w+:)?val="([^"]*)"')
 
 
 def _well_formed(content: bytes) -> bool:
-    from lxml import etree
 
     try:
         etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
@@ -329,7 +329,6 @@ _PART_TABS = frozenset({"tab"})
 def xml_part_text(content: bytes) -> str:
     """Returns the text nodes of an Office XML part (paragraphs and cells on lines of their own,
     runs joined as Word joins them), then its attribute values; no entity or DTD is resolved."""
-    from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
     try:
@@ -342,8 +341,9 @@ def xml_part_text(content: bytes) -> str:
 
 
 def _pdf(path: Path) -> AttachmentText:
+    # pypdf takes ~85 ms to import: only portals with PDF attachments pay for it.
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PyPdfError
+    from pypdf.errors import FileNotDecryptedError, PyPdfError  # with pypdf, for the same reason
 
     # pypdf logs each repair of a damaged file ("EOF marker not found"): the problem returned says
     # what matters to the editor, and the core prints nothing.

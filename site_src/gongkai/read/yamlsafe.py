@@ -14,6 +14,8 @@ import yaml
 from yaml.events import CollectionEndEvent, CollectionStartEvent, StreamEndEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from gongkai.errors import Problem
+
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -192,8 +194,6 @@ def _join(path: str, key: str) -> str:
 
 def parse_file(path, display: str, not_utf8: str = "文件不是 UTF-8 编码,请另存为 UTF-8"):
     """Returns the Parsed content of a YAML file, or the Problem (from .errors) that prevents it."""
-    from gongkai.errors import Problem
-
     try:
         return parse(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:

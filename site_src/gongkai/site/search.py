@@ -54,7 +54,7 @@ def pagefind_binary() -> Path:
             raise GongkaiError(f"环境变量 PAGEFIND_BINARY_PATH 指向的文件不存在:{override}")
         return path
     try:
-        from pagefind_bin_extended import get_executable
+        from pagefind_bin_extended import get_executable  # optional: only this says which binary
     except ImportError as exc:
         raise GongkaiError(
             "未安装 Pagefind 扩展版(支持中文分词):请执行 pip install 'pagefind[extended]'"
