@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from gongkai import __version__
-from gongkai.errors import ConfigError, GongkaiError
+from gongkai.errors import ConfigError, GongkaiError, UsageError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -104,29 +104,24 @@ def _load_config(args, **overrides):
 
     path = Path(args.config_file)
     if not path.exists():
-        raise _Usage(f"找不到配置文件 {path}:请在门户仓库根目录运行,或用 -f 指定 mkdocs.yml")
+        raise UsageError(f"找不到配置文件 {path}:请在门户仓库根目录运行,或用 -f 指定 mkdocs.yml")
     try:
         return commands.load_config(path, **overrides)
     except GongkaiError as exc:
-        raise _Problems(str(exc)) from None
-
-
-class _Usage(Exception):
-    pass
-
-
-class _Problems(Exception):
-    pass
+        raise GongkaiError(str(exc)) from None
 
 
 def _guarded(func):
+    """Returns the verb with the one exit-code rule: a UsageError is ``gongkai: why`` and exit 2,
+    any other GongkaiError its message and exit 1 (the verbs print what is particular to them)."""
+
     def wrapper(args) -> int:
         try:
             return func(args)
-        except _Usage as exc:
+        except UsageError as exc:
             print(f"gongkai: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        except _Problems as exc:
+        except GongkaiError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_PROBLEMS
 
@@ -142,7 +137,7 @@ def _portal(args):
     try:
         return config, evaluate(Path(config.config_file_path).parent, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name)
     except ConfigError as exc:
-        raise _Problems(str(exc)) from None
+        raise GongkaiError(str(exc)) from None
 
 
 # ---------------------------------------------------------------- verbs
@@ -277,18 +272,17 @@ def _load_one(args, path: str):
     item_path = Path(path).resolve()
     docs_dir = Path(config.docs_dir).resolve()
     if not item_path.is_file():
-        raise _Usage(f"找不到信息文件 {path}")
+        raise UsageError(f"找不到信息文件 {path}")
     try:
         item_path.relative_to(docs_dir)
     except ValueError:
-        raise _Usage(f"{path} 不在内容目录 {docs_dir} 中") from None
+        raise UsageError(f"{path} 不在内容目录 {docs_dir} 中") from None
     return config, root, docs_dir, item_path
 
 
 @_guarded
 def cmd_new(args) -> int:
-    from gongkai.errors import ConfigError, UsageError  # each verb imports what it runs: start-up time
-    from gongkai.portal import build_date  # (as above)
+    from gongkai.portal import build_date  # each verb imports what it runs: start-up time
     from gongkai.read.counter import display_path  # (as above)
     from gongkai.settings import load_settings  # (as above)
     from gongkai.tools import new as newitem  # (as above)
@@ -330,8 +324,7 @@ def cmd_new(args) -> int:
 
 @_guarded
 def cmd_ledger(args) -> int:
-    from gongkai.errors import UsageError  # each verb imports what it runs: start-up time
-    from gongkai.tools import ledger  # (as above)
+    from gongkai.tools import ledger  # each verb imports what it runs: start-up time
 
     _, portal = _portal(args)
     target = Path(args.output or f"台账-{args.month}.xlsx")
@@ -372,8 +365,7 @@ def cmd_digest(args) -> int:
 
 @_guarded
 def cmd_sign(args) -> int:
-    from gongkai.errors import GongkaiError  # each verb imports what it runs: start-up time
-    from gongkai.portal import load_context  # (as above)
+    from gongkai.portal import load_context  # each verb imports what it runs: start-up time
     from gongkai.trust import signing  # (as above)
 
     config, root, docs_dir, item_path = _load_one(args, args.item)
@@ -529,10 +521,7 @@ def _ssh_words(args) -> list[str]:
 
 def _publish_failed(label: str, exc: Exception) -> int:
     """Returns the exit code of a publish, verify, rollback or package that failed, having printed why."""
-    # Loaded on demand: the other verbs need none of the publishing modules.
-    from gongkai.publish import manifest
-
-    if isinstance(exc, manifest.UsageError):
+    if isinstance(exc, UsageError):
         print(f"错误:{exc}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(exc, OSError):

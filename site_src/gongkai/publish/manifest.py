@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from gongkai import errors
 from gongkai.errors import GongkaiError
 
 MANIFEST_NAME = "manifest.json"
@@ -40,7 +41,7 @@ class PublishError(GongkaiError):
         super().__init__(f"{message}\n  处理办法:{hint}" if hint else message)
 
 
-class UsageError(PublishError):
+class UsageError(PublishError, errors.UsageError):
     """The command was called wrongly (exit code 2)."""
 
 
