@@ -1,0 +1,3 @@
+"""Trust: SSHSIG signatures (sshsig), digests, statements, reviewers.yml and the review policy
+(review), and `gongkai sign` (signing).
+"""
