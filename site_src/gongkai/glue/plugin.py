@@ -23,8 +23,8 @@ from gongkai import report
 from gongkai.report import xlsx as report_xlsx
 from gongkai.gate import visible
 from gongkai import gitrepo
+from gongkai.cache import BuildCache  # H5
 from gongkai.errors import ConfigError, GongkaiError, Problem
-from gongkai.read.loader import settings_key
 from gongkai.model import Verdict
 from gongkai.portal import Portal, evaluate
 from gongkai.settings import load_settings
@@ -57,6 +57,8 @@ _xlsx_made: dict[str, bytes] = {}  # sha256 of (tables, title) -> .xlsx bytes
 # catalog.listing_pages), so an unchanged page is not stashed (nor hashed, see _digests) again.
 _stashed: dict[str, tuple] = {}
 _digests: dict[str, tuple] = {}  # src -> (content, render key, digest, stashed blocks), preview only
+# H5: what every preview rebuild reuses of the last (reads, decisions, signatures, pages, catalogs).
+_preview_cache = BuildCache()
 
 
 def on_config(config):
@@ -114,7 +116,7 @@ def on_files(files: Files, config) -> Files:
     global _portal
     root = Path(config.config_file_path).parent
     try:
-        portal = evaluate(root, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name)
+        portal = evaluate(root, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name, cache=_preview_cache if preview else None)  # H5
     except GongkaiError as exc:
         raise PluginError(str(exc)) from exc
     _portal = portal
@@ -221,8 +223,8 @@ def _published_files(files: Files, config, portal: Portal) -> Files:
         if src in taken:
             raise PluginError(f"{item.path}: 页面 {src} 已被另一条信息占用(同一机构同一年度只能有一份年度报告)")
         body = _report_body(config, portal, decision, result)
-        markdown = pages.item_page(decision, portal.settings, links, src, src_of, body)
-        markdown = _stash_once(src, markdown, (item, settings_key(portal.settings)), lambda: [pages.metadata_table(item, portal.settings)])
+        markdown = pages.item_page(decision, portal.settings, links, src, src_of, body, portal.cache)  # H5
+        markdown = _stash_once(src, markdown, (item, portal.cache.settings_key(portal.settings)), lambda: [pages.metadata_table(item, portal.settings)])  # H5
         page = File.generated(config, src, content=markdown)
         page.inclusion = InclusionLevel.NOT_IN_NAV
         _sources[page.dest_uri] = item
@@ -504,7 +506,7 @@ def _published_attachments(portal: Portal):
     for decision in portal.by_verdict(Verdict.PUBLISH):
         folder = (portal.docs_dir / decision.item.rel).parent
         for name, digest in decision.item.attachment_digests:
-            yield decision.item.path, attachment_text_of(folder / name, digest).text or ""
+            yield decision.item.path, attachment_text_of(folder / name, digest, portal.cache).text or ""  # H5
 
 
 def _check_page(dest: str, output: str) -> None:
@@ -553,7 +555,7 @@ def _check_other_files(site_dir: Path, search_index: bool) -> None:
         if dest.endswith((".html", ".htm")):
             found = output_check.check_page(dest, data.decode("utf-8", errors="replace"), _withheld, _sources.get(dest))
         else:
-            found = output_check.check_file(dest, data, _withheld, _sources.get(dest), path)
+            found = output_check.check_file(dest, data, _withheld, _sources.get(dest), path, _portal.cache)  # H5
         _findings.extend(found)
 
 
@@ -946,22 +948,22 @@ def _generated(config, portal: Portal):
         return page_url(src, directory_urls)
 
     src_of = _page_sources(portal)
-    entries = catalog.build_entries(portal.decisions, settings, lambda item: url_of(src_of(item)))
+    entries = catalog.build_entries(portal.decisions, settings, lambda item: url_of(src_of(item)), portal.cache)  # H5
     generated = [pages.site_home(config.site_name, entries, settings, url_of, day), pages.xxgk_home(entries, settings, url_of, day)]
-    generated += catalog.catalog_pages(entries, settings, url_of, day)
+    generated += catalog.catalog_pages(entries, settings, url_of, day, portal.cache)  # H5
     generated.append(guide.guide_page(settings, url_of, day))
     for unit in settings.units:
         generated.append(guide.guide_page(settings, url_of, day, unit))
         generated.append(pages.unit_home(unit, entries, settings, url_of, day))
-    generated += guide.on_demand_pages(entries, settings, url_of, day)
+    generated += guide.on_demand_pages(entries, settings, url_of, day, portal.cache)  # H5
     for page in generated:
         yield page.src, page.markdown, page.html_blocks
     yield "xxgk/gknb/index.md", _reports_index(portal, day), ()
     yield "xxgk/gkml/dtzt/index.md", _category_history(config, day), ()
     yield "assets/gongkai/report.css", (Path(__file__).resolve().parents[1] / "templates" / "report.css").read_text(encoding="utf-8"), ()
     site_url = config.site_url or ""
-    yield "catalog.json", catalog.catalog_json(entries, site_url), ()
-    yield "catalog.csv", catalog.catalog_csv(entries, site_url), ()
+    yield "catalog.json", catalog.catalog_json(entries, site_url, portal.cache), ()  # H5
+    yield "catalog.csv", catalog.catalog_csv(entries, site_url, portal.cache), ()  # H5
     yield "feed.xml", catalog.feed_xml(entries, config.site_name, site_url, _feed_updated(entries, day)), ()
 
 
