@@ -11,8 +11,9 @@ from datetime import date
 import pytest
 
 from gongkai.cache import BuildCache
-from gongkai.site import catalog
+from gongkai.site import catalog, pages
 from gongkai.read import loader
+from gongkai.portal import evaluate
 from gongkai.glue import watch
 from gongkai.model import Decision, Item, Settings, Unit, Verdict
 
@@ -93,6 +94,26 @@ def test_listing_pages_are_made_again_only_where_an_entry_changed():
     # Another day, another page count: every page again.
     assert not any(a is b for a, b in zip(second, catalog.listing_pages(
         "xxgk/gkml/tzgg", "通知公告", "", catalog.build_entries(decisions, SETTINGS, _url, cache), lambda src: src.removesuffix("index.md"), date(2026, 7, 1), cache=cache)))
+
+
+def test_an_evaluation_reuses_what_its_cache_holds_and_nothing_else(portal):
+    for name in ("a", "b"):
+        portal.item(f"xzf/{name}.md", f"{name} 的正文。")
+        portal.sign(f"xzf/{name}.md")
+    extra = json.loads((portal.root / "mkdocs.yml").read_text(encoding="utf-8"))["extra"]["gongkai"]
+
+    def evaluated(cache=None):
+        return evaluate(portal.root, portal.root / "content", extra, "测试县", workers=1, cache=cache)
+
+    first = evaluated()
+    again, fresh = evaluated(first.cache), evaluated()
+    assert again.cache is first.cache and fresh.cache is not first.cache
+    assert [d.verdict for d in first.decisions] == [d.verdict for d in fresh.decisions] == [Verdict.PUBLISH] * 2
+    assert all(a is b for a, b in zip(first.decisions, again.decisions))  # a rebuild: nothing read or decided again
+    assert not any(a is b for a, b in zip(first.decisions, fresh.decisions))  # no cache shared behind the portal's back
+    page = pages.item_page(first.decisions[0], first.settings, cache=first.cache)
+    assert pages.item_page(again.decisions[0], again.settings, cache=again.cache) is page
+    assert pages.item_page(fresh.decisions[0], fresh.settings, cache=fresh.cache) == page
 
 
 def _load(path, cache):
