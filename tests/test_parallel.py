@@ -14,8 +14,7 @@ from datetime import date
 import pytest
 import yaml
 
-from gongkai.gate import decide as gate
-from gongkai.read import loader
+from gongkai.cache import BuildCache
 from gongkai.trust import review
 from gongkai import portal as P
 from gongkai.model import Verdict
@@ -24,13 +23,6 @@ from tests.kit import REPO, Portal
 
 TODAY = date.today()
 linux_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are forked on Linux only")
-
-
-def cold() -> None:
-    """Empties the in-process caches, as in a new process."""
-    loader._READ.clear()
-    gate._DECIDED.clear()
-    review._VERIFIED.clear()
 
 
 def evaluated(where, **options) -> P.Portal:
@@ -109,14 +101,12 @@ def mixed(request):
 
 @linux_fork
 def test_workers_decide_exactly_as_one_process(mixed):
-    cold()
     serial = evaluated(mixed, workers=1)
-    cold()
     parallel = evaluated(mixed, workers=2, min_files=1)
     assert (serial.workers, parallel.workers) == (1, 2)
     assert outcome(parallel) == outcome(serial)
     # Workers that inherit warm caches (a second build in the same process) decide the same too.
-    again = evaluated(mixed, workers=2, min_files=1)
+    again = evaluated(mixed, workers=2, min_files=1, cache=parallel.cache)
     assert again.workers == 2 and outcome(again) == outcome(serial)
     # The portal is the mix the test is about.
     verdicts = {d.verdict for d in serial.decisions}
@@ -129,7 +119,6 @@ def test_workers_decide_exactly_as_one_process(mixed):
 
 @linux_fork
 def test_sample_reports_and_relations_are_computed_on_all_items(sample):
-    cold()
     parallel = evaluated(sample, workers=2, min_files=1)
     assert parallel.workers == 2
     assert len(parallel.reports) >= 3  # one annual report per unit, each checked against the others
@@ -138,21 +127,21 @@ def test_sample_reports_and_relations_are_computed_on_all_items(sample):
 
 @linux_fork
 def test_caches_are_filled_in_this_process(sample, monkeypatch):
-    cold()
     parallel = evaluated(sample, workers=2, min_files=1)
-    # `gongkai serve` rebuilds in this process: the same files give the very same objects back.
-    rebuilt = evaluated(sample, workers=1)
+    # `gongkai serve` rebuilds in this process with the same cache: the same files give the very
+    # same objects back.
+    rebuilt = evaluated(sample, workers=1, cache=parallel.cache)
     assert rebuilt.workers == 1
     pairs = [(a, b) for a, b in zip(parallel.decisions, rebuilt.decisions) if a.item is not None]
     assert len(pairs) > 30 and all(a is b for a, b in pairs)
-    # Decided again (e.g. after an edit to mkdocs.yml), no signature is verified twice.
-    gate._DECIDED.clear()
+    # Read and decided again (e.g. after an edit to mkdocs.yml), no signature is verified twice.
+    known = BuildCache(verified=parallel.cache.verified)
 
     def no_crypto(*args, **kwargs):
         raise AssertionError("signature verified again")
 
     monkeypatch.setattr(review.sshsig, "verify", no_crypto)
-    assert outcome(evaluated(sample, workers=1)) == outcome(parallel)
+    assert outcome(evaluated(sample, workers=1, cache=known)) == outcome(parallel)
 
 
 def test_gongkai_workers_1_stays_serial(sample, monkeypatch):
@@ -205,10 +194,8 @@ def _unpicklable(paths):
 @linux_fork
 @pytest.mark.parametrize("failure", [_raises, _dies, _unpicklable], ids=["raises", "dies", "unpicklable"])
 def test_failing_workers_fall_back_to_this_process(corpus, failure, monkeypatch, capfd):
-    cold()
     serial = evaluated(corpus, workers=1)
     capfd.readouterr()
-    cold()
     monkeypatch.setattr(P, "_read_and_decide", failure)
     fallback = evaluated(corpus, workers=2, min_files=1)
     assert fallback.workers == 1
@@ -231,9 +218,7 @@ def _first_slice_only(paths):
 def test_workers_failing_after_some_slices_fall_back_to_the_same(sample, monkeypatch):
     # The slice handed back before the failure filled the caches (with the copy whose 索引号 is a
     # duplicate, decided before that was known): the files read again here must still agree.
-    cold()
     serial = evaluated(sample, workers=1)
-    cold()
     root = sample[0]
     first = P.content_files(root / "content", root)[0][0]
     assert first.name == "zz-copy.md"

@@ -11,9 +11,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from gongkai.site import catalog
+from gongkai.cache import BuildCache
+from gongkai.site import catalog, pages
 from gongkai.read import loader
 from gongkai.glue import preview, watch
+from gongkai.portal import evaluate
 from gongkai.model import Decision, Item, Settings, Unit, Verdict
 
 SETTINGS = Settings(agency="测试县人民政府", units=(Unit(id="xzf", name="测试县人民政府办公室", code="11369999MB0000001A"),))
@@ -54,29 +56,32 @@ def _reference_csv(entries, site_url):
 
 
 def test_exports_are_what_json_and_csv_write_and_follow_an_edit():
+    cache = BuildCache()
     decisions = [_decision(n) for n in range(1, 8)] + [_decision(8, title='=HYPERLINK("x"),逗号\n换行'), _decision(9, title="")]
-    entries = catalog.build_entries(decisions, SETTINGS, _url)
+    entries = catalog.build_entries(decisions, SETTINGS, _url, cache)
     for site_url in ("", "https://www.example.gov.cn/"):
-        assert catalog.catalog_json(entries, site_url) == _reference_json(entries, site_url)
-        assert catalog.catalog_csv(entries, site_url) == _reference_csv(entries, site_url)
-    assert catalog.catalog_json([], "") == _reference_json([], "")
-    assert catalog.catalog_csv([], "") == _reference_csv([], "")
+        assert catalog.catalog_json(entries, site_url, cache) == _reference_json(entries, site_url)
+        assert catalog.catalog_csv(entries, site_url, cache) == _reference_csv(entries, site_url)
+    assert catalog.catalog_json([], "", cache) == _reference_json([], "")
+    assert catalog.catalog_csv([], "", cache) == _reference_csv([], "")
+    assert catalog.catalog_json(entries, "", cache) == _reference_json(entries, "")  # rows kept for the edit below
     # One item edited: the same Entry objects for the others, the new title in both exports.
     decisions[2] = _decision(3, title="第3号通知(修订)")
-    again = catalog.build_entries(decisions, SETTINGS, _url)
+    again = catalog.build_entries(decisions, SETTINGS, _url, cache)
     kept = {e.item.path: e for e in entries}
     assert all((e is kept[e.item.path]) == (e.item.path != "content/xzf/3.md") for e in again)
-    assert catalog.catalog_json(again, "") == _reference_json(again, "")
-    assert "第3号通知(修订)" in catalog.catalog_csv(again, "").decode("utf-8")
+    assert catalog.catalog_json(again, "", cache) == _reference_json(again, "")
+    assert "第3号通知(修订)" in catalog.catalog_csv(again, "", cache).decode("utf-8")
 
 
 def test_listing_pages_are_made_again_only_where_an_entry_changed():
     decisions = [_decision(n) for n in range(1, 121)]
     day = date(2026, 6, 30)
+    cache = BuildCache()
 
     def pages(decisions):
-        entries = catalog.build_entries(decisions, SETTINGS, _url)
-        return catalog.listing_pages("xxgk/gkml/tzgg", "通知公告", "", entries, lambda src: src.removesuffix("index.md"), day)
+        entries = catalog.build_entries(decisions, SETTINGS, _url, cache)
+        return catalog.listing_pages("xxgk/gkml/tzgg", "通知公告", "", entries, lambda src: src.removesuffix("index.md"), day, cache=cache)
 
     first = pages(decisions)
     assert len(first) == 3
@@ -89,38 +94,58 @@ def test_listing_pages_are_made_again_only_where_an_entry_changed():
     assert "改过的标题" in second[0].markdown + "".join(second[0].html_blocks)
     # Another day, another page count: every page again.
     assert not any(a is b for a, b in zip(second, catalog.listing_pages(
-        "xxgk/gkml/tzgg", "通知公告", "", catalog.build_entries(decisions, SETTINGS, _url), lambda src: src.removesuffix("index.md"), date(2026, 7, 1))))
+        "xxgk/gkml/tzgg", "通知公告", "", catalog.build_entries(decisions, SETTINGS, _url, cache), lambda src: src.removesuffix("index.md"), date(2026, 7, 1), cache=cache)))
 
 
-def _load(path):
-    return loader.load_item(path, path.parent, path.parent, None)
+def test_an_evaluation_reuses_what_its_cache_holds_and_nothing_else(portal):
+    for name in ("a", "b"):
+        portal.item(f"xzf/{name}.md", f"{name} 的正文。")
+        portal.sign(f"xzf/{name}.md")
+    extra = json.loads((portal.root / "mkdocs.yml").read_text(encoding="utf-8"))["extra"]["gongkai"]
+
+    def evaluated(cache=None):
+        return evaluate(portal.root, portal.root / "content", extra, "测试县", workers=1, cache=cache)
+
+    first = evaluated()
+    again, fresh = evaluated(first.cache), evaluated()
+    assert again.cache is first.cache and fresh.cache is not first.cache
+    assert [d.verdict for d in first.decisions] == [d.verdict for d in fresh.decisions] == [Verdict.PUBLISH] * 2
+    assert all(a is b for a, b in zip(first.decisions, again.decisions))  # a rebuild: nothing read or decided again
+    assert not any(a is b for a, b in zip(first.decisions, fresh.decisions))  # no cache shared behind the portal's back
+    page = pages.item_page(first.decisions[0], first.settings, cache=first.cache)
+    assert pages.item_page(again.decisions[0], again.settings, cache=again.cache) is page
+    assert pages.item_page(fresh.decisions[0], fresh.settings, cache=fresh.cache) == page
+
+
+def _load(path, cache):
+    return loader.load_item(path, path.parent, path.parent, None, cache=cache)
 
 
 def test_an_item_is_read_again_after_any_write(tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "RACY_NS", 0)  # trust every stat at once: only the stat protects
-    path = tmp_path / "a.md"
+    path, cache = tmp_path / "a.md", BuildCache()
     path.write_text("---\ntitle: 甲\n---\n正文一\n", encoding="utf-8")
-    assert _load(path).item.body == "正文一\n"
-    assert loader._READ[str(path)][3] is not None  # trusted: not read next time
+    assert _load(path, cache).item.body == "正文一\n"
+    assert cache.read[str(path)][3] is not None  # trusted: not read next time
     stat = path.stat()
     time.sleep(0.05)  # past the file system clock's tick (RACY_NS covers writes within one)
     path.write_text("---\ntitle: 甲\n---\n正文二\n", encoding="utf-8")  # same size
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: the ctime still moves
     assert path.stat().st_size == stat.st_size
-    assert _load(path).item.body == "正文二\n"
+    assert _load(path, cache).item.body == "正文二\n"
     time.sleep(0.05)
     replacement = tmp_path / "b.tmp"
     replacement.write_text("---\ntitle: 甲\n---\n正文三\n", encoding="utf-8")
     os.utime(replacement, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     os.replace(replacement, path)  # a rename over it (git, editors): another inode
-    assert _load(path).item.body == "正文三\n"
+    assert _load(path, cache).item.body == "正文三\n"
 
 
 def test_a_recently_changed_item_is_not_trusted_by_its_stat(tmp_path):
-    path = tmp_path / "a.md"
+    path, cache = tmp_path / "a.md", BuildCache()
     path.write_text("---\ntitle: 甲\n---\n正文\n", encoding="utf-8")
-    _load(path)
-    assert loader._READ[str(path)][3] is None  # changed less than RACY_NS ago: read every time
+    _load(path, cache)
+    assert cache.read[str(path)][3] is None  # changed less than RACY_NS ago: read every time
 
 
 MOUNTINFO = """\

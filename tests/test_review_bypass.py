@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from gongkai.cache import BuildCache
 from gongkai.trust import sshsig
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate.decide import Gate, decide_all
@@ -111,10 +112,11 @@ def test_cached_decision_does_not_outlive_the_signing_window(portal):
     now = datetime.now(CHINA).replace(microsecond=0)
     write_review(portal, "xzf/a.md", "初审", "chu", (now + timedelta(hours=1)).isoformat())
     settings, trust = load_context(portal.root, extra_of(portal), "测试县")
-    tree = load_tree(portal.root / "content", portal.root, settings)
+    cache = BuildCache()  # one for every rebuild, as `gongkai serve` keeps
+    tree = load_tree(portal.root / "content", portal.root, settings, cache)
 
     def verdict(clock: datetime) -> Verdict:
-        (d,) = decide_all(tree.files, Gate(settings, Verifier(trust, now=clock), date(2025, 6, 1)))
+        (d,) = decide_all(tree.files, Gate(settings, Verifier(trust, now=clock, cache=cache), date(2025, 6, 1)))
         return d.verdict
 
     assert verdict(now) is Verdict.REFUSE
@@ -154,7 +156,7 @@ def test_signing_window_seen_in_worker_processes_reaches_the_cache_here(portal, 
     assert first.workers == 2
     assert next(d for d in first.decisions if d.path == "content/xzf/a.md").verdict is Verdict.REFUSE
     monkeypatch.setattr(_Clock, "moment", now + timedelta(hours=2))
-    second = evaluate(portal.root, portal.root / "content", extra_of(portal), "测试县", workers=1)
+    second = evaluate(portal.root, portal.root / "content", extra_of(portal), "测试县", workers=1, cache=first.cache)
     assert [d.verdict for d in second.decisions] == [Verdict.PUBLISH] * 3
 
 

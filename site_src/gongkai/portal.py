@@ -4,8 +4,8 @@ Reading and deciding the content files (UTF-8, YAML, the schema, signatures, the
 of a build. On a large portal worker processes share it: each reads and decides a slice of the
 files, and hands back what it found; everything that looks at more than one file (duplicate 索引号
 and the decisions they change, relations between items, annual reports) then runs here on all of
-them, so the result is exactly that of reading every file here. The caches of loader, gate and
-review are filled here with what the workers found (`gongkai serve` rebuilds rely on them).
+them, so the result is exactly that of reading every file here. The portal's BuildCache is filled
+here with what the workers read, decided and verified (`gongkai serve` rebuilds rely on it).
 
 The files are read here, one by one, when:
 - there are fewer than PARALLEL_MIN_FILES of them (starting the workers would cost more);
@@ -35,6 +35,7 @@ from gongkai.report.figures import ReportTables
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.report.labels import DOCUMENT_CATEGORIES
 from gongkai.report.tables import annual_report_tables, previous_report
+from gongkai.cache import BuildCache
 from gongkai.errors import Problem
 from gongkai.gate.decide import Gate, decide_all, decide_each, remember
 from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
@@ -58,6 +59,7 @@ class Portal:
     today: date
     reports: dict[str, ReportTables] = field(default_factory=dict)  # item path -> tables
     workers: int = 1  # processes that read and decided the content files
+    cache: BuildCache = field(default_factory=BuildCache)  # what the next evaluate() of this portal may reuse
 
     @property
     def problems(self) -> list[Problem]:
@@ -90,26 +92,36 @@ def load_context(root: Path, extra: Any, site_name: str) -> tuple[Settings, Trus
 
 
 def evaluate(
-    root: Path, docs_dir: Path, extra: Any, site_name: str, today: date | None = None, *, workers: int | None = None, min_files: int | None = None
+    root: Path,
+    docs_dir: Path,
+    extra: Any,
+    site_name: str,
+    today: date | None = None,
+    *,
+    workers: int | None = None,
+    min_files: int | None = None,
+    cache: BuildCache | None = None,
 ) -> Portal:
     """Returns the evaluated portal; raises ConfigError when the settings are unusable.
 
     `workers` asks for that many worker processes (default: one per CPU, at most MAX_WORKERS) and
     `min_files` is the fewest content files worth them (default PARALLEL_MIN_FILES); the rules of
-    the module docstring (GONGKAI_WORKERS, threads) apply in any case."""
+    the module docstring (GONGKAI_WORKERS, threads) apply in any case. `cache` is what earlier
+    evaluations found (the portal's `cache`, given back on a rebuild); a new one by default."""
     root, docs_dir = Path(root).resolve(), Path(docs_dir).resolve()
+    cache = cache if cache is not None else BuildCache()
     settings, trust = load_context(root, extra, site_name)
     today = today or build_date()
-    gate = Gate(settings, Verifier(trust), today, docs_dir)
+    gate = Gate(settings, Verifier(trust, cache=cache), today, docs_dir)
     paths, skipped = content_files(docs_dir, root)
     count = worker_count(len(paths), workers, min_files)
     files = _read_in_workers(paths, docs_dir, root, settings, gate, count) if count > 1 else None
     if files is None:
         count = 1
-        files = [load_item(path, docs_dir, root, settings) for path in paths]
-    tree = finish_tree(docs_dir, files, skipped)
+        files = [load_item(path, docs_dir, root, settings, cache=cache) for path in paths]
+    tree = finish_tree(docs_dir, files, skipped, cache)
     decisions = decide_all(tree.files, gate)
-    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count)
+    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache)
 
 
 def worker_count(files: int, workers: int | None = None, min_files: int | None = None) -> int:
@@ -142,13 +154,17 @@ def _fork_is_safe() -> bool:
     return threading.active_count() == 1 and sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-# What the workers need, set before they are forked (nothing to pickle): docs_dir, root, settings, gate.
+# What the workers need: docs_dir, root, settings, and the gate (with the portal's cache). Set here
+# before the workers are forked, and found here by them: a forked process inherits the module as
+# it was, while the pool can only send a function by name and its arguments pickled (the cache
+# would be copied whole into every slice's task).
 _job: tuple[Path, Path, Settings, Gate] | None = None
 
 
 def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Settings, gate: Gate, count: int) -> list[Loaded] | None:
     """Returns the files read by `count` worker processes, with their decisions, signature checks
-    and reads cached here; None when the workers failed (the caches then hold only correct results)."""
+    and reads cached in the gate's cache; None when the workers failed (the cache then holds only
+    correct results)."""
     global _job
     size = -(-len(paths) // (count * CHUNKS_PER_WORKER))
     chunks = [paths[start : start + size] for start in range(0, len(paths), size)]
@@ -166,9 +182,9 @@ def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Se
     try:
         for chunk, (loaded, decisions, reads, verified) in zip(chunks, executor.map(_read_and_decide, chunks)):
             for path, entry in zip(chunk, reads):
-                put_cached(path, entry)
+                put_cached(path, entry, gate.cache)
             remember(loaded, decisions, gate)
-            remember_verified(verified)
+            remember_verified(gate.cache, verified)
             files.extend(loaded)
     except Exception:  # a worker died (BrokenProcessPool), failed, or its result did not pickle
         executor.shutdown(wait=True, cancel_futures=True)
@@ -198,13 +214,14 @@ def _read_and_decide(paths: list[Path]) -> tuple[list[Loaded], list[Decision], l
     """In a worker: reads and decides some files; returns them with the cache entries they made."""
     assert _job is not None
     docs_dir, root, settings, gate = _job
-    mark = verified_mark()
-    files = [load_item(path, docs_dir, root, settings) for path in paths]
+    cache = gate.cache
+    mark = verified_mark(cache)
+    files = [load_item(path, docs_dir, root, settings, cache=cache) for path in paths]
     decisions = decide_each(files, gate)
     # Handed back, not kept: one pickle keeps each Item one object in files, decisions and reads,
     # as the caches need; and the worker does not hold its share of the portal until it exits.
-    reads = [take_cached(path) for path in paths]
-    return files, decisions, reads, verified_since(mark)
+    reads = [take_cached(path, cache) for path in paths]
+    return files, decisions, reads, verified_since(cache, mark)
 
 
 def annual_reports(decisions: list[Decision]) -> dict[str, ReportTables]:

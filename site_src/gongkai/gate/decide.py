@@ -7,11 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache
 from gongkai.gate import scan
 from gongkai.gate import visible
 from gongkai.read.attachments import AttachmentText, attachment_text
 from gongkai.errors import WARNING, Problem
-from gongkai.read.loader import Loaded, settings_key
+from gongkai.read.loader import Loaded
 from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.report.validate import validate_report
@@ -126,19 +127,19 @@ class Gate:
     def __init__(self, settings: Settings, verifier: Verifier, today: date, docs_dir: Path | None = None):
         self.settings, self.verifier, self.today = settings, verifier, today
         self.docs_dir = docs_dir  # where attachments are read from (None: their text is not checked)
+        self.cache: BuildCache = verifier.cache  # one cache for the gate and the signatures it relies on
         self._context: tuple | None = None
 
     def context(self) -> tuple:
         """Returns what every decision depends on besides the file itself (one object per gate)."""
-        global _CONTEXT
         if self._context is None:
-            context = (settings_key(self.settings), self.verifier.trust_key(), self.today)
+            context = (self.cache.settings_key(self.settings), self.verifier.trust_key(), self.today)
             # One comparison here, then identity in the caches' keys: comparing the trust roots
             # field by field for every item was a tenth of a preview rebuild's gate.
-            if context == _CONTEXT:
-                context = _CONTEXT
+            if context == self.cache.context:
+                context = self.cache.context
             else:
-                _CONTEXT = context
+                self.cache.context = context
             self._context = context
         return self._context
 
@@ -229,7 +230,7 @@ class Gate:
         folder = (self.docs_dir / item.rel).parent
         for index, (name, digest) in enumerate(item.attachment_digests):
             line = item.lines.get(f"attachments[{index}]", item.line_of("attachments"))
-            read = attachment_text_of(folder / name, digest)
+            read = attachment_text_of(folder / name, digest, self.cache)
             if read.problem:
                 refusals.append(Problem(item.path, line, f"附件 {name}:{read.problem}"))
             text = read.text or ""
@@ -262,16 +263,17 @@ def _readings(item: Item, body: str) -> list[tuple[str, Callable[[int], int], st
     return readings + [("正文", of_body, reading) for reading in _body_texts(body)]
 
 
-_ATTACHMENT_TEXTS: dict[str, AttachmentText] = {}  # sha256 of the file -> its text
-
-
-def attachment_text_of(path: Path, digest: str) -> AttachmentText:
-    """Returns the text of an attachment, read once per process for the same bytes."""
-    known = _ATTACHMENT_TEXTS.get(digest)
+def attachment_text_of(path: Path, digest: str, cache: BuildCache | None = None) -> AttachmentText:
+    """Returns the text of an attachment whose bytes have the sha256 ``digest``, read once per
+    cache for the same bytes."""
+    if cache is None:
+        return attachment_text(path)
+    texts = cache.attachment_texts
+    known = texts.get(digest)
     if known is None:
-        if len(_ATTACHMENT_TEXTS) > 4096:
-            _ATTACHMENT_TEXTS.clear()
-        known = _ATTACHMENT_TEXTS[digest] = attachment_text(path)
+        if len(texts) > MAX_ATTACHMENT_TEXTS:
+            texts.clear()
+        known = texts[digest] = attachment_text(path)
     return known
 
 
@@ -282,30 +284,24 @@ def _first_error(problems: list[Problem]) -> str:
     return ""
 
 
-# Decisions made earlier in this process (`gongkai serve` evaluates the portal after every edit):
-# path -> (what the decision depends on, the decision). The loader hands out the very same Item
-# object for an unchanged file, so an item, its problems, the settings, the trust roots and the
-# date being the same means the decision would be the same.
-_DECIDED: dict[str, tuple[tuple, Item, Decision]] = {}
-_CONTEXT: tuple = ()
-
-
 def decide_all(loaded: Iterable[Loaded], gate: Gate) -> list[Decision]:
     """Returns the decisions for every content file, in path order."""
     ordered = sorted(loaded, key=lambda entry: entry.path)
     decisions = decide_each(ordered, gate)
-    if len(_DECIDED) > 4 * len(ordered) + 1000:
-        _DECIDED.clear()  # many portals in one process (tests): keep the cache to about one
+    if len(gate.cache.decided) > 4 * len(ordered) + 1000:
+        gate.cache.decided.clear()  # many portals with one cache: keep it to about one
     remember(ordered, decisions, gate)
     return decisions
 
 
 def decide_each(loaded: list[Loaded], gate: Gate) -> list[Decision]:
-    """Returns the decision for each file in turn, reusing those recorded for them as they are now."""
+    """Returns the decision for each file in turn, reusing those recorded for them as they are now
+    (BuildCache.decided: `gongkai serve` evaluates the portal after every edit)."""
     context = gate.context()
+    decided = gate.cache.decided
     decisions = []
     for entry in loaded:
-        known = _DECIDED.get(entry.path)
+        known = decided.get(entry.path)
         if known is not None and entry.item is not None and known[1] is entry.item and known[0] == (context, tuple(entry.problems)):
             decisions.append(known[2])
         else:
@@ -316,6 +312,7 @@ def decide_each(loaded: list[Loaded], gate: Gate) -> list[Decision]:
 def remember(loaded: Iterable[Loaded], decisions: Iterable[Decision], gate: Gate) -> None:
     """Records decisions made for these files as they are now (by decide_all, here or in another process)."""
     context = gate.context()
+    decided = gate.cache.decided
     for entry, decision in zip(loaded, decisions):
         if entry.item is not None:
-            _DECIDED[entry.path] = ((context, tuple(entry.problems)), entry.item, decision)
+            decided[entry.path] = ((context, tuple(entry.problems)), entry.item, decision)

@@ -15,6 +15,7 @@ import ahocorasick
 
 from gongkai.gate import scan
 from gongkai.gate import visible
+from gongkai.cache import BuildCache
 from gongkai.errors import Problem
 from gongkai.read.attachments import OOXML_SUFFIXES
 from gongkai.gate.decide import attachment_text_of, published_fields
@@ -208,12 +209,15 @@ def check_page(dest: str, html: str, withheld: Withheld | None, source: Item | N
     return check_text(dest, visible.html_text(html), withheld, source)
 
 
-def check_file(dest: str, data: bytes, withheld: Withheld | None, source: Item | None = None, path: Path | None = None) -> list[Finding]:
+def check_file(
+    dest: str, data: bytes, withheld: Withheld | None, source: Item | None = None, path: Path | None = None, cache: BuildCache | None = None
+) -> list[Finding]:
     """Returns the findings of one built file that is not a rendered page: exports, feed, sitemap,
-    search index, attachments (their text through `attachment_text`, from ``path``)."""
+    search index, attachments (their text through `attachment_text`, from ``path``, kept in
+    ``cache``: the gate read most of them already)."""
     name = dest.rsplit("/", 1)[-1].lower()
     if path is not None and (source is not None or PurePosixPath(name).suffix in BINARY_SUFFIXES):
-        read = attachment_text_of(path, hashlib.sha256(data).hexdigest())
+        read = attachment_text_of(path, hashlib.sha256(data).hexdigest(), cache)
         found = check_text(dest, read.text or "", withheld, source)
         if read.problem:
             found.append(Finding(dest, f"网站文件 {dest} 无法检查:{read.problem}", source.path if source else ""))

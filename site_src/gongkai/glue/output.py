@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gongkai.cache import BuildCache
 from gongkai.law import layout
 from gongkai.gate import output as output_check
 from gongkai.gate import visible
@@ -23,6 +24,7 @@ class OutputCheck:
         self.theme_files: set[str] = set()  # dest_uris of theme assets (Material's and the portal's theme/)
         self.findings: list = []  # output_check.Finding of this build (the render worker's sent back)
         self.checked: set[str] = set()  # dest_uris checked as they were written
+        self.cache: BuildCache | None = None  # the portal's: attachment texts read by the gate already
 
     def prepare(self, config, portal: Portal, files, from_docs) -> None:
         """Collects what the output is checked against: the withheld text (minus what a published
@@ -37,6 +39,7 @@ class OutputCheck:
         boilerplate = [str(config.get(key) or "") for key in ("site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name")]
         boilerplate += visible.json_strings(dict(config.extra or {}))
         boilerplate += [f.content_string for f in files if f.generated_by and layout.is_guide(f.src_uri) and f.is_documentation_page()]
+        self.cache = portal.cache
         self.withheld = output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal))
         self.theme_files.clear()
         self.theme_files.update(f.dest_uri for f in files if not f.generated_by and not from_docs(f))
@@ -62,7 +65,7 @@ class OutputCheck:
             if dest.endswith((".html", ".htm")):
                 found = output_check.check_page(dest, data.decode("utf-8", errors="replace"), self.withheld, self.sources.get(dest))
             else:
-                found = output_check.check_file(dest, data, self.withheld, self.sources.get(dest), path)
+                found = output_check.check_file(dest, data, self.withheld, self.sources.get(dest), path, self.cache)
             self.findings.extend(found)
 
     def take_problems(self) -> list:
@@ -77,7 +80,7 @@ def _published_attachments(portal: Portal):
     for decision in portal.by_verdict(Verdict.PUBLISH):
         folder = (portal.docs_dir / decision.item.rel).parent
         for name, digest in decision.item.attachment_digests:
-            yield decision.item.path, attachment_text_of(folder / name, digest).text or ""
+            yield decision.item.path, attachment_text_of(folder / name, digest, portal.cache).text or ""
 
 
 def _site_files(top: Path, skip: str) -> list[Path]:

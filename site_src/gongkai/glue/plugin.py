@@ -32,7 +32,6 @@ from gongkai.glue.output import OutputCheck
 from gongkai.glue.preview import session
 from gongkai.model import Verdict
 from gongkai.portal import Portal, evaluate
-from gongkai.read.loader import settings_key
 from gongkai.settings import load_settings
 from gongkai.site import generated, pages, search
 
@@ -123,7 +122,9 @@ class GongkaiPlugin(BasePlugin):
         """Runs the gate before any page is read: only published items and their attachments remain."""
         root = Path(config.config_file_path).parent
         try:
-            portal = evaluate(root, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name)
+            # A preview keeps one BuildCache across rebuilds: an edit re-reads and re-decides only what changed.
+            cache = self.session.cache if self.session.preview else None
+            portal = evaluate(root, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name, cache=cache)
         except GongkaiError as exc:
             raise PluginError(str(exc)) from exc
         self.portal = portal
@@ -270,8 +271,8 @@ class GongkaiPlugin(BasePlugin):
             if src in taken:
                 raise PluginError(f"{item.path}: 页面 {src} 已被另一条信息占用(同一机构同一年度只能有一份年度报告)")
             body = self._report_body(config, portal, decision, result)
-            markdown = pages.item_page(decision, portal.settings, links, src, src_of, body)
-            markdown = state.stash_once(src, markdown, (item, settings_key(portal.settings)), lambda: [pages.metadata_table(item, portal.settings)])
+            markdown = pages.item_page(decision, portal.settings, links, src, src_of, body, portal.cache)
+            markdown = state.stash_once(src, markdown, (item, portal.cache.settings_key(portal.settings)), lambda: [pages.metadata_table(item, portal.settings)])
             page = File.generated(config, src, content=markdown)
             page.inclusion = InclusionLevel.NOT_IN_NAV
             sources[page.dest_uri] = item

@@ -18,6 +18,7 @@ import jinja2
 from mkdocs.structure.files import File
 from mkdocs.utils import get_build_date
 
+from gongkai.cache import BuildCache
 from gongkai.errors import GongkaiError
 from gongkai.report import xlsx as report_xlsx
 from gongkai.site import pages, search
@@ -75,6 +76,7 @@ class Session:
         self.current: dict[str, tuple[str, str]] = {}  # the same, of the build under way
         self.digests: dict[str, tuple] = {}  # src -> (content, render key, digest, stashed blocks)
         self.xlsx_made: dict[str, bytes] = {}  # sha256 of (tables, title) -> .xlsx bytes
+        self.cache = BuildCache()  # the portal's reads, decisions, signatures, pages and catalogs of the last preview build
         self.bytecode_cache = MemoryBytecodeCache(self)
         self.sitemap_key: tuple = ()
         self.sitemap_pending: tuple = ()

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gongkai import escaping
+from gongkai.cache import BuildCache
 from gongkai.law import schema
 from gongkai.read import yamlsafe
 from gongkai.errors import WARNING, Problem
@@ -100,13 +101,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Files read earlier in this process (`gongkai serve` evaluates the whole portal after every edit):
-# absolute path -> (what the result depends on, attachments as found then, the result, the file's
-# stat when its bytes were read). A file is parsed again unless its bytes, its place and the
-# settings are the same and its attachments still hash the same: a reused result is exactly what
-# reading the file again would give.
-_READ: dict[str, tuple[tuple, tuple, Loaded, tuple | None]] = {}
-
 # A file whose stat (device, inode, size, mtime and ctime in ns) is what it was when its bytes were
 # read has those bytes still, unless it was changed again within one tick of the file system's
 # clock: a stat is only trusted when the file was last changed RACY_NS before it was read (the
@@ -134,28 +128,20 @@ def _trusted(key: tuple | None, read_at_ns: int) -> tuple | None:
     return key
 
 
-_SETTINGS_KEYS: list[tuple[Settings, str]] = []
-
-
-def settings_key(settings: Settings | None) -> str:
-    """Returns a string that is equal for equal settings (cached for the last few objects)."""
-    if settings is None:
-        return ""
-    for known, key in _SETTINGS_KEYS:
-        if known is settings:
-            return key
-    key = repr(settings)
-    _SETTINGS_KEYS[:] = [(settings, key)] + _SETTINGS_KEYS[:3]
-    return key
-
-
-def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None, st: os.stat_result | None = None) -> Loaded:
+def load_item(
+    abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None, st: os.stat_result | None = None, cache: BuildCache | None = None
+) -> Loaded:
     """Returns the item in one Markdown file with every problem of its own (no cross-item checks).
 
     Without settings only the parsing is checked (enough to compute a digest). ``st``: the file's
-    stat, when the caller has just taken it."""
+    stat, when the caller has just taken it. With a ``cache``, a file read before is parsed again
+    only when its bytes, its place, the settings or its attachments changed (BuildCache.read): a
+    reused result is exactly what reading the file again would give."""
+    if cache is None:
+        return _load_item(abs_path.read_bytes(), abs_path, docs_dir, root, settings, [])
+    read = cache.read
     name = str(abs_path)
-    known = _READ.get(name)
+    known = read.get(name)
     before = stat_key(abs_path) if st is None else (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     raw: bytes | None = None
     if known is not None and known[3] is not None and known[3] == before:
@@ -164,13 +150,13 @@ def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | N
         read_at = time.time_ns()
         raw = abs_path.read_bytes()
         digest = hashlib.sha256(raw).digest()
-    key = (digest, name, str(docs_dir), str(root), settings_key(settings))
+    key = (digest, name, str(docs_dir), str(root), cache.settings_key(settings))
     if known is not None and known[0] == key and known[2].item is not None:
         found: list[Problem] = []
         attachments = _attachments(abs_path, docs_dir, known[2].item.meta, known[2].item.lines, known[2].path, found)
         if (attachments, tuple(found)) == known[1]:
             if raw is not None:  # read again (recently changed, or a new stat): trust the stat from now on if it may be
-                _READ[name] = known[:3] + (_trusted(before, read_at),)
+                read[name] = known[:3] + (_trusted(before, read_at),)
             return Loaded(known[2].path, known[2].item, list(known[2].problems))
     if raw is None:
         before = stat_key(abs_path)
@@ -180,9 +166,9 @@ def load_item(abs_path: Path, docs_dir: Path, root: Path, settings: Settings | N
     as_found: list = []
     loaded = _load_item(raw, abs_path, docs_dir, root, settings, as_found)
     if loaded.item is not None:
-        _READ[name] = (key, as_found[0], Loaded(loaded.path, loaded.item, list(loaded.problems)), _trusted(before, read_at))
+        read[name] = (key, as_found[0], Loaded(loaded.path, loaded.item, list(loaded.problems)), _trusted(before, read_at))
     else:
-        _READ.pop(name, None)
+        read.pop(name, None)
     return loaded
 
 
@@ -249,11 +235,11 @@ def unshowable_characters(value: Any, lines: dict[str, int], path: str, key: str
     return found
 
 
-def load_tree(docs_dir: Path, root: Path, settings: Settings) -> Tree:
+def load_tree(docs_dir: Path, root: Path, settings: Settings, cache: BuildCache | None = None) -> Tree:
     """Returns every item under docs_dir with its problems, including duplicate 索引号."""
     docs_dir, root = Path(docs_dir).resolve(), Path(root).resolve()
     paths, problems = content_files(docs_dir, root)
-    return finish_tree(docs_dir, [load_item(path, docs_dir, root, settings) for path in paths], problems)
+    return finish_tree(docs_dir, [load_item(path, docs_dir, root, settings, cache=cache) for path in paths], problems, cache)
 
 
 def content_files(docs_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
@@ -280,26 +266,27 @@ def content_files(docs_dir: Path, root: Path) -> tuple[list[Path], list[Problem]
     return paths, problems
 
 
-def finish_tree(docs_dir: Path, files: list[Loaded], problems: list[Problem]) -> Tree:
+def finish_tree(docs_dir: Path, files: list[Loaded], problems: list[Problem], cache: BuildCache | None = None) -> Tree:
     """Returns the tree of the files loaded from docs_dir (resolved), after the cross-file checks."""
-    seen = {str(docs_dir / f.item.rel) for f in files if f.item is not None}
-    # Forget the files of this tree that are gone (those of other trees stay: tests build many).
-    prefix = str(docs_dir) + os.sep
-    for stale in [p for p in _READ if p.startswith(prefix) and p not in seen]:
-        del _READ[stale]
+    if cache is not None:
+        seen = {str(docs_dir / f.item.rel) for f in files if f.item is not None}
+        # Forget the files of this tree that are gone (those of other trees stay: tests build many).
+        prefix = str(docs_dir) + os.sep
+        for stale in [p for p in cache.read if p.startswith(prefix) and p not in seen]:
+            del cache.read[stale]
     _check_unique_index(files)
     return Tree(files, problems)
 
 
-def take_cached(abs_path: Path) -> tuple | None:
+def take_cached(abs_path: Path, cache: BuildCache) -> tuple | None:
     """Removes and returns what the read cache holds for a file (for a worker process to hand back)."""
-    return _READ.pop(str(abs_path), None)
+    return cache.read.pop(str(abs_path), None)
 
 
-def put_cached(abs_path: Path, entry: tuple | None) -> None:
+def put_cached(abs_path: Path, entry: tuple | None, cache: BuildCache) -> None:
     """Stores an entry that take_cached returned in another process: as if the file was read here."""
     if entry is not None:
-        _READ[str(abs_path)] = entry
+        cache.read[str(abs_path)] = entry
 
 
 def _rel(path: Path, root: Path) -> str:

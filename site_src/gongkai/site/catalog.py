@@ -12,6 +12,7 @@ from functools import cached_property
 from html import escape
 from typing import Callable, Iterable, Sequence
 
+from gongkai.cache import MAX_LISTED, BuildCache
 from gongkai.gate import visible
 from gongkai.escaping import clean, csv_cell, xml_text
 from gongkai.model import Attribute, Decision, Item, Settings, Verdict
@@ -77,16 +78,13 @@ def _plain(markdown: str) -> str:
     return " ".join(text.split())
 
 
-# Entries made by the last call (`gongkai serve` builds the catalogs after every edit): item path ->
-# (decision, unit name, page, entry). An entry is a pure function of those three (the gate hands
-# out the very same Decision for an unchanged file), so the same Entry object is handed out again:
-# the listing pages and export rows below are then recognised as unchanged by identity.
-_ENTRIES: dict[str, tuple[Decision, str, str, Entry]] = {}
+def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: Callable[[Item], str], cache: BuildCache | None = None) -> list[Entry]:
+    """Returns the entries of both catalogs, newest first (published, then created, then 索引号).
 
-
-def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: Callable[[Item], str]) -> list[Entry]:
-    """Returns the entries of both catalogs, newest first (published, then created, then 索引号)."""
-    global _ENTRIES
+    With a ``cache`` (`gongkai serve` builds the catalogs after every edit), an unchanged item gets
+    the very Entry object of the last call (BuildCache.entries): the listing pages and export rows
+    below then recognise it as unchanged by identity."""
+    last = cache.entries if cache is not None else {}
     entries = []
     made: dict[str, tuple[Decision, str, str, Entry]] = {}
     for decision in decisions:
@@ -97,7 +95,7 @@ def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: C
         on_demand = decision.verdict is Verdict.METADATA
         unit_name = unit.name if unit else item.unit
         page = "" if on_demand else item_url(item)
-        known = _ENTRIES.get(item.path)
+        known = last.get(item.path)
         if known is not None and known[0] is decision and known[1] == unit_name and known[2] == page:
             entry = known[3]
         else:
@@ -110,7 +108,8 @@ def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: C
             )
         made[item.path] = (decision, unit_name, page, entry)
         entries.append(entry)
-    _ENTRIES = made
+    last.clear()
+    last.update(made)
     entries.sort(key=lambda e: e.sort_key, reverse=True)
     return entries
 
@@ -118,25 +117,21 @@ def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: C
 # ------------------------------------------------------------------ exports
 
 
-class _Rows:
-    """The serialised row of each entry, made once per Entry object (entries are immutable)."""
-
-    def __init__(self, make: Callable[[Entry, str], str]):
-        self.make = make
-        self.rows: dict[str, tuple[Entry, str, str]] = {}  # item path -> (entry, site_url, row)
-
-    def __call__(self, entries: Sequence[Entry], site_url: str) -> list[str]:
-        rows, made = [], {}
-        for entry in entries:
-            known = self.rows.get(entry.item.path)
-            if known is not None and known[0] is entry and known[1] == site_url:
-                row = known[2]
-            else:
-                row = self.make(entry, site_url)
-            made[entry.item.path] = (entry, site_url, row)
-            rows.append(row)
-        self.rows = made
-        return rows
+def _rows(entries: Sequence[Entry], site_url: str, make: Callable[[Entry, str], str], last: dict[str, tuple[Entry, str, str]]) -> list[str]:
+    """Returns the serialised row of each entry, made once per Entry object (entries are
+    immutable): ``last`` holds the rows of the last call (item path -> (entry, site_url, row))."""
+    rows, made = [], {}
+    for entry in entries:
+        known = last.get(entry.item.path)
+        if known is not None and known[0] is entry and known[1] == site_url:
+            row = known[2]
+        else:
+            row = make(entry, site_url)
+        made[entry.item.path] = (entry, site_url, row)
+        rows.append(row)
+    last.clear()
+    last.update(made)
+    return rows
 
 
 def _json_row(entry: Entry, site_url: str) -> str:
@@ -146,12 +141,9 @@ def _json_row(entry: Entry, site_url: str) -> str:
     return "  " + json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n  ")
 
 
-_JSON_ROWS = _Rows(_json_row)
-
-
-def catalog_json(entries: Sequence[Entry], site_url: str = "") -> str:
+def catalog_json(entries: Sequence[Entry], site_url: str = "", cache: BuildCache | None = None) -> str:
     """Returns json.dumps({"columns": [...], "entries": [...]}, ensure_ascii=False, indent=1) + "\\n"."""
-    rows = _JSON_ROWS(entries, site_url)
+    rows = _rows(entries, site_url, _json_row, cache.json_rows if cache is not None else {})
     columns = json.dumps(list(COLUMNS), ensure_ascii=False, indent=1).replace("\n", "\n ")
     listed = "[\n" + ",\n".join(rows) + "\n ]" if rows else "[]"
     return '{\n "columns": ' + columns + ',\n "entries": ' + listed + "\n}\n"
@@ -171,12 +163,10 @@ def _csv_row(entry: Entry, site_url: str) -> str:
     return _csv_line(row)
 
 
-_CSV_ROWS = _Rows(_csv_row)
-
-
-def catalog_csv(entries: Sequence[Entry], site_url: str = "") -> bytes:
+def catalog_csv(entries: Sequence[Entry], site_url: str = "", cache: BuildCache | None = None) -> bytes:
     """Returns the catalog as CSV in UTF-8 with BOM (so Excel opens it), header in Chinese."""
-    return ("\ufeff" + _csv_line(CSV_HEADERS) + "".join(_CSV_ROWS(entries, site_url))).encode("utf-8")
+    rows = _rows(entries, site_url, _csv_row, cache.csv_rows if cache is not None else {})
+    return ("\ufeff" + _csv_line(CSV_HEADERS) + "".join(rows)).encode("utf-8")
 
 
 def feed_xml(entries: Sequence[Entry], site_name: str, site_url: str, updated: datetime, limit: int = 50) -> str:
@@ -288,14 +278,15 @@ def pager(folder: str, number: int, total: int, url_of: Callable[[str], str]) ->
     return '<nav class="gongkai-pager" aria-label="分页">' + " ".join(links) + "</nav>\n"
 
 
-# Listing pages made earlier in this process: src -> (what the page depends on besides its entries,
-# its entries, the page). A page whose inputs are equal and whose entries are the very same Entry
-# objects (see build_entries) is handed out again: after one edit only the pages listing it change.
-_LISTED: dict[str, tuple[tuple, Sequence[Entry], GeneratedPage]] = {}
+def listing_pages(
+    folder: str, title: str, intro: str, entries: Sequence[Entry], url_of: Callable[[str], str], day: date, kind: str = layout.KIND_CATALOG, cache: BuildCache | None = None
+) -> list[GeneratedPage]:
+    """Returns the paginated pages listing ``entries`` under ``folder``.
 
-
-def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry], url_of: Callable[[str], str], day: date, kind: str = layout.KIND_CATALOG) -> list[GeneratedPage]:
-    """Returns the paginated pages listing ``entries`` under ``folder``."""
+    With a ``cache``, a page whose inputs are equal and whose entries are the very same Entry
+    objects (see build_entries) is handed out again (BuildCache.listed): after one edit only the
+    pages listing it change."""
+    listed = cache.listed if cache is not None else {}
     chunks = paginate(entries)
     result = []
     for number, chunk in enumerate(chunks, start=1):
@@ -303,7 +294,7 @@ def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry],
         here = url_of(src)
         nav = pager(folder, number, len(chunks), url_of)
         key = (here, title, intro, kind, day, len(entries), nav)
-        known = _LISTED.get(src)
+        known = listed.get(src)
         if known is not None and known[0] == key and len(known[1]) == len(chunk) and all(a is b for a, b in zip(known[1], chunk)):
             result.append(known[2])
             continue
@@ -316,9 +307,9 @@ def listing_pages(folder: str, title: str, intro: str, entries: Sequence[Entry],
         body.append(table)
         body.append(nav)
         page = GeneratedPage(src, "".join(body), (table + nav,))
-        if len(_LISTED) > 100_000:
-            _LISTED.clear()
-        _LISTED[src] = (key, chunk, page)
+        if len(listed) > MAX_LISTED:
+            listed.clear()
+        listed[src] = (key, chunk, page)
         result.append(page)
     return result
 
@@ -329,7 +320,7 @@ def category_intro(category: Category) -> str:
     return f'<p class="gongkai-article">{escape(category.scope)}</p>' if category.scope else ""
 
 
-def catalog_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> list[GeneratedPage]:
+def catalog_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date, cache: BuildCache | None = None) -> list[GeneratedPage]:
     """Returns every page of the 政府信息公开目录: by category, by unit (and category), by year."""
     published = [e for e in entries if not e.on_demand]
     cats = categories(settings.categories)
@@ -347,16 +338,16 @@ def catalog_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable
     pages: list[GeneratedPage] = []
     pages.append(_catalog_home(layout.CATALOG, "政府信息公开目录", cats, by_category, by_year, settings, url_of, day, unit=None))
     for category in cats:
-        pages += listing_pages(layout.category_folder(category.slug), f"政府信息公开目录 · {category.id}", category_intro(category), by_category[category.id], url_of, day)
+        pages += listing_pages(layout.category_folder(category.slug), f"政府信息公开目录 · {category.id}", category_intro(category), by_category[category.id], url_of, day, cache=cache)
     for year, chunk in sorted(by_year.items()):
-        pages += listing_pages(layout.year_folder(year), f"政府信息公开目录 · {year}年", "", chunk, url_of, day)
+        pages += listing_pages(layout.year_folder(year), f"政府信息公开目录 · {year}年", "", chunk, url_of, day, cache=cache)
     for unit in settings.units:
         counts = {c.id: by_unit_category[(unit.id, c.id)] for c in cats}
         pages.append(_catalog_home(layout.unit_folder(unit.id, layout.CATALOG), f"{unit.name}政府信息公开目录", cats, counts, {}, settings, url_of, day, unit=unit.id))
-        pages += listing_pages(layout.unit_all_folder(unit.id), f"{unit.name} · 全部信息", "", by_unit[unit.id], url_of, day)
+        pages += listing_pages(layout.unit_all_folder(unit.id), f"{unit.name} · 全部信息", "", by_unit[unit.id], url_of, day, cache=cache)
         for category in cats:
             if counts[category.id]:  # a unit's empty categories get no page of their own
-                pages += listing_pages(layout.category_folder(category.slug, unit.id), f"{unit.name} · {category.id}", category_intro(category), counts[category.id], url_of, day)
+                pages += listing_pages(layout.category_folder(category.slug, unit.id), f"{unit.name} · {category.id}", category_intro(category), counts[category.id], url_of, day, cache=cache)
     return pages
 
 

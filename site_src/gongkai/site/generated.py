@@ -88,22 +88,22 @@ def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
         return layout.page_url(src, site.directory_urls)
 
     src_of = page_sources(portal)
-    entries = catalog.build_entries(portal.decisions, settings, lambda item: url_of(src_of(item)))
+    entries = catalog.build_entries(portal.decisions, settings, lambda item: url_of(src_of(item)), portal.cache)
     generated = [pages.site_home(site.site_name, entries, settings, url_of, day), pages.xxgk_home(entries, settings, url_of, day)]
-    generated += catalog.catalog_pages(entries, settings, url_of, day)
+    generated += catalog.catalog_pages(entries, settings, url_of, day, portal.cache)
     generated.append(guide.guide_page(settings, url_of, day))
     for unit in settings.units:
         generated.append(guide.guide_page(settings, url_of, day, unit))
         generated.append(pages.unit_home(unit, entries, settings, url_of, day))
-    generated += guide.on_demand_pages(entries, settings, url_of, day)
+    generated += guide.on_demand_pages(entries, settings, url_of, day, portal.cache)
     for page in generated:
         yield GeneratedFile(page.src, page.markdown, page.html_blocks)
     yield GeneratedFile(layout.index_src(layout.REPORTS), reports_index(portal, day))
     yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), category_history(site.config_file, day))
     yield GeneratedFile("assets/gongkai/report.css", REPORT_CSS.read_text(encoding="utf-8"))
     site_url = site.site_url or ""
-    yield GeneratedFile("catalog.json", catalog.catalog_json(entries, site_url))
-    yield GeneratedFile("catalog.csv", catalog.catalog_csv(entries, site_url))
+    yield GeneratedFile("catalog.json", catalog.catalog_json(entries, site_url, portal.cache))
+    yield GeneratedFile("catalog.csv", catalog.catalog_csv(entries, site_url, portal.cache))
     yield GeneratedFile("feed.xml", catalog.feed_xml(entries, site.site_name, site_url, feed_updated(entries, day)))
 
 

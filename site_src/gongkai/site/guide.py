@@ -5,6 +5,7 @@ from datetime import date
 from html import escape
 from typing import Callable, Sequence
 
+from gongkai.cache import BuildCache
 from gongkai.site.catalog import Entry, GeneratedPage, front_matter, listing_pages, page_src
 from gongkai.model import Settings, Unit
 from gongkai.law.taxonomy import categories
@@ -77,11 +78,11 @@ def guide_page(settings: Settings, url_of: Callable[[str], str], day: date, unit
     return GeneratedPage(src, "".join(parts))
 
 
-def on_demand_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> list[GeneratedPage]:
+def on_demand_pages(entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date, cache: BuildCache | None = None) -> list[GeneratedPage]:
     """Returns the 依申请公开目录 (metadata only, paginated) with how to apply on its first page."""
     on_demand = [e for e in entries if e.on_demand]
     intro = (
         "<p>下列政府信息属于依申请公开范围，本目录只列出其索引号、标题、发布机构、成文日期和内容概述，不公开正文和附件。需要获取的，请按下述方式提出申请。</p>\n\n"
         "## 如何申请\n\n" + APPLY_STEPS + "\n" + contact_table(settings.units) + "\n## 依申请公开目录\n"
     )
-    return listing_pages(layout.ON_DEMAND, "依申请公开", intro, on_demand, url_of, day, kind=layout.KIND_ON_DEMAND)
+    return listing_pages(layout.ON_DEMAND, "依申请公开", intro, on_demand, url_of, day, kind=layout.KIND_ON_DEMAND, cache=cache)

@@ -9,8 +9,8 @@ from datetime import date
 from html import escape
 from typing import Callable, Iterable, Sequence
 
+from gongkai.cache import MAX_PAGES, BuildCache
 from gongkai.site.catalog import Entry, GeneratedPage, front_matter, page_src
-from gongkai.read.loader import settings_key
 from gongkai.model import Attribute, Decision, Item, Settings, Verdict
 from gongkai.law import layout, schema
 from gongkai.law.taxonomy import categories
@@ -76,6 +76,7 @@ def item_page(
     src: str | None = None,
     src_of: Callable[[Item], str] | None = None,
     body: str | None = None,
+    cache: BuildCache | None = None,
 ) -> str:
     """Returns the Markdown of a published item's page: title, metadata, notices, body, attachments.
 
@@ -86,26 +87,23 @@ def item_page(
     links = links or Relations()
     src = src or item.rel
     src_of = src_of or (lambda other: other.rel)
-    if body is not None:
+    if body is not None or cache is None:
         return _item_page(decision, settings, links, src, src_of, body)
     # The page is a pure function of the decision (the gate hands out the same object for an
-    # unchanged file), the settings, where it lies and what it links to: made once per process,
+    # unchanged file), the settings, where it lies and what it links to: made once per cache,
     # so a preview rebuild after one edit does not write 10,000 pages again.
     related = [links.interprets[item.rel]] if item.rel in links.interprets else []
     related += links.interpretations.get(item.rel, [])
-    key = (id(decision), src, settings_key(settings), tuple((other.title, src_of(other)) for other in related))
-    known = _MADE.get(key)
+    key = (id(decision), src, cache.settings_key(settings), tuple((other.title, src_of(other)) for other in related))
+    made = cache.pages
+    known = made.get(key)
     if known is not None and known[0] is decision:
         return known[1]
     page = _item_page(decision, settings, links, src, src_of, body)
-    if len(_MADE) > _MADE_MAX:
-        _MADE.clear()
-    _MADE[key] = (decision, page)
+    if len(made) > MAX_PAGES:
+        made.clear()
+    made[key] = (decision, page)
     return page
-
-
-_MADE: dict[tuple, tuple[Decision, str]] = {}
-_MADE_MAX = 200_000
 
 
 def _item_page(decision: Decision, settings: Settings, links: Relations, src: str, src_of: Callable[[Item], str], body: str | None) -> str:

@@ -347,7 +347,7 @@ def _trust_flags(portal, root: Path, base: str, base_commit: str, trust_rel: str
     for label, ids in (("新增审核人", added), ("删除审核人", removed), ("修改审核人", changed)):
         if ids:
             flags.append(f"{label}:{'、'.join(md_code(i) for i in ids)}")
-    verifier = Verifier(old_trust)
+    verifier = Verifier(old_trust, cache=portal.cache)
     depends = []
     for report in items:
         decision = decisions.get(report.path)

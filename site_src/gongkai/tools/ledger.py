@@ -79,7 +79,7 @@ def _time(at: str) -> str:
 
 def ledger_rows(portal, year: int, month: int, units: tuple[str, ...] | None = None) -> dict[str, list[Row]]:
     """Returns {unit id: rows} of the items visible on the site whose 发布日期 falls in the month."""
-    verifier = Verifier(portal.trust)
+    verifier = Verifier(portal.trust, cache=portal.cache)
     rows: dict[str, list[Row]] = {u.id: [] for u in portal.settings.units if units is None or u.id in units}
     for decision in portal.decisions:
         item = decision.item

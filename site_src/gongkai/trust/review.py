@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from gongkai.cache import MAX_VERIFIED, BuildCache
 from gongkai.trust import sshsig
 from gongkai.read import yamlsafe
 from gongkai.errors import WARNING, Problem
@@ -223,74 +224,38 @@ class ReviewOutcome:
     refused: tuple[Problem, ...]
 
 
-# Signatures verified earlier in this process, by (statement, signature, the keys it may be made
-# with): a pure function's results, so that `gongkai serve` re-verifies only what an edit changed.
-_VERIFIED: dict[tuple[bytes, str, tuple[bytes, ...]], str | None] = {}
-_VERIFIED_MAX = 1_000_000
-_VERIFIED_CLEARS = 0  # how often _VERIFIED was emptied: a mark below tells which entries are new
+_WINDOW_NOTE = ("gongkai-signing-times",)  # marks the signing times among a worker's entries
 
 
-def verified_mark() -> tuple[int, int]:
+def verified_mark(cache: BuildCache) -> tuple[int, int]:
     """Returns a mark of the signature cache as it is now, for verified_since."""
-    return _VERIFIED_CLEARS, len(_VERIFIED)
+    return cache.verified_clears, len(cache.verified)
 
 
-def verified_since(mark: tuple[int, int]) -> list[tuple[tuple, Any]]:
+def verified_since(cache: BuildCache, mark: tuple[int, int]) -> list[tuple[tuple, Any]]:
     """Returns the signature checks cached since the mark, and the signing times seen (for a
     worker process to hand back)."""
     clears, size = mark
-    if clears != _VERIFIED_CLEARS:
-        entries = list(_VERIFIED.items())
+    if clears != cache.verified_clears:
+        entries = list(cache.verified.items())
     else:
-        entries = list(itertools.islice(reversed(_VERIFIED.items()), len(_VERIFIED) - size))[::-1]
-    return entries + [(_WINDOW_NOTE, (_WINDOW.future, _WINDOW.latest))]
+        entries = list(itertools.islice(reversed(cache.verified.items()), len(cache.verified) - size))[::-1]
+    window = cache.signing_times
+    return entries + [(_WINDOW_NOTE, (window.future, window.latest))]
 
 
-def remember_verified(entries: list[tuple[tuple, Any]]) -> None:
+def remember_verified(cache: BuildCache, entries: list[tuple[tuple, Any]]) -> None:
     """Caches signature checks made in another process, as if they were made here."""
-    global _VERIFIED_CLEARS
     checks = []
     for key, value in entries:
         if key == _WINDOW_NOTE:
-            _WINDOW.note(*value)
+            cache.signing_times.note(*value)
         else:
             checks.append((key, value))
-    if len(_VERIFIED) + len(checks) > _VERIFIED_MAX:
-        _VERIFIED.clear()
-        _VERIFIED_CLEARS += 1
-    _VERIFIED.update(checks)
-
-
-class _SigningTimes:
-    """The signing times the window of earlier checks in this process turned on.
-
-    Whether a signature's `at` is "not later than now" depends on the clock: cached decisions
-    (the gate's, in `gongkai serve`) hold only while every `at` still falls on the same side of
-    it. `future` is the earliest `at` refused for lying ahead of the clock, `latest` the latest
-    one accepted; once the clock has passed the first (or gone back before the second) the epoch
-    changes, and with it the key of every cached decision."""
-
-    def __init__(self) -> None:
-        self.epoch = 0
-        self.future: datetime | None = None
-        self.latest: datetime | None = None
-
-    def note(self, future: datetime | None = None, latest: datetime | None = None) -> None:
-        if future is not None and (self.future is None or future < self.future):
-            self.future = future
-        if latest is not None and (self.latest is None or latest > self.latest):
-            self.latest = latest
-
-    def epoch_at(self, now: datetime) -> int:
-        limit = now + CLOCK_SKEW
-        if (self.future is not None and self.future <= limit) or (self.latest is not None and self.latest > limit):
-            self.epoch += 1
-            self.future = self.latest = None
-        return self.epoch
-
-
-_WINDOW = _SigningTimes()
-_WINDOW_NOTE = ("gongkai-signing-times",)  # marks the signing times among a worker's entries
+    if len(cache.verified) + len(checks) > MAX_VERIFIED:
+        cache.verified.clear()
+        cache.verified_clears += 1
+    cache.verified.update(checks)
 
 
 class Verifier:
@@ -298,10 +263,12 @@ class Verifier:
 
     ``now`` is when the build runs (default: the moment the verifier is made, by the wall
     clock, whatever GONGKAI_TODAY says): no signature may be dated later than that (give or take
-    CLOCK_SKEW), nor before 00:00 China time of the item's `created` date."""
+    CLOCK_SKEW), nor before 00:00 China time of the item's `created` date. ``cache`` keeps the
+    results of the cryptography (BuildCache.verified) beyond this verifier: a new one by default."""
 
-    def __init__(self, trust: Trust, now: datetime | None = None):
+    def __init__(self, trust: Trust, now: datetime | None = None, cache: BuildCache | None = None):
         self.trust = trust
+        self.cache = cache if cache is not None else BuildCache()
         self.now = now if now is not None else datetime.now(CHINA)
         if self.now.tzinfo is None:
             raise ValueError("Verifier: now must carry a time zone")
@@ -318,27 +285,27 @@ class Verifier:
         return self._cache[key]
 
     def _verify(self, message: bytes, sig: str, by: str) -> str | None:
-        global _VERIFIED_CLEARS
+        verified = self.cache.verified
         allowed = tuple(self.trust.blobs.get(by, []))
         key = (message, sig, allowed)
-        if key in _VERIFIED:
-            return _VERIFIED[key]
+        if key in verified:
+            return verified[key]
         try:
             sshsig.verify(sig, message, NAMESPACE, list(allowed))
             why = None
         except sshsig.SignatureError as exc:
             why = str(exc)
-        if len(_VERIFIED) > _VERIFIED_MAX:
-            _VERIFIED.clear()
-            _VERIFIED_CLEARS += 1
-        _VERIFIED[key] = why
+        if len(verified) > MAX_VERIFIED:
+            verified.clear()
+            self.cache.verified_clears += 1
+        verified[key] = why
         return why
 
     def trust_key(self) -> tuple:
         """Returns a value equal for verifiers that decide every signature the same way: the trust
-        roots, and the epoch of the signing window (see _SigningTimes) at this verifier's clock."""
+        roots, and the epoch of the signing window (see cache.SigningTimes) at this verifier's clock."""
         roots = tuple((rid, reviewer, tuple(self.trust.blobs.get(rid, []))) for rid, reviewer in self.trust.reviewers.items())
-        return roots, _WINDOW.epoch_at(self.now)
+        return roots, self.cache.signing_times.epoch_at(self.now + CLOCK_SKEW)
 
     def _admissible(self, item: Item, review: Review, digest: str) -> tuple[str | None, bytes | None]:
         """Returns (why not, None) when the review is refused before any cryptography, else (None, statement)."""
@@ -373,13 +340,13 @@ class Verifier:
                 f"请核对 created 是否正确,然后由 {review.by} 用 gongkai sign 重新签名(签名时间取当前时间)"
             )
         if moment > self.now + CLOCK_SKEW:
-            _WINDOW.note(future=moment)
+            self.cache.signing_times.note(future=moment)
             now = self.now.astimezone(CHINA).replace(microsecond=0).isoformat()
             return (
                 f"审核人 {who} 的签名时间 {review.at} 晚于本次构建的时间 {now}(允许误差 {int(CLOCK_SKEW.total_seconds() // 60)} 分钟):签名不能预先填写未来的时间。"
                 f"请核对签名电脑的时钟,然后由 {review.by} 用 gongkai sign 重新签名"
             )
-        _WINDOW.note(latest=moment)
+        self.cache.signing_times.note(latest=moment)
         return None
 
     def evaluate(self, item: Item, required: tuple[str, ...]) -> ReviewOutcome:
