@@ -254,7 +254,7 @@ def measure_preview(portal: Path, seed: int, rel: str, edits: int, startup_limit
             marker = f"预览标记{number}号{int(time.time() * 1000) % 100000}"
             begun = time.monotonic()
             generate.resign(portal, rel, seed, marker)
-            error = _wait_for_page(server, port, url, lambda body: marker in body, begun, edit_limit, 0.05,
+            error = _wait_for_page(server, port, url, lambda body, marker=marker: marker in body, begun, edit_limit, 0.05,
                                    f"gongkai serve exited with {{code}} during edit {number} (see {log})",
                                    f"edit {number} was not shown within {edit_limit:.0f} s")
             if error:
@@ -286,8 +286,8 @@ def measure_preview(portal: Path, seed: int, rel: str, edits: int, startup_limit
 
 def profile(portal: Path, top: int = 30) -> str:
     """Returns the cProfile top entries (cumulative and own time) of one `gongkai build --strict`."""
-    import pstats
     import io
+    import pstats
 
     target = OUT / f"profile-{portal.name}{TAG}.prof"
     # One process: cProfile sees only the process it runs in, not the workers that read the files.

@@ -135,7 +135,7 @@ def test_imports_inside_functions_say_why():
     """An import inside a function is allowed only with a comment on its line or the line above
     (start-up time of the CLI, an optional dependency, a forked worker)."""
     silent = []
-    for module, path in MODULES.items():
+    for path in MODULES.values():
         lines = path.read_text(encoding="utf-8").splitlines()
         tree = ast.parse("\n".join(lines))
         for function in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]:

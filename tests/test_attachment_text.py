@@ -7,16 +7,14 @@ written by hand (or by pypdf, for encryption).
 """
 from __future__ import annotations
 
-import json
 import time
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
 
-from tests.kit import make_pdf
 from gongkai.read.attachments import CORRUPT, ENCRYPTED, MAX_TEXT_BYTES, TOO_COMPLEX, TOO_LARGE, AttachmentText, attachment_text, decode_text
+from tests.kit import make_pdf
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

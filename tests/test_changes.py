@@ -327,7 +327,7 @@ def test_strict_build_step_passes_on_main(repo, tmp_path):
 
 
 def test_codeowners_give_the_trust_file_and_settings_to_the_open_government_office():
-    lines = [l.split() for l in (CI / "CODEOWNERS.example").read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")]
+    lines = [row.split() for row in (CI / "CODEOWNERS.example").read_text(encoding="utf-8").splitlines() if row.strip() and not row.startswith("#")]
     owners = {parts[0]: parts[1:] for parts in lines}
     assert owners["/reviewers.yml"] == ["@example-county/zwgkb"] and owners["/mkdocs.yml"] == ["@example-county/zwgkb"]
     gitea = (CI / "gitea" / "CODEOWNERS.example").read_text(encoding="utf-8")

@@ -11,13 +11,13 @@ from datetime import datetime, timezone
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from gongkai.site import catalog
 from gongkai import escaping
-from gongkai.gate import sanitize
-from gongkai.tools.changes import ItemReport, Summary, render_markdown
 from gongkai.errors import WARNING, Problem
-from gongkai.read.loader import unshowable_characters
+from gongkai.gate import sanitize
 from gongkai.model import Item
+from gongkai.read.loader import unshowable_characters
+from gongkai.site import catalog
+from gongkai.tools.changes import ItemReport, Summary, render_markdown
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 HOSTILE_MARKDOWN = {

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gongkai.gate.decide import CLOSE, OPEN, Gate, redact
-from gongkai.read.loader import load_item
 from gongkai.model import STAGES, Settings, Unit, Verdict
+from gongkai.read.loader import load_item
 from gongkai.trust.review import Trust, Verifier
 
 settings.register_profile("ci", max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,11 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.kit import pdf_bytes
-
+from gongkai.portal import evaluate
 from gongkai.settings import Cycle, parse_cycle
 from gongkai.site import health
-from gongkai.portal import evaluate
+from tests.kit import pdf_bytes
 
 D = date.fromisoformat
 XZF = "11369999MB0000001A"

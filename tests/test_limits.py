@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from gongkai.read import yamlsafe
 from gongkai.model import Verdict
 from gongkai.portal import evaluate
+from gongkai.read import yamlsafe
 
 # Seconds: the cases take well under one on an idle machine; the tests share two cores with
 # other test processes. What they guard against took minutes (or crashed).

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from gongkai.errors import UsageError
-from gongkai.read.counter import render_counter
-from gongkai.tools import new as newitem
 from gongkai.law import schema
-from gongkai.read import yamlsafe
-from gongkai.read.loader import load_item, split_front_matter
-from gongkai.portal import evaluate, load_context
 from gongkai.model import Verdict
+from gongkai.portal import evaluate, load_context
+from gongkai.read import yamlsafe
+from gongkai.read.counter import render_counter
+from gongkai.read.loader import load_item, split_front_matter
+from gongkai.tools import new as newitem
 
 XZF = "11369999MB0000001A"
 FGJ = "11369999MB0000002B"
@@ -158,7 +158,7 @@ def test_check_reports_a_counter_behind_the_items(portal):
     new(portal, "--unit", "xzf", "--category", "通知公告", "--date", "2025-01-26", "调休日通知")
     portal.item("xzf/2025/merged.md", index_no=f"{XZF}/2025-00005")  # came from another branch
     check = portal.run("check", env={"GONGKAI_TODAY": "2025-02-08"})
-    line = next(l for l in check.stdout.splitlines() if l.startswith("content/.gongkai-index.yml"))
+    line = next(row for row in check.stdout.splitlines() if row.startswith("content/.gongkai-index.yml"))
     assert f"计数器 {XZF}/2025 为 1" in line and "2025-00005" in line and "content/xzf/2025/merged.md" in line and "请把计数器改为 5" in line
     assert render_counter({f"{XZF}/2025": 5}).strip().endswith(f"{XZF}/2025: 5")
 

@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gongkai.gate import output as output_check
-from gongkai.gate import sanitize
-from gongkai.gate import visible
+from gongkai.gate import sanitize, visible
 from gongkai.gate.decide import redact
 from gongkai.model import Decision, Item, Verdict
 

@@ -14,10 +14,10 @@ from datetime import date
 import pytest
 import yaml
 
-from gongkai.cache import BuildCache
-from gongkai.trust import review
 from gongkai import portal as P
+from gongkai.cache import BuildCache
 from gongkai.model import Verdict
+from gongkai.trust import review
 from tests.corpus import CASES
 from tests.kit import REPO, Portal
 

@@ -12,11 +12,11 @@ from types import SimpleNamespace
 import pytest
 
 from gongkai.cache import BuildCache
-from gongkai.site import catalog, pages
-from gongkai.read import loader
 from gongkai.glue import preview, watch
-from gongkai.portal import evaluate
 from gongkai.model import Decision, Item, Settings, Unit, Verdict
+from gongkai.portal import evaluate
+from gongkai.read import loader
+from gongkai.site import catalog, pages
 
 SETTINGS = Settings(agency="测试县人民政府", units=(Unit(id="xzf", name="测试县人民政府办公室", code="11369999MB0000001A"),))
 

@@ -26,8 +26,8 @@ from gongkai.publish.package import package, verify_archive
 from gongkai.publish.releases import prune_plan, publish, rollback
 from gongkai.publish.targets import LocalTarget, LockBusy, SshTarget, open_target, release_key
 from gongkai.publish.verify import verify
-
 from tests.kit import require  # noqa: E402
+
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 
 INDEX_V1 = '<!doctype html><html><head><meta charset="utf-8"><script>var a=1</script></head><body>首页 v1</body></html>'

@@ -8,17 +8,27 @@ from pathlib import Path
 import pytest
 import yaml
 
-
+from gongkai.errors import ERROR, WARNING
+from gongkai.model import Item, Settings, Unit
 from gongkai.report.body import split_report_body
 from gongkai.report.grids import official_text_lines
 from gongkai.report.html import render_report_html
 from gongkai.report.index import missing_reports, render_reports_index_html, reports_index
-from gongkai.report.labels import APPEAL_KINDS, APPEAL_RESULTS, APPLICANTS, COLUMNS, DOCUMENT_CATEGORIES, DOCUMENT_FIGURES, REPORT_KEYS, REQUEST_FIELDS, SECTIONS, TABLE3_ROWS
+from gongkai.report.labels import (
+    APPEAL_KINDS,
+    APPEAL_RESULTS,
+    APPLICANTS,
+    COLUMNS,
+    DOCUMENT_CATEGORIES,
+    DOCUMENT_FIGURES,
+    REPORT_KEYS,
+    REQUEST_FIELDS,
+    SECTIONS,
+    TABLE3_ROWS,
+)
 from gongkai.report.tables import annual_report_tables, previous_report
 from gongkai.report.validate import KEY_ALIASES, front_matter_lines, suggest_key, validate_report
 from gongkai.report.xlsx import write_report_xlsx
-from gongkai.errors import ERROR, WARNING
-from gongkai.model import Item, Settings, Unit
 
 # --------------------------------------------------------------------------------------------
 # The format's labels, written out from 国办公开办函〔2021〕30号 in reading order
@@ -775,7 +785,7 @@ def test_suggest_key():
 # --------------------------------------------------------------------------------------------
 
 
-def doc(category, created, *, unit="fgj", validity=None, repealed_on=None, n=[0]):
+def doc(category, created, *, unit="fgj", validity=None, repealed_on=None, n=[0]):  # noqa: B006 - a counter shared by every call
     n[0] += 1
     meta = {}
     if validity:

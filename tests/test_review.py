@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.trust import sshsig
-from gongkai.read.loader import load_item
-from gongkai.portal import evaluate
-from gongkai.trust.review import NAMESPACE, allowed_signers, canonical_front_matter, item_digest, statement
 from gongkai.model import Verdict
+from gongkai.portal import evaluate
+from gongkai.read.loader import load_item
+from gongkai.trust import sshsig
+from gongkai.trust.review import NAMESPACE, allowed_signers, canonical_front_matter, item_digest, statement
 
 
 def decision(portal, rel):

@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 
 from gongkai.cache import BuildCache
-from gongkai.trust import sshsig
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate.decide import Gate, decide_all
-from gongkai.read.loader import load_item, load_tree
 from gongkai.model import Verdict
 from gongkai.portal import evaluate, load_context
-from gongkai.trust.review import CHINA, CLOCK_SKEW, NAMESPACE, Review, Verifier, item_digest, statement
+from gongkai.read.loader import load_item, load_tree
 from gongkai.settings import load_settings
+from gongkai.trust import sshsig
+from gongkai.trust.review import CHINA, CLOCK_SKEW, NAMESPACE, Review, Verifier, item_digest, statement
 from gongkai.trust.signing import add_review
 
 
@@ -276,9 +276,9 @@ def test_slug_with_a_final_newline_is_refused(portal):
 
 
 def test_other_patterns_of_outside_input_match_whole_strings():
-    from gongkai.tools import ledger
     from gongkai.publish.manifest import MANIFEST_VERSION, PublishError, parse_manifest
     from gongkai.publish.targets import RELEASE_RE
+    from gongkai.tools import ledger
 
     with pytest.raises(ValueError):
         ledger.parse_month("2025-10\n")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.site import search
 from gongkai.errors import GongkaiError
+from gongkai.site import search
 
 CANARY = "CANARYpagefind7f3a"
 

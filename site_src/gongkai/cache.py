@@ -7,15 +7,18 @@ value depends on: a hit with an incomplete key would show a stale page or publis
 refused, so a key is compared in full (or the value is compared by identity with what made it).
 
 The values of higher layers (Loaded, AttachmentText, Entry, GeneratedPage) are named in the
-annotations, not imported: the base layer imports nothing above it.
+annotations but typed as Any here: the base layer imports nothing above it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 from gongkai.model import Decision, Item, Settings
+
+# Values of higher layers (read.loader, read.attachments, site.catalog): named, not imported.
+Loaded = AttachmentText = Entry = GeneratedPage = Any
 
 # Bounds: past them a cache is emptied and fills again (a long preview, many portals in one process).
 MAX_SETTINGS_KEYS = 4

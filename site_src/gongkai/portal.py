@@ -31,17 +31,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gongkai.report.figures import ReportTables
-from gongkai.law.taxonomy import ANNUAL_REPORT
-from gongkai.report.labels import DOCUMENT_CATEGORIES
-from gongkai.report.tables import annual_report_tables, previous_report
 from gongkai.cache import BuildCache
 from gongkai.errors import Problem
 from gongkai.gate.decide import Gate, decide_all, decide_each, remember
-from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
+from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Decision, Settings, Verdict
-from gongkai.trust.review import Trust, Verifier, load_trust, remember_verified, verified_mark, verified_since
+from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
+from gongkai.report.figures import ReportTables
+from gongkai.report.labels import DOCUMENT_CATEGORIES
+from gongkai.report.tables import annual_report_tables, previous_report
 from gongkai.settings import load_settings
+from gongkai.trust.review import Trust, Verifier, load_trust, remember_verified, verified_mark, verified_since
 
 PARALLEL_MIN_FILES = 300  # below this, the files are read in this process
 MAX_WORKERS = 8

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from gongkai.errors import WARNING, ConfigError, Problem
-from gongkai.model import STAGES, Settings, Unit
 from gongkai.law.taxonomy import NEWS, NORMATIVE_DOCUMENT, NOTICES, OTHER_DOCUMENTS, categories, category_ids, secrecy_review_optional
+from gongkai.model import STAGES, Settings, Unit
 
 # Settings key (extra.gongkai.update_cycles): {category: cycle}; a cycle is a number of days or
 # "14d", "2w", "6m", "1y" (or 天/周/个月/年); 0, false or null switches the check off for that column.

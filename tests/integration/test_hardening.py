@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from gongkai.publish.manifest import check_site, read_manifest, verify_tree
 from gongkai.errors import GongkaiError
 from gongkai.glue.plugin import build_lock_path
+from gongkai.publish.manifest import check_site, read_manifest, verify_tree
 
 
 def _tree(root):

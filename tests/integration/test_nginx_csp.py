@@ -19,9 +19,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,6 +33,7 @@ from gongkai.publish.verify import verify
 REPO = Path(__file__).resolve().parents[2]
 from tests.browser.cdp import RECORD_CSP_VIOLATIONS, Chromium  # noqa: E402
 from tests.kit import free_port, require  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
 

@@ -24,9 +24,9 @@ from gongkai.publish.manifest import PublishError, read_manifest, sha256_file
 from gongkai.publish.releases import Release, publish, rollback
 from gongkai.publish.targets import LockBusy, open_target
 from gongkai.publish.verify import verify
-
 from tests.kit import free_port, require  # noqa: E402
 from tests.test_publish import make_site  # noqa: E402
+
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 pytestmark = pytest.mark.sshd
 

@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import re
-from html import escape
 from datetime import date
+from html import escape
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache
-from gongkai.gate import scan
-from gongkai.gate import visible
-from gongkai.read.attachments import AttachmentText, attachment_text
 from gongkai.errors import WARNING, Problem
-from gongkai.read.loader import Loaded
-from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
+from gongkai.gate import scan, visible
 from gongkai.law.taxonomy import ANNUAL_REPORT
+from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
+from gongkai.read.attachments import AttachmentText, attachment_text
+from gongkai.read.loader import Loaded
 from gongkai.report.validate import validate_report
 from gongkai.trust.review import Verifier
 
@@ -115,7 +114,7 @@ def field_markers(item: Item) -> list[Problem]:
     """Returns a problem for every disclosure marker, exact or not, in a published field: only
     the body of a 部分公开 item may withhold anything."""
     problems = []
-    for where, line_of, text in _readings(item, "")[:2]:
+    for _, line_of, text in _readings(item, "")[:2]:
         for line, written in scan.markers(text):
             problems.append(Problem(item.path, line_of(line), f"字段中有不公开标记“{written.lstrip('|')}”:front-matter 的每个字段都会原样公开,不能删节。请改写该字段,不公开的内容只能写在部分公开信息的正文中"))
     return sorted(set(problems))

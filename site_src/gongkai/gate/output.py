@@ -13,13 +13,12 @@ from typing import Callable, Iterable
 
 import ahocorasick
 
-from gongkai.gate import scan
-from gongkai.gate import visible
 from gongkai.cache import BuildCache
 from gongkai.errors import Problem
-from gongkai.read.attachments import OOXML_SUFFIXES
+from gongkai.gate import scan, visible
 from gongkai.gate.decide import attachment_text_of, published_fields
 from gongkai.model import Attribute, Decision, Item, Verdict
+from gongkai.read.attachments import OOXML_SUFFIXES
 
 # Pieces of withheld text compared with the site: KEY characters of `visible.compact` text, one
 # starting every STRIDE characters. Any withheld stretch of KEY + STRIDE - 1 characters or more
@@ -177,7 +176,7 @@ def check_text(dest: str, text: str, withheld: Withheld | None, source: Item | N
     folded = visible.fold_page(text)
     path = source.path if source is not None else ""
     found: list[Finding] = []
-    for offset, masked in scan.id_numbers_in(folded):
+    for _, masked in scan.id_numbers_in(folded):
         found.append(Finding(dest, f"网站上可以看到未遮蔽的居民身份证号 {masked}:请在信息中遮蔽或删除后再构建", path, _line_of(source, masked[:6])))
     if "★" in folded:
         for match in scan.SECRECY_MARK.finditer(folded):

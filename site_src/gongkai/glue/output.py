@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 from gongkai.cache import BuildCache
-from gongkai.law import layout
 from gongkai.gate import output as output_check
 from gongkai.gate import visible
 from gongkai.gate.decide import attachment_text_of
+from gongkai.law import layout
 from gongkai.model import Verdict
 from gongkai.portal import Portal
 

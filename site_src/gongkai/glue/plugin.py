@@ -23,15 +23,15 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from gongkai import gitrepo
-from gongkai.law import layout
-from gongkai.publish.manifest import write_manifest
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate import sanitize
 from gongkai.glue import guard, render
 from gongkai.glue.output import OutputCheck
 from gongkai.glue.preview import session
+from gongkai.law import layout
 from gongkai.model import Verdict
 from gongkai.portal import Portal, evaluate
+from gongkai.publish.manifest import write_manifest
 from gongkai.settings import load_settings
 from gongkai.site import generated, pages, search
 
@@ -272,7 +272,7 @@ class GongkaiPlugin(BasePlugin):
                 raise PluginError(f"{item.path}: 页面 {src} 已被另一条信息占用(同一机构同一年度只能有一份年度报告)")
             body = self._report_body(config, portal, decision, result)
             markdown = pages.item_page(decision, portal.settings, links, src, src_of, body, portal.cache)
-            markdown = state.stash_once(src, markdown, (item, portal.cache.settings_key(portal.settings)), lambda: [pages.metadata_table(item, portal.settings)])
+            markdown = state.stash_once(src, markdown, (item, portal.cache.settings_key(portal.settings)), lambda item=item: [pages.metadata_table(item, portal.settings)])
             page = File.generated(config, src, content=markdown)
             page.inclusion = InclusionLevel.NOT_IN_NAV
             sources[page.dest_uri] = item
@@ -292,7 +292,7 @@ class GongkaiPlugin(BasePlugin):
             if src in taken:
                 raise PluginError(f"{src}: 与系统生成的页面或文件重名,请改名")
             if blocks:
-                content = state.stash_once(src, content, blocks, lambda: blocks)
+                content = state.stash_once(src, content, blocks, lambda blocks=blocks: blocks)
             else:
                 state.stash.blocks.pop(src, None)
             page = File.generated(config, src, content=content)

@@ -377,7 +377,7 @@ def _pdf(path: Path) -> AttachmentText:
         out.extend(_pdf_extras(reader))
     except _TooLarge:
         return AttachmentText(None, TOO_LARGE)
-    except (FileNotDecryptedError,):
+    except FileNotDecryptedError:
         return AttachmentText(None, ENCRYPTED)
     except Exception:  # pypdf raises many kinds on a damaged file (PdfReadError, KeyError, ValueError, RecursionError…)
         return AttachmentText(None, CORRUPT)

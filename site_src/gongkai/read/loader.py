@@ -14,12 +14,12 @@ from typing import Any
 
 from gongkai import escaping
 from gongkai.cache import BuildCache
-from gongkai.law import schema
-from gongkai.read import yamlsafe
 from gongkai.errors import WARNING, Problem
-from gongkai.model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, Settings
-from gongkai.law.taxonomy import ANNUAL_REPORT, category_ids
+from gongkai.law import schema
 from gongkai.law.layout import GENERATED_DIRS, GENERATED_FILES
+from gongkai.law.taxonomy import ANNUAL_REPORT, category_ids
+from gongkai.model import NOT_CLASSIFIED, STAGES, VALIDITIES, Attribute, Item, Review, Settings
+from gongkai.read import yamlsafe
 
 # Whole strings only: use fullmatch (the \A…\Z anchors keep a stray .match() whole too). `$` also
 # matches before a final newline ("…-00001\n" from a YAML `|` block); `\d` is any Unicode digit.

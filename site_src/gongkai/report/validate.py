@@ -11,8 +11,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import yaml
 
 from gongkai.errors import ERROR, WARNING, Problem
-from gongkai.model import Item
 from gongkai.law.taxonomy import ANNUAL_REPORT
+from gongkai.model import Item
 from gongkai.read.loader import split_front_matter
 from gongkai.report.body import split_report_body
 from gongkai.report.figures import column_figures, is_amount, is_count

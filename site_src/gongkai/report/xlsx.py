@@ -8,8 +8,8 @@ from __future__ import annotations
 import io
 import math
 import re
-from copy import copy
 import zipfile
+from copy import copy
 from datetime import datetime
 from pathlib import Path
 from typing import Any

@@ -13,12 +13,12 @@ from html import escape
 from typing import Callable, Iterable, Sequence
 
 from gongkai.cache import MAX_LISTED, BuildCache
-from gongkai.gate import visible
 from gongkai.escaping import clean, csv_cell, xml_text
-from gongkai.model import Attribute, Decision, Item, Settings, Verdict
+from gongkai.gate import visible
 from gongkai.law import layout, schema
-from gongkai.law.taxonomy import Category, categories
 from gongkai.law.layout import href
+from gongkai.law.taxonomy import Category, categories
+from gongkai.model import Attribute, Decision, Item, Settings, Verdict
 
 PER_PAGE = 50
 COLUMNS = tuple(f.key for f in schema.shown("export"))

@@ -6,11 +6,11 @@ from html import escape
 from typing import Callable, Sequence
 
 from gongkai.cache import BuildCache
-from gongkai.site.catalog import Entry, GeneratedPage, front_matter, listing_pages, page_src
-from gongkai.model import Settings, Unit
-from gongkai.law.taxonomy import categories
 from gongkai.law import layout
 from gongkai.law.layout import href
+from gongkai.law.taxonomy import categories
+from gongkai.model import Settings, Unit
+from gongkai.site.catalog import Entry, GeneratedPage, front_matter, listing_pages, page_src
 
 CONTACT_FIELDS = (("address", "办公地址"), ("hours", "办公时间"), ("phone", "联系电话"), ("fax", "传真"), ("email", "电子邮箱"), ("postcode", "邮政编码"))
 

@@ -20,11 +20,10 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from gongkai import gitrepo
-from gongkai.law import workdays
 from gongkai.errors import WARNING, Problem
-from gongkai.model import Decision, Item, Verdict
-from gongkai.law import taxonomy
+from gongkai.law import taxonomy, workdays
 from gongkai.law.taxonomy import INTERPRETATION, NORMATIVE_DOCUMENT, categories
+from gongkai.model import Decision, Item, Verdict
 from gongkai.read.counter import counter_problems
 from gongkai.settings import CYCLES_KEY, Cycle, update_cycles
 

@@ -10,11 +10,11 @@ from html import escape
 from typing import Callable, Iterable, Sequence
 
 from gongkai.cache import MAX_PAGES, BuildCache
-from gongkai.site.catalog import Entry, GeneratedPage, front_matter, page_src
-from gongkai.model import Attribute, Decision, Item, Settings, Verdict
 from gongkai.law import layout, schema
-from gongkai.law.taxonomy import categories
 from gongkai.law.layout import href
+from gongkai.law.taxonomy import categories
+from gongkai.model import Attribute, Decision, Item, Settings, Verdict
+from gongkai.site.catalog import Entry, GeneratedPage, front_matter, page_src
 
 ITEM_FIELDS = schema.shown("item_page")
 

@@ -12,8 +12,8 @@ has it read each page as soon as it is written, so that the indexing overlaps th
 from __future__ import annotations
 
 import base64
-import itertools
 import io
+import itertools
 import json
 import os
 import queue

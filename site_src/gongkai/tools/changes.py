@@ -16,15 +16,15 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from gongkai.site import health
-from gongkai.read import yamlsafe
 from gongkai import gitrepo
-from gongkai.gitrepo import GitError
 from gongkai.errors import ERROR, WARNING, Problem
 from gongkai.escaping import md_code, md_text
+from gongkai.gitrepo import GitError
+from gongkai.model import VERDICT_LABELS, Decision, Verdict
+from gongkai.read import yamlsafe
 from gongkai.read.counter import COUNTER_FILE, counter_problems
 from gongkai.read.loader import read_text, split_front_matter
-from gongkai.model import VERDICT_LABELS, Decision, Verdict
+from gongkai.site import health
 from gongkai.trust.review import Verifier, load_trust
 
 STATE_ICONS = {

@@ -18,9 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gongkai import gitrepo
-from gongkai.law import workdays
 from gongkai.errors import GongkaiError, UsageError
 from gongkai.escaping import put_cell
+from gongkai.law import workdays
 from gongkai.model import STAGES, Item, Settings, Unit, Verdict
 from gongkai.trust.review import CHINA, Verifier, item_digest, parse_at
 

@@ -18,12 +18,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gongkai.law import schema
-from gongkai.law import workdays
-from gongkai.read import yamlsafe
 from gongkai.errors import UsageError
-from gongkai.model import Attribute, Settings
+from gongkai.law import schema, workdays
 from gongkai.law.taxonomy import INTERPRETATION, category_ids
+from gongkai.model import Attribute, Settings
+from gongkai.read import yamlsafe
 from gongkai.read.counter import MAX_SEQ, display_path, read_counter, render_counter, seq_of, used_numbers
 
 SLUG = re.compile(r"\A[a-z0-9][a-z0-9-]{0,79}\Z")  # fullmatch: `$` would accept a final newline

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from gongkai.cache import MAX_VERIFIED, BuildCache
-from gongkai.trust import sshsig
-from gongkai.read import yamlsafe
 from gongkai.errors import WARNING, Problem
 from gongkai.model import STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings
+from gongkai.read import yamlsafe
+from gongkai.trust import sshsig
 
 NAMESPACE = "gongkai-review"
 CHINA = timezone(timedelta(hours=8))

@@ -5,11 +5,11 @@ import json
 import subprocess
 from pathlib import Path
 
-from gongkai.trust import sshsig
-from gongkai.read import yamlsafe
 from gongkai.errors import ContentError, GongkaiError
-from gongkai.read.loader import load_item, split_front_matter
 from gongkai.model import STAGES, Review, Settings
+from gongkai.read import yamlsafe
+from gongkai.read.loader import load_item, split_front_matter
+from gongkai.trust import sshsig
 from gongkai.trust.review import NAMESPACE, Trust, Verifier, item_digest, now_at, parse_at, statement
 
 
