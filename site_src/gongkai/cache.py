@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Sequence, TypeAlias
 
 from gongkai.model import Decision, Item, Settings
 
 # Values of higher layers (read.loader, read.attachments, site.catalog): named, not imported.
-Loaded = AttachmentText = Entry = GeneratedPage = Any
+Loaded: TypeAlias = Any
+AttachmentText: TypeAlias = Any
+Entry: TypeAlias = Any
+GeneratedPage: TypeAlias = Any
 
 # Bounds: past them a cache is emptied and fills again (a long preview, many portals in one process).
 MAX_SETTINGS_KEYS = 4

@@ -205,7 +205,7 @@ def _review_policy(value: Any, known: set[str], errors: list[str], prefix: str) 
     for name in value:
         if name not in ("default", "categories"):
             errors.append(f"{key}.{name}: 未知设置;只能是 default 或 categories")
-    default = STAGES
+    default: tuple[str, ...] = STAGES
     if "default" in value:
         default = _stages(value["default"], f"{key}.default", errors) or STAGES
     per_category: dict[str, tuple[str, ...]] = {}

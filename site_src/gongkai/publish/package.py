@@ -177,13 +177,13 @@ def verify_archive_result(path: str | os.PathLike) -> VerifyResult:
                         member(info.filename, kind, stream)
         else:
             with tarfile.open(archive, "r:*") as tar:
-                for info in tar:
-                    if info.isdir():
+                for tinfo in tar:
+                    if tinfo.isdir():
                         continue
-                    if info.isfile():
-                        member(info.name, "file", tar.extractfile(info))
+                    if tinfo.isfile():
+                        member(tinfo.name, "file", tar.extractfile(tinfo))
                     else:
-                        member(info.name, "symlink" if info.issym() else "special", None)
+                        member(tinfo.name, "symlink" if tinfo.issym() else "special", None)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
         raise PublishError(f"{archive}: 不是完整的 .tar.gz 或 .zip 包({e})", "重新用 gongkai package 生成,或重新下载") from None
     if manifest_bytes is None:

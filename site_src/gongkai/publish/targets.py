@@ -21,7 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -113,7 +114,7 @@ def _rsync_error(proc: subprocess.CompletedProcess, where: str) -> PublishError:
     return PublishError(f"上传到 {where} 失败(rsync 退出码 {proc.returncode}):{stderr[-800:]}", hint)
 
 
-class Target:
+class Target(ABC):
     """One place releases live in. Subclasses: a local directory, or a directory on an SSH host."""
 
     display: str
@@ -139,16 +140,27 @@ class Target:
         yield
 
     # Implemented by subclasses.
+    @abstractmethod
     def rsync_transport(self) -> list[str]: ...
+    @abstractmethod
     def rsync_dest(self, rel: str) -> str: ...
-    def lock(self, purpose: str, *, create: bool = True) -> Iterator[None]: ...
+    @abstractmethod
+    def lock(self, purpose: str, *, create: bool = True) -> AbstractContextManager[None]: ...
+    @abstractmethod
     def state(self, *, cleanup: bool = False) -> State: ...
+    @abstractmethod
     def hash_tree(self, rel: str) -> tuple[dict[str, str], dict[str, str]]: ...
+    @abstractmethod
     def snapshot(self, rel: str, *, hashes: bool = True) -> tuple[bytes | None, dict[str, str], dict[str, str]]: ...
+    @abstractmethod
     def read_bytes(self, rel: str) -> bytes | None: ...
+    @abstractmethod
     def write_texts(self, texts: Mapping[str, str]) -> None: ...
+    @abstractmethod
     def finish(self, name: str) -> None: ...
+    @abstractmethod
     def switch(self, name: str, on_stage: Callable[[str], None]) -> None: ...
+    @abstractmethod
     def remove_releases(self, names: Sequence[str]) -> None: ...
 
 
@@ -206,7 +218,8 @@ class LocalTarget(Target):
             kind, link = "other", None
         else:
             kind, link = "none", None
-        releases, partials = [], []
+        releases: list[str] = []
+        partials: list[str] = []
         rel_dir = self.root / RELEASES
         if rel_dir.is_dir():
             for entry in os.scandir(rel_dir):
@@ -280,6 +293,8 @@ def _fsync_dir(path: Path) -> None:
 class SshTarget(Target):
     """A directory on an SSH host, driven by shell scripts run with the system's ``ssh``."""
 
+    _lock_proc: subprocess.Popen[bytes] | None  # the ssh holding the lock, while lock() holds it
+
     def __init__(self, host: str, path: str, ssh_options: Sequence[str]):
         self.host = host
         self.path = path
@@ -328,11 +343,13 @@ class SshTarget(Target):
         except FileNotFoundError:
             shutil.rmtree(folder, ignore_errors=True)
             raise PublishError("找不到程序 ssh", "请安装 openssh-client") from None
+        master_stderr = master.stderr
+        assert master_stderr is not None  # stderr=PIPE
         try:
             deadline = time.monotonic() + 90
             while not os.path.exists(socket_path):
                 if master.poll() is not None:
-                    raise self._error(master.returncode, master.stderr.read() or b"", "连接")
+                    raise self._error(master.returncode, master_stderr.read() or b"", "连接")
                 if time.monotonic() > deadline:
                     raise PublishError(f"连接 {self.host} 超时", "检查网络和 SSH 端口")
                 time.sleep(0.02)
@@ -347,7 +364,7 @@ class SshTarget(Target):
             except subprocess.TimeoutExpired:
                 master.kill()
                 master.wait()
-            master.stderr.close()
+            master_stderr.close()
             shutil.rmtree(folder, ignore_errors=True)
 
     def rsync_dest(self, rel: str) -> str:
@@ -405,20 +422,22 @@ class SshTarget(Target):
             )
         except FileNotFoundError:
             raise PublishError("找不到程序 ssh", "请安装 openssh-client") from None
+        stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
+        assert stdin is not None and stdout is not None and stderr is not None  # all three are PIPEs
         self._lock_proc = proc
         try:
-            first = _read_line(proc.stdout, timeout=90)
+            first = _read_line(stdout, timeout=90)
             if first != b"GONGKAI-LOCKED":
-                rest = proc.stdout.read() if proc.poll() is not None or first == b"GONGKAI-BUSY" else b""
+                rest = stdout.read() if proc.poll() is not None or first == b"GONGKAI-BUSY" else b""
                 code = proc.wait(timeout=30)
                 if first == b"GONGKAI-BUSY":
                     raise _busy(self.display, rest.decode("utf-8", "replace"))
-                raise self._error(code, proc.stderr.read() or b"", "加锁")
+                raise self._error(code, stderr.read() or b"", "加锁")
             yield
         finally:
             self._lock_proc = None
             try:
-                proc.stdin.close()
+                stdin.close()
             except OSError:
                 pass
             try:
@@ -426,7 +445,7 @@ class SshTarget(Target):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            for stream in (proc.stdout, proc.stderr):
+            for stream in (stdout, stderr):
                 stream.close()
 
     def ensure_locked(self) -> None:
@@ -449,6 +468,8 @@ class SshTarget(Target):
             f"if [ -f {CSP_FILES[0]} ]; then printf 'CSP\\t%s\\n' \"$(head -c 65536 {CSP_FILES[0]} | tr -d '\\n')\"; fi\n"
         )
         out = self.sh(script, what="读取发布状态").decode("utf-8", "surrogateescape")
+        releases: list[str]
+        partials: list[str]
         kind, link, releases, partials, csp = "none", None, [], [], ""
         for line in out.splitlines():
             tag, _, value = line.partition("\t")

@@ -130,7 +130,7 @@ def render_report_html(
 
     def narrative(text: str) -> None:
         if text and text.strip():
-            parts.append(render_markdown(text).strip() if html_mode else text.strip("\n"))
+            parts.append(render_markdown(text).strip() if render_markdown is not None else text.strip("\n"))
 
     narrative(preface)
     if xlsx_href:

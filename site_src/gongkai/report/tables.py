@@ -93,10 +93,12 @@ def annual_report_tables(
 
     disclosure: dict[str, tuple[int | float, ...]] = {}
     catalog = document_counts(catalog_items, item.unit, year)
-    declared = report.get("documents") if isinstance(report.get("documents"), dict) else {}
+    documents = report.get("documents")
+    declared: dict[str, Any] = documents if isinstance(documents, dict) else {}
     for row, figures in catalog.items():
         disclosure[row] = figures
-        block = declared.get(row) if isinstance(declared.get(row), dict) else {}
+        found = declared.get(row)
+        block: dict[str, Any] = found if isinstance(found, dict) else {}
         for (key, label), computed in zip(DOCUMENT_FIGURES, figures):
             typed = block.get(key)
             if is_count(typed) and typed != computed:

@@ -357,7 +357,7 @@ def _validate_body(v: _Validator, item: Item) -> None:
                 )
             )
     order = [s.name for s in SECTIONS if s.name in body.lines]
-    written = sorted(body.lines, key=body.lines.get)
+    written = sorted(body.lines, key=lambda name: body.lines[name])
     if written != order:
         name = next(a for a, b in zip(written, order) if a != b)
         v.problems.append(

@@ -63,7 +63,7 @@ def _write_grid(ws: Worksheet, grid: Grid, title: str) -> None:
     lines_needed: dict[int, int] = {}
     # Assigning a style object makes openpyxl hash it against the workbook's style table: the
     # few combinations a grid uses are made once and copied (as openpyxl's own copy does).
-    styles: dict[tuple, Any] = {}
+    styles: dict[tuple | str, Any] = {}  # "covered": the style of the cells a merge covers
     for r, c, cell in grid_positions(rows):
         row, column = FIRST_GRID_ROW + r, 1 + c
         target = ws.cell(row=row, column=column)

@@ -56,12 +56,26 @@ class ReportOutput:
     title: str
 
 
+def _published_item(decision: Decision) -> Item:
+    """Returns the item of a published decision."""
+    item = decision.item
+    assert item is not None  # a published decision has its item
+    return item
+
+
+def _report_year(item: Item) -> int:
+    """Returns the year of an annual report in ``portal.reports`` (a published one)."""
+    year = report_year(item)
+    assert year is not None  # validate_report makes a missing or invalid year an error: the gate refused it
+    return year
+
+
 def page_sources(portal: Portal) -> Callable[[Item], str]:
     """Returns item -> source path of its page: an annual report lives at xxgk/gknb/{year}/{unit}/."""
 
     def src_of(item) -> str:
         if item.path in portal.reports:
-            return report_page_path(report_year(item), item.unit) + "index.md"
+            return report_page_path(_report_year(item), item.unit) + "index.md"
         return item.rel
 
     return src_of
@@ -70,11 +84,12 @@ def page_sources(portal: Portal) -> Callable[[Item], str]:
 def report_output(portal: Portal, decision: Decision) -> ReportOutput | None:
     """Returns the rendered sections of an annual report and where its .xlsx goes beside the page,
     or None when the item is no annual report."""
-    item = decision.item
+    item = _published_item(decision)
     tables = portal.reports.get(item.path)
     if tables is None:
         return None
-    xlsx = report_xlsx_path(report_year(item), item.unit)
+    xlsx = report_xlsx_path(_report_year(item), item.unit)
+    assert decision.text is not None  # a published decision has its text
     sections = split_report_body(decision.text, item.body_line)
     body = render_report_html(item, tables, sections, xlsx_href=posixpath.basename(xlsx))
     return ReportOutput(body, xlsx, tables, item.title)
@@ -135,11 +150,11 @@ def output_problems(portal: Portal, directory_urls: bool, generated=()) -> dict[
     src_of = page_sources(portal)
     claims, lines, found = [], {}, {}
     for decision in portal.by_verdict(Verdict.PUBLISH):
-        item = decision.item
+        item = _published_item(decision)
         is_report = item.path in portal.reports
         claims.append((item.path, layout.page_dest(src_of(item), directory_urls), is_report))
         if is_report:
-            claims.append((item.path, report_xlsx_path(report_year(item), item.unit), True))
+            claims.append((item.path, report_xlsx_path(_report_year(item), item.unit), True))
         folder = posixpath.dirname(item.rel)
         for index, (attachment, _) in enumerate(item.attachment_digests):
             dest = posixpath.join(folder, attachment)

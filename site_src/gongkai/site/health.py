@@ -86,8 +86,8 @@ def _cycles_setting(portal, config) -> Any:
     value = getattr(portal.settings, CYCLES_KEY, None)
     if value:
         return value
-    extra = getattr(config, "extra", None)
-    gongkai = extra.get("gongkai") if hasattr(extra, "get") else None  # MkDocs' extra is not a dict
+    extra: Any = getattr(config, "extra", None)
+    gongkai: Any = extra.get("gongkai") if hasattr(extra, "get") else None  # MkDocs' extra is not a dict
     return gongkai.get(CYCLES_KEY) if hasattr(gongkai, "get") else None
 
 

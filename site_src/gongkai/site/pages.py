@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence, cast
 
 from gongkai.cache import MAX_PAGES, BuildCache
 from gongkai.law import layout, schema
@@ -113,8 +113,9 @@ def _item_page(decision: Decision, settings: Settings, links: Relations, src: st
     def _link(_: Item, other: Item) -> str:
         return f"[{_md_text(other.title)}]({_md_url(_relative(src_of(other), src))})"
 
-    day = item.meta.get("published") or item.meta.get("created")
-    names = [(settings.unit(u).name if settings.unit(u) else u) for u in (item.unit, *item.co_units)]
+    # The loader refuses an item without its created date, and keeps dates as ISO strings.
+    day = cast(str, item.meta.get("published") or item.meta.get("created"))
+    names = [(unit.name if (unit := settings.unit(u)) else u) for u in (item.unit, *item.co_units)]
     head = front_matter(item.title, layout.KIND_ITEM, day, gongkai_unit=names[0] if len(names) == 1 else names, gongkai_category=item.category)
     parts = [head, f"# {_md_text(item.title)}\n\n", metadata_table(item, settings), "\n"]
     if item.validity != "有效":

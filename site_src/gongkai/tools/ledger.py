@@ -258,12 +258,13 @@ def month_ledger(portal, month: str, target: Path, units: tuple[str, ...] | list
         parse_month(month)
     except ValueError:
         raise UsageError(f"月份 {month!r} 格式错误,应为 YYYY-MM,如 2025-03") from None
+    selected: tuple[str, ...] | None = None
     if units:
-        units = tuple(units) if isinstance(units, (list, tuple)) else (units,)
-        unknown = [u for u in units if portal.settings.unit(u) is None]
+        selected = tuple(units) if isinstance(units, (list, tuple)) else (units,)
+        unknown = [u for u in selected if portal.settings.unit(u) is None]
         if unknown:
             raise UsageError(f"发布机构 {'、'.join(unknown)} 未在 extra.gongkai.units 中定义")
     try:
-        return write_ledger(portal, month, target, units or None)
+        return write_ledger(portal, month, target, selected or None)
     except OSError as exc:
         raise LedgerWriteError(f"无法写入 {target}:{exc}") from exc

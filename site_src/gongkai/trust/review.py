@@ -180,6 +180,7 @@ def _reviewer(entry: Any, where: str, line: int, lines: dict, display: str, unit
             bad("valid_until 应为日期 YYYY-MM-DD", "valid_until")
     if len(problems) > count:
         return None, []
+    assert isinstance(rid, str)  # else bad() added a problem and we returned above
     reviewer = Reviewer(rid, entry["name"], tuple(units), tuple(roles), tuple(keys), valid_until, line)
     return reviewer, blobs
 
