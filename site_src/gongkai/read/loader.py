@@ -337,7 +337,7 @@ class _Checker:
         for key in ("title", "index_no", "unit", "attribute", "category", "created"):
             if key not in meta or meta[key] in (None, ""):
                 self.problems.append(Problem(self.path, self.lines.get(key, 1), f"缺少必填字段 {key}({_label(key)})"))
-        for key in ("title", "basis", "topic", "genre", "doc_no", "summary", "interprets", "secrecy"):
+        for key in schema.TEXT_KEYS:
             if key in meta and meta[key] is not None and not isinstance(meta[key], str):
                 self.error(key, f"字段 {key}({_label(key)})应为文字,请加引号")
         self._check_sizes()
