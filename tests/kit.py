@@ -11,7 +11,18 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parent.parent
+
+
+def copy_sample(root: Path) -> dict:
+    """Copies the repository's sample portal (content, settings, trust file) to ``root``; returns
+    its mkdocs.yml as data."""
+    shutil.copytree(REPO / "content", root / "content")
+    for name in ("mkdocs.yml", "reviewers.yml"):
+        shutil.copy(REPO / name, root / name)
+    return yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
 IN_CI = os.environ.get("CI") == "true"
 
 

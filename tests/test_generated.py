@@ -1,26 +1,21 @@
 """The generated pages and exports, and where published items land: plain data, no MkDocs build."""
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
-import yaml
 
 from gongkai import portal as P
 from gongkai.model import Verdict
 from gongkai.site import generated
-from tests.kit import REPO
+from tests.kit import copy_sample
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """The repository's sample portal, judged as on 2026-06-30."""
     root = tmp_path_factory.mktemp("generated") / "portal"
-    shutil.copytree(REPO / "content", root / "content")
-    for name in ("mkdocs.yml", "reviewers.yml"):
-        shutil.copy(REPO / name, root / name)
-    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = copy_sample(root)
     portal = P.evaluate(root, root / "content", config["extra"]["gongkai"], config["site_name"], today=date(2026, 6, 30))
     return portal, generated.Site(config["site_name"], "https://www.example.gov.cn/", True, root / "mkdocs.yml")
 

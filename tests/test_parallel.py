@@ -12,14 +12,13 @@ import uuid
 from datetime import date
 
 import pytest
-import yaml
 
 from gongkai import portal as P
 from gongkai.cache import BuildCache
 from gongkai.model import Verdict
 from gongkai.trust import review
 from tests.corpus import CASES
-from tests.kit import REPO, Portal
+from tests.kit import Portal, copy_sample
 
 TODAY = date.today()
 linux_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are forked on Linux only")
@@ -54,10 +53,7 @@ def _broken_files(content, index_no: str) -> None:
 def sample(tmp_path_factory):
     """The repository's sample portal (annual reports, 政策解读, every verdict) plus broken files."""
     root = tmp_path_factory.mktemp("sample") / "portal"
-    shutil.copytree(REPO / "content", root / "content")
-    for name in ("mkdocs.yml", "reviewers.yml"):
-        shutil.copy(REPO / name, root / name)
-    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = copy_sample(root)
     first = sorted((root / "content/xzf").rglob("*.md"))[0]
     # The same signed file twice: both copies are refused for the duplicate 索引号, wherever they are read.
     shutil.copy(first, root / "content/zz-copy.md")
