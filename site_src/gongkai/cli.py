@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--attribute", default="主动公开", help="公开属性(默认 主动公开)")
     p.add_argument("--date", default=None, help="成文日期 YYYY-MM-DD(默认今天)")
     p.add_argument("--slug", default=None, help="文件名(小写字母、数字和 -),默认按日期和序号生成")
+    p.add_argument("--author", default=None, help="撰稿人姓名(默认取 git config user.name;用于发布台账)")
     p.add_argument("title", help="标题")
     p = command("ledger", "生成信息发布台账(.xlsx)", cmd_ledger)
     p.add_argument("--month", required=True, help="月份 YYYY-MM")
@@ -62,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="reviewer", required=True, help="审核人 id(reviewers.yml)")
     p.add_argument("--key", required=True, help="SSH 私钥文件")
     p.add_argument("--at", default=None, help=argparse.SUPPRESS)
+    p = command("statement", "导出某审核环节的签名声明和签名文件,供核验人员用 ssh-keygen -Y verify 独立核验", cmd_statement)
+    p.add_argument("item", help="信息文件")
+    p.add_argument("--stage", required=True, help="审核环节:初审 复审 终审 保密审查")
+    p.add_argument("-o", "--output", default=".", metavar="DIR", help="输出目录(默认当前目录)")
     command("allowed-signers", "打印 OpenSSH allowed_signers 文件,供 ssh-keygen -Y verify 独立核验", cmd_allowed_signers)
     p = command("publish", "把严格构建的站点原子发布到目录或 用户@主机:/目录", cmd_publish)
     p.add_argument("target", metavar="TARGET")
@@ -306,6 +311,7 @@ def cmd_new(args) -> int:
             created=newitem.parse_created(args.date) if args.date else None,
             today=build_date(),
             slug=args.slug,
+            author=args.author,
         )
     except UsageError as exc:
         print(f"gongkai: {exc}", file=sys.stderr)
@@ -376,6 +382,26 @@ def cmd_sign(args) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"已签署:{args.item} {review.stage} {review.by} {review.at}")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_statement(args) -> int:
+    from gongkai.read.loader import load_item  # each verb imports what it runs: start-up time
+    from gongkai.tools.statement import export_statements  # (as above)
+
+    _, root, docs_dir, item_path = _load_one(args, args.item)
+    loaded = load_item(item_path, docs_dir, root, None)
+    if loaded.item is None or any(p.is_error for p in loaded.problems):
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS
+    config_file = None if args.config_file == "mkdocs.yml" else args.config_file
+    exported = export_statements(loaded.item, args.stage, Path(args.output), config_file)
+    for entry in exported:
+        print(f"{entry.review.stage} {entry.review.by} {entry.review.at}:已写出 {entry.statement} 和 {entry.signature}", file=sys.stderr)
+        print(entry.command)
+    print("请在门户仓库根目录运行上面的命令;输出 Good \"gongkai-review\" signature 即核验通过", file=sys.stderr)
     return EXIT_OK
 
 

@@ -69,7 +69,6 @@ def show(root: Path, commit: str, path: str | None, *, from_root: bool = False) 
     return result.stdout.decode("utf-8", "replace")
 
 
-def first_author(root: Path, path: str) -> str:
-    """Returns the author name of the commit that added the file, or '' (no Git, not committed)."""
-    names = [line for line in run(root, "log", "--follow", "--diff-filter=A", "--format=%an", "--", path).splitlines() if line.strip()]
-    return names[-1].strip() if names else ""
+def user_name(root: Path) -> str:
+    """Returns ``git config user.name`` as seen from ``root`` (repository, then global), or ''."""
+    return run(root, "config", "user.name").strip()

@@ -36,9 +36,12 @@ FIELDS: tuple[Field, ...] = (
     Field("validity", "有效性", "no", "有效(缺省) | 失效 | 废止", item_page=7, export=11, listing=7),
     Field("repealed_on", "废止日期", "no", "失效或废止日期 YYYY-MM-DD"),
     Field("interprets", "解读对象", "no", "政策解读所解读文件的索引号", text=True),
+    Field("replaced_by", "替代文件", "no", "失效或废止的信息:取代它的文件的索引号", text=True),
+    Field("matter", "公开事项", "no", "本信息对应的本单位政务公开标准目录中的公开事项", text=True),
     Field("source", "转载来源", "no", "转载信息的来源:name(来源名称)、url(原文链接)、date(原文日期)"),
     Field("secrecy", "密级", "no", "只能是 非涉密;涉密信息不得进入本仓库", text=True),
     Field("attachments", "附件", "no", "随信息发布的附件,路径相对于本文件"),
+    Field("author", "撰稿人", "no", "撰稿人姓名(gongkai new 从 --author 或 git config user.name 填写);不在网页上显示,用于发布台账", text=True),
     Field("report", "年度报告数据", "年度报告必填", "政府信息公开工作年度报告的统计数据"),
     Field("reviews", "审核签名", "发布前必填", "审核签名列表(由 gongkai sign 写入,请勿手工编辑)"),
 )

@@ -350,6 +350,8 @@ class _Checker:
         self._check_source()
         if "interprets" in meta and isinstance(meta["interprets"], str) and not INDEX_NO.fullmatch(meta["interprets"]):
             self.error("interprets", f"interprets 应为被解读文件的索引号(如 {self._example_index()}),实际为 {_shown(meta['interprets'])}")
+        if "replaced_by" in meta and isinstance(meta["replaced_by"], str) and not INDEX_NO.fullmatch(meta["replaced_by"]):
+            self.error("replaced_by", f"replaced_by 应为取代本文件的新文件的索引号(如 {self._example_index()}),实际为 {_shown(meta['replaced_by'])}")
         if "secrecy" in meta and isinstance(meta["secrecy"], str) and meta["secrecy"] != NOT_CLASSIFIED:
             pass  # the gate fails the build for this; reported there once
         if meta.get("category") == ANNUAL_REPORT and "report" not in meta:
@@ -455,6 +457,8 @@ class _Checker:
             self.error("validity", f"有效性 {_shown(validity)} 无效:只能是 有效、失效、废止")
         if "repealed_on" in self.meta and (validity in (None, "有效")):
             self.error("repealed_on", "写了废止日期 repealed_on,但有效性仍为有效:请把 validity 改为 失效 或 废止")
+        if "replaced_by" in self.meta and (validity in (None, "有效")):
+            self.error("replaced_by", "写了替代文件 replaced_by,但有效性仍为有效:请把 validity 改为 失效 或 废止,或删去 replaced_by")
 
     def _check_source(self) -> None:
         source = self.meta.get("source")

@@ -1,8 +1,9 @@
 """信息发布台账: every item published in a month, one A4 sheet per unit, ready to sign and stamp.
 
 盘山县 rules: 每月发布的信息,需撰稿人、分管领导、单位主要领导签字并加盖公章,每月25日前上报存档.
-Each row: 序号, 标题, 索引号, 栏目, 公开属性, 成文日期, 发布日期, 撰稿人 (the author of the file's first
-commit), the reviewer and time of every review stage (verified signatures only) and whether the item
+Each row: 序号, 标题, 索引号, 栏目, 公开属性, 成文日期, 发布日期, 撰稿人 (the item's `author` field: a
+name the people signing the sheet can check, never guessed from Git history, where renames and
+merges name the wrong person; blank when absent, to be written by hand), the reviewer and time of every review stage (verified signatures only) and whether the item
 was published later than 20 个工作日 after it was formed.
 """
 from __future__ import annotations
@@ -17,7 +18,6 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gongkai import gitrepo
 from gongkai.errors import GongkaiError, UsageError
 from gongkai.escaping import put_cell
 from gongkai.law import workdays
@@ -98,7 +98,8 @@ def ledger_rows(portal, year: int, month: int, units: tuple[str, ...] | None = N
         timely = None
         if str(item.meta.get("attribute")) in workdays.TIMELY_ATTRIBUTES:
             timely = workdays.timeliness(item.created, published, portal.today)
-        rows[item.unit].append(Row(item, gitrepo.first_author(portal.root, item.path), reviews, timely))
+        author = item.meta.get("author")
+        rows[item.unit].append(Row(item, author if isinstance(author, str) else "", reviews, timely))
     for unit_rows in rows.values():
         unit_rows.sort(key=lambda r: (r.item.published or date.min, r.item.index_no))
     return rows
@@ -106,7 +107,7 @@ def ledger_rows(portal, year: int, month: int, units: tuple[str, ...] | None = N
 
 def _cell(ws: Worksheet, row: int, column: int, value, *, bold: bool = False, size: float = 10, align: str = "center", border: Border | None = _BOX, wrap: bool = True):
     cell = ws.cell(row=row, column=column)
-    put_cell(cell, value)  # titles, Git names, reviewer names: text, never a formula
+    put_cell(cell, value)  # titles, author and reviewer names: text, never a formula
     cell.font = Font(name=FONT_NAME, size=size, bold=bold)
     cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=wrap)
     if border is not None:

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gongkai import gitrepo
 from gongkai.errors import UsageError
 from gongkai.law import schema, workdays
 from gongkai.law.taxonomy import INTERPRETATION, category_ids
@@ -25,6 +26,7 @@ from gongkai.model import Attribute, Settings
 from gongkai.read import yamlsafe
 from gongkai.read.counter import MAX_SEQ, display_path, read_counter, render_counter, seq_of, used_numbers
 
+MAX_AUTHOR = 50  # a name or two, not a sentence: the ledger's 撰稿人 cell is narrow
 SLUG = re.compile(r"\A[a-z0-9][a-z0-9-]{0,79}\Z")  # fullmatch: `$` would accept a final newline
 
 
@@ -95,9 +97,11 @@ def create_item(
     created: date | None = None,
     today: date | None = None,
     slug: str | None = None,
+    author: str | None = None,
 ) -> NewItem:
     """Returns the new item after writing it and advancing the counter; raises UsageError or OSError
-    (FileExistsError when the file is already there)."""
+    (FileExistsError when the file is already there). ``author`` (撰稿人) defaults to Git's
+    user.name; without either the field is left commented for the editor."""
     root, docs_dir = Path(root), Path(docs_dir)
     unit = settings.unit(unit_id)
     if unit is None:
@@ -112,6 +116,9 @@ def create_item(
     title = " ".join(str(title).split())
     if not title:
         raise UsageError("标题不能为空")
+    author = " ".join(str(author).split()) if author is not None else gitrepo.user_name(root)
+    if author and len(author) > MAX_AUTHOR:
+        raise UsageError(f"撰稿人 {author!r} 过长(不能超过 {MAX_AUTHOR} 字):请只写姓名")
     if slug is not None and not SLUG.fullmatch(slug):
         raise UsageError(f"文件名 {slug!r} 只能用小写字母、数字和 -(如 chungeng-tongzhi)")
     today = today or date.today()
@@ -141,6 +148,8 @@ def create_item(
         deadline = workdays.timeliness(created, None, today)
     if category == INTERPRETATION:
         fields["interprets"] = ""  # a 解读 must name its policy: empty until the editor does
+    if author:
+        fields["author"] = author
     text = front_matter(fields, deadline) + "\n"
 
     # The counter moves first: if writing the item fails, a number is skipped, never handed out twice.
