@@ -34,7 +34,9 @@ def sign_at(portal, rel, day, stages=("初审", "复审", "终审", "保密审�
 
 @pytest.fixture
 def month_portal(portal):
-    """A portal in Git: three xzf items and one fgj item published in February 2025 (across 春节)."""
+    """A portal in Git: three xzf items and one fgj item published in February 2025 (across 春节).
+    Each item names its 撰稿人; every commit is made by someone else (the ledger must not guess
+    from Git), and request.md has no author at all."""
     git(portal.root, "init", "-q", "-b", "main")
     items = [
         # rel, author, meta
@@ -46,9 +48,9 @@ def month_portal(portal):
         ("fgj/2025/price.md", "王撰稿", dict(index_no=f"{FGJ}/2025-00001", unit="fgj", title="春节期间价格监测情况", created="2025-01-26", published="2025-02-14")),
     ]
     for rel, author, meta in items:
-        portal.item(rel, **meta)
+        portal.item(rel, **({"author": author} if "request" not in rel else {}), **meta)
         git(portal.root, "add", "-A")
-        git(portal.root, "commit", "-q", "-m", f"新建 {rel}", author=author)
+        git(portal.root, "commit", "-q", "-m", f"新建 {rel}", author="Git提交者")
     sign_at(portal, "xzf/2025/on-time.md", "2025-02-05")
     sign_at(portal, "xzf/2025/late.md", "2025-02-08")
     sign_at(portal, "xzf/2025/request.md", "2025-02-10")
@@ -88,10 +90,11 @@ def test_ledger_cell_by_cell(month_portal, tmp_path):
     # Formed 1月3日: the 20th working day is 2月7日 (1月26日 worked, 春节 off): published on the 调休 Saturday 2月8日 is late.
     assert rows[1][:8] == [2, "2024年第四季度工作动态", f"{XZF}/2025-00002", "工作动态", "主动公开", "2025-01-03", "2025-02-08", "李撰稿"]
     assert rows[1][16] == "是"
-    assert rows[2][:8] == [3, "某企业申请事项", f"{XZF}/2025-00003", "通知公告", "依申请公开", "2025-02-06", "2025-02-10", "张撰稿"]
+    assert rows[2][:8] == [3, "某企业申请事项", f"{XZF}/2025-00003", "通知公告", "依申请公开", "2025-02-06", "2025-02-10", None]  # no author: blank
     assert rows[2][16] == "—"  # 依申请公开: the 20-day rule does not apply
     assert ws.cell(row=8, column=1).value.startswith("注:")  # no other item: not the March one, not the 待审 one
     values = [c.value for row in ws.iter_rows() for c in row if c.value]
+    assert "Git提交者" not in values  # the committer is never taken for the 撰稿人
     assert not any("三月的通知" == v or "待审的通知" == v for v in values)
 
     labels = [v for v in values if isinstance(v, str) and v.endswith("(签字):")]
@@ -121,7 +124,7 @@ def test_ledger_without_git_or_items(portal, tmp_path):
     result = portal.run("ledger", "--month", "2025-10", "-o", str(out), env={"GONGKAI_TODAY": "2025-10-31"})
     assert result.returncode == 0, result.stderr
     ws = load_workbook(out)["测试县人民政府办公室"]
-    assert ws.cell(row=5, column=8).value is None  # 撰稿人: no Git history, left blank
+    assert ws.cell(row=5, column=8).value is None  # 撰稿人: no author field, left blank to write by hand
     assert ws.cell(row=5, column=17).value == "否"
     empty = load_workbook(out)["测试县发展和改革局"]
     assert empty.cell(row=5, column=1).value == "本月无发布信息"
@@ -174,12 +177,12 @@ def test_ledger_renders_on_a4_with_libreoffice(month_portal, tmp_path):
 
 
 def test_no_ledger_cell_is_a_formula_whoever_typed_it(portal, tmp_path):
-    """Titles, Git author names and reviewer names from reviewers.yml all stay text."""
+    """Titles, 撰稿人 and reviewer names from reviewers.yml all stay text."""
     portal.write_reviewers(chu={"name": "@SUM(1+1)*cmd|' /C calc'!A0"}, fu={"name": "-2+3"})
     git(portal.root, "init", "-q", "-b", "main")
-    portal.item("xzf/2025/f.md", index_no=f"{XZF}/2025-00001", title='=HYPERLINK("http://evil.example","x")', created="2025-02-03", published="2025-02-05")
+    portal.item("xzf/2025/f.md", index_no=f"{XZF}/2025-00001", title='=HYPERLINK("http://evil.example","x")', author='=HYPERLINK("http://evil.example","author")', created="2025-02-03", published="2025-02-05")
     git(portal.root, "add", "-A")
-    git(portal.root, "commit", "-q", "-m", "新建", author='=HYPERLINK("http://evil.example","author")')
+    git(portal.root, "commit", "-q", "-m", "新建")
     sign_at(portal, "xzf/2025/f.md", "2025-02-05")
     out = tmp_path / "台账.xlsx"
     result = portal.run("ledger", "--month", MONTH, "-o", str(out), env={"GONGKAI_TODAY": "2025-03-01"})

@@ -84,3 +84,24 @@ def test_bom_and_crlf_are_accepted():
 def test_missing_front_matter_is_one_clear_problem():
     problem = split_front_matter("# 只有正文\n", "a.md")
     assert str(problem).startswith("a.md:1: 缺少 front-matter")
+
+
+def test_author_matter_and_replaced_by_are_known_fields_checked_where_written(portal):
+    p = portal
+    p.item("xzf/good.md", author="张三", matter="行政许可事项办理结果", validity="废止", repealed_on="2025-06-01", replaced_by="11369999MB0000001A/2025-00099")
+    p.item("xzf/format.md", validity="失效", replaced_by="示政发〔2025〕1号")
+    p.item("xzf/still-valid.md", replaced_by="11369999MB0000001A/2025-00098")
+    p.item("xzf/number.md", author=12345)
+    p.item("xzf/marker.md", matter="【不公开】内部事项【/不公开】")
+    result = p.run("check")
+    problems = [line for line in result.stdout.splitlines() if re.match(r"^content/xzf/\S+:\d+: ", line)]
+    assert not [line for line in problems if line.startswith("content/xzf/good.md") and "警告" not in line], problems  # (unsigned: overdue)
+    assert not [line for line in problems if "未知字段" in line], problems
+
+    def at(prefix: str, text: str) -> None:
+        assert any(line.startswith(prefix) and text in line for line in problems), (prefix, text, problems)
+
+    at("content/xzf/format.md:10:", "replaced_by 应为取代本文件的新文件的索引号")
+    at("content/xzf/still-valid.md:9:", "写了替代文件 replaced_by,但有效性仍为有效")
+    at("content/xzf/number.md:9:", "字段 author(撰稿人)应为文字")
+    at("content/xzf/marker.md:9:", "不公开")  # the gate reads every field, these three included

@@ -19,8 +19,13 @@ XZF = "11369999MB0000001A"
 FGJ = "11369999MB0000002B"
 
 
-def new(portal, *args, today="2025-01-24"):
-    return portal.run("new", *args, env={"GONGKAI_TODAY": today})
+def new(portal, *args, today="2025-01-24", git_name=None):
+    """Runs `gongkai new` with Git's configuration under the test's control: no user.name unless
+    ``git_name`` (the machine's own ~/.gitconfig would otherwise fill the 撰稿人)."""
+    gitconfig = portal.root.parent / "gitconfig"
+    gitconfig.write_text(f"[user]\n\tname = {git_name}\n" if git_name else "", encoding="utf-8")
+    env = {"GONGKAI_TODAY": today, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
+    return portal.run("new", *args, env=env)
 
 
 def counter(portal) -> dict:
@@ -170,3 +175,28 @@ def test_counter_file_is_ignored_by_the_loader_and_the_build_inputs(portal):
     assert [i["path"] for i in data["items"]] == ["content/xzf/2025/0126-00001.md"]
     assert not any(p["path"].endswith(".gongkai-index.yml") for p in data["problems"])
     assert Path(portal.root / "content" / ".gongkai-index.yml").read_text(encoding="utf-8").startswith("# gongkai 索引号计数器")
+
+
+def _meta(portal, made):
+    assert made.returncode == 0, made.stderr
+    text = (portal.root / made.stdout.strip()).read_text(encoding="utf-8")
+    return text, yamlsafe.parse(split_front_matter(text, "x")[0]).data
+
+
+def test_new_fills_the_author_from_the_flag_then_git_config_else_leaves_it_to_the_editor(portal):
+    _, meta = _meta(portal, new(portal, "--unit", "xzf", "--category", "通知公告", "--author", " 张  三 ", "--date", "2025-01-20", "甲", git_name="李四"))
+    assert meta["author"] == "张 三"  # the flag wins over Git, spaces tidied
+    _, meta = _meta(portal, new(portal, "--unit", "xzf", "--category", "通知公告", "--date", "2025-01-20", "乙", git_name="李四"))
+    assert meta["author"] == "李四"
+    text, meta = _meta(portal, new(portal, "--unit", "xzf", "--category", "通知公告", "--date", "2025-01-20", "丙"))
+    assert "author" not in meta
+    assert "# author:" in text and "撰稿人(选填)" in text
+    # The filled item is valid: the loader knows the field.
+    check = portal.run("check", env={"GONGKAI_TODAY": "2025-01-24"})
+    assert "未知字段" not in check.stdout, check.stdout
+
+
+def test_new_refuses_an_author_that_is_not_a_name(portal):
+    result = new(portal, "--unit", "xzf", "--category", "通知公告", "--author", "张" * 51, "T")
+    assert result.returncode == 2 and "撰稿人" in result.stderr
+    assert not list((portal.root / "content").rglob("*.md"))
