@@ -111,3 +111,11 @@ def test_template_globals_are_plain_data():
     assert found["catalog"] == "xxgk/gkml/" and found["xxgk"] == "xxgk/"
     assert found["dated_kinds"] == ["item", "report"]
     assert found["indexed_kinds"] == ["item", "guide", "ysqgk", "report"]
+
+
+def test_readme_lists_every_front_matter_field():
+    from tests.kit import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for f in schema.FIELDS:
+        assert f"| `{f.key}` | {f.label} |" in readme, f"README.md: the front-matter table lacks {f.key}"
