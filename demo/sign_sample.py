@@ -1,6 +1,7 @@
 """Re-signs the sample portal with the DEMO keys, as demo/signing-plan.yml says.
 
-    python demo/sign_sample.py
+    python demo/sign_sample.py                        # every item of the plan
+    python demo/sign_sample.py content/xzf/2025/a.md  # only these items
 
 Existing signatures are removed first, so an edited sample item gets fresh ones. The demo keys'
 private halves are public (demo/keys/): never trust them in a real portal.
@@ -13,10 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from gongkai import yamlsafe
-from gongkai.loader import split_front_matter
 from gongkai.portal import load_context
-from gongkai.signing import sign_item
+from gongkai.read import yamlsafe
+from gongkai.read.loader import split_front_matter
+from gongkai.trust.signing import sign_item
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNER = {
@@ -41,14 +42,21 @@ def without_reviews(text: str, path: str) -> tuple[str, dict]:
     return "\n".join(lines), meta
 
 
-def main() -> int:
+def main(only: list[str]) -> int:
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     settings, trust = load_context(ROOT, config["extra"]["gongkai"], config["site_name"])
     plan = yaml.safe_load((ROOT / "demo" / "signing-plan.yml").read_text(encoding="utf-8"))
     for key in (ROOT / "demo" / "keys").iterdir():
         if not key.name.endswith(".pub"):
             os.chmod(key, 0o600)  # ssh-keygen refuses private keys others can read; git does not keep modes
+    wanted = {Path(p).resolve().relative_to(ROOT).as_posix() for p in only}
+    unknown = wanted - set(plan)
+    if unknown:
+        print(f"不在 demo/signing-plan.yml 中:{'、'.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     for rel, stages in sorted(plan.items()):
+        if wanted and rel not in wanted:
+            continue
         path = ROOT / rel
         text, front = without_reviews(path.read_text(encoding="utf-8"), rel)
         path.write_text(text, encoding="utf-8")
@@ -64,4 +72,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
