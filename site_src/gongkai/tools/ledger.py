@@ -1,10 +1,11 @@
 """信息发布台账: every item published in a month, one A4 sheet per unit, ready to sign and stamp.
 
 盘山县 rules: 每月发布的信息,需撰稿人、分管领导、单位主要领导签字并加盖公章,每月25日前上报存档.
-Each row: 序号, 标题, 索引号, 栏目, 公开属性, 成文日期, 发布日期, 撰稿人 (the item's `author` field: a
-name the people signing the sheet can check, never guessed from Git history, where renames and
-merges name the wrong person; blank when absent, to be written by hand), the reviewer and time of every review stage (verified signatures only) and whether the item
-was published later than 20 个工作日 after it was formed.
+Each row: 序号, 标题, 索引号, 栏目, 公开属性, 成文日期, 发布日期, 撰稿人, the reviewer and time of
+every review stage (verified signatures only) and whether the item was published later than 20
+个工作日 after it was formed. The 撰稿人 is the item's `author` field, blank when absent (to be
+written by hand): never guessed from Git history, where renames, merges and commits made on
+someone's behalf name the wrong person on a sheet people sign.
 """
 from __future__ import annotations
 
