@@ -11,11 +11,11 @@ from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache
 from gongkai.errors import WARNING, Problem
 from gongkai.gate import scan, visible
 from gongkai.law.taxonomy import ANNUAL_REPORT
-from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
+from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Review, Settings, Verdict
 from gongkai.read.attachments import AttachmentText, attachment_text
 from gongkai.read.loader import Loaded
 from gongkai.report.validate import validate_report
-from gongkai.trust.review import Verifier
+from gongkai.trust.review import CHINA, Verifier, parse_at, signed_on
 
 OPEN, CLOSE = "【不公开】", "【/不公开】"
 _MARKER = re.compile(f"{re.escape(OPEN)}|{re.escape(CLOSE)}")
@@ -184,6 +184,8 @@ class Gate:
         published = item.published
         if published is not None and published > self.today:
             return Decision(item.path, Verdict.HOLD, item, problems=tuple(problems), reason=f"定时发布:{published} 发布")
+        public, late = self._public_date(item, outcome.completed)
+        problems += late
         body_text = text if attribute is not Attribute.依申请公开 else ""
         ids = self._id_numbers(item, body_text)
         if ids:
@@ -197,8 +199,36 @@ class Gate:
         if any(p.is_error for p in problems):
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
         if attribute is Attribute.依申请公开:
-            return Decision(item.path, Verdict.METADATA, item, problems=tuple(problems), reason="依申请公开:仅在依申请公开目录中列出")
-        return Decision(item.path, Verdict.PUBLISH, item, text=text, problems=tuple(problems), reason="已发布")
+            return Decision(item.path, Verdict.METADATA, item, problems=tuple(problems), reason="依申请公开:仅在依申请公开目录中列出", published=public)
+        return Decision(item.path, Verdict.PUBLISH, item, text=text, problems=tuple(problems), reason="已发布", published=public)
+
+    def _public_date(self, item: Item, completed: Review | None) -> tuple[date | None, list[Problem]]:
+        """Returns the 发布日期 the public sees, and a warning when the typed one is earlier.
+
+        An item is public only once its last required signature is made: a typed date before that
+        would show a December signature as published on time in September (and the 台账 would say
+        未超期). The later date wins, visibly: a warning at the `published` line stops a strict
+        build until the editor writes the real date. A typed date after the signatures (定时发布
+        included) is kept."""
+        typed = item.published
+        signed = signed_on(completed.at) if completed is not None else None
+        if typed is None or signed is None or signed <= typed:
+            return typed, []
+        assert completed is not None  # signed is its date
+        reviewer = self.verifier.trust.reviewers.get(completed.by)
+        who = f"{completed.stage} {reviewer.name if reviewer else completed.by}"
+        moment = parse_at(completed.at)
+        when = moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment is not None else completed.at
+        return signed, [
+            Problem(
+                item.path,
+                item.line_of("published"),
+                f"发布日期 {typed} 早于最后一次审核签名({when} {who}):审核完成前信息不可能已经公开,网站、目录和导出文件按 {signed} 公布,"
+                f"20个工作日期限和发布台账也按 {signed} 计算。请把 published 改为实际发布的日期(不早于 {signed});"
+                f"修改 published 后原签名失效,须重新签名,且签名须在该日期当天或之前完成",
+                WARNING,
+            )
+        ]
 
     def _classified(self, item: Item) -> list[Problem]:
         failures = []
