@@ -238,6 +238,8 @@ def cmd_check(args) -> int:
             detail = ""
             if decision.verdict is Verdict.HOLD or decision.verdict in (Verdict.REFUSE, Verdict.FAIL):
                 detail = f"({decision.reason})"
+            elif decision.item is not None and decision.item.published and decision.published and decision.published > decision.item.published:
+                detail = f"(发布日期按最后一次审核签名为 {decision.published},published 写的是 {decision.item.published})"
             print(show_invisible(f"{decision.path}: {VERDICT_LABELS[decision.verdict]}{detail}"))
         if problems:
             print()

@@ -144,6 +144,10 @@ class Decision:
     missing: tuple[str, ...] = ()  # review stages still missing (待审)
     problems: tuple[Problem, ...] = ()
     reason: str = ""  # one line for `gongkai check`
+    # The 发布日期 the public sees (PUBLISH and METADATA): the later of the typed `published` and
+    # the China-time date of the signature that completed the review (the gate sets it; pages,
+    # catalogs, exports, the 20-day check and the ledger all read it, never item.published).
+    published: date | None = None
 
     @property
     def visible(self) -> bool:

@@ -11,11 +11,11 @@ from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache
 from gongkai.errors import WARNING, Problem
 from gongkai.gate import scan, visible
 from gongkai.law.taxonomy import ANNUAL_REPORT
-from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Settings, Verdict
+from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Review, Settings, Verdict
 from gongkai.read.attachments import AttachmentText, attachment_text
 from gongkai.read.loader import Loaded
 from gongkai.report.validate import validate_report
-from gongkai.trust.review import Verifier
+from gongkai.trust.review import Verifier, signed_on
 
 OPEN, CLOSE = "【不公开】", "【/不公开】"
 _MARKER = re.compile(f"{re.escape(OPEN)}|{re.escape(CLOSE)}")
@@ -184,6 +184,7 @@ class Gate:
         published = item.published
         if published is not None and published > self.today:
             return Decision(item.path, Verdict.HOLD, item, problems=tuple(problems), reason=f"定时发布:{published} 发布")
+        public = self._public_date(item, outcome.completed)
         body_text = text if attribute is not Attribute.依申请公开 else ""
         ids = self._id_numbers(item, body_text)
         if ids:
@@ -197,8 +198,24 @@ class Gate:
         if any(p.is_error for p in problems):
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
         if attribute is Attribute.依申请公开:
-            return Decision(item.path, Verdict.METADATA, item, problems=tuple(problems), reason="依申请公开:仅在依申请公开目录中列出")
-        return Decision(item.path, Verdict.PUBLISH, item, text=text, problems=tuple(problems), reason="已发布")
+            return Decision(item.path, Verdict.METADATA, item, problems=tuple(problems), reason="依申请公开:仅在依申请公开目录中列出", published=public)
+        return Decision(item.path, Verdict.PUBLISH, item, text=text, problems=tuple(problems), reason="已发布", published=public)
+
+    def _public_date(self, item: Item, completed: Review | None) -> date | None:
+        """Returns the 发布日期 the public sees: the later of the typed one and the China-time date
+        of the signature that completed the review.
+
+        An item is public only once its last required signature is made: a typed date before that
+        would show a December signature as published on time in September (and the 台账 would say
+        未超期). The later date wins, visibly (the page, the catalogs, `gongkai check` show it), and
+        without a warning: an editor cannot know the day the last reviewer will sign, and changing
+        `published` afterwards would void every signature. A typed date after the signatures
+        (定时发布 included) is kept."""
+        typed = item.published
+        signed = signed_on(completed.at) if completed is not None else None
+        if typed is None or signed is None or signed <= typed:
+            return typed
+        return signed
 
     def _classified(self, item: Item) -> list[Problem]:
         failures = []

@@ -31,7 +31,7 @@ FIELDS: tuple[Field, ...] = (
     Field("genre", "文种", "no", "文种,如 通知、决定、公告", text=True, export=7),
     Field("doc_no", "文号", "no", "发文字号,如 示政发〔2025〕1号", text=True, item_page=5, export=8, listing=3),
     Field("created", "成文日期", "yes", "成文或生成日期 YYYY-MM-DD", item_page=4, export=9, listing=5, on_demand_listing=4),
-    Field("published", "发布日期", "主动公开、部分公开必填", "发布日期 YYYY-MM-DD;晚于构建日期的信息到期才发布(定时发布)", item_page=6, export=10, listing=6),
+    Field("published", "发布日期", "主动公开、部分公开必填", "发布日期 YYYY-MM-DD,写审核全部签完的那天或更晚(网站上的发布日期不早于最后一次审核签名);晚于构建日期的信息到期才发布(定时发布)", item_page=6, export=10, listing=6),
     Field("summary", "内容概述", "no", "内容概述(目录显示);缺省取正文第一段", text=True, on_demand_listing=5),
     Field("validity", "有效性", "no", "有效(缺省) | 失效 | 废止", item_page=7, export=11, listing=7),
     Field("repealed_on", "废止日期", "no", "失效或废止日期 YYYY-MM-DD"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from gongkai.errors import WARNING, Problem
 from gongkai.law import layout
@@ -46,12 +46,13 @@ class ReportsIndex:
         return tuple(e for _, entries in self.by_year for e in entries)
 
 
-def reports_index(report_items: Iterable[Item], settings: Settings | None = None) -> ReportsIndex:
+def reports_index(report_items: Iterable[Item], settings: Settings | None = None, published: Mapping[str, date | None] | None = None) -> ReportsIndex:
     """Returns the reports by year (newest first) and by unit, for the list page ``xxgk/gknb/``.
 
     Units come in the order of ``settings.units`` when given, else by id. A report without a valid
     ``report.year`` is left out (``validate_report`` names it); a second report for the same unit
-    and year is an error, since both would claim one page.
+    and year is an error, since both would claim one page. ``published`` maps an item's path to
+    the 发布日期 the public sees (Decision.published); without it, the date typed in the item.
     """
     order = {u.id: i for i, u in enumerate(settings.units)} if settings else {}
     chosen: dict[tuple[int, str], ReportEntry] = {}
@@ -75,7 +76,7 @@ def reports_index(report_items: Iterable[Item], settings: Settings | None = None
             unit=item.unit,
             title=item.title,
             index_no=item.index_no,
-            published=str(item.meta.get("published") or ""),
+            published=_published(item, published),
             url=report_page_path(year, item.unit),
             xlsx=report_xlsx_path(year, item.unit),
             item=item,
@@ -94,6 +95,13 @@ def reports_index(report_items: Iterable[Item], settings: Settings | None = None
         (u, tuple(chosen[k] for k in sorted((k for k in chosen if k[1] == u), reverse=True))) for u in units
     )
     return ReportsIndex(by_year, by_unit, tuple(sorted(problems)))
+
+
+def _published(item: Item, published: Mapping[str, date | None] | None) -> str:
+    if published is None:
+        return str(item.meta.get("published") or "")
+    day = published.get(item.path)
+    return day.isoformat() if day else ""
 
 
 def render_reports_index_html(index: ReportsIndex, settings: Settings | None = None) -> str:

@@ -34,6 +34,7 @@ class Entry:
     unit_name: str
     page: str  # site-relative URL of the item page; "" for 依申请公开
     summary: str
+    published: str = ""  # the 发布日期 the public sees (Decision.published), ISO; "" when none
 
     @cached_property
     def on_demand(self) -> bool:
@@ -50,6 +51,8 @@ class Entry:
             return (site_url.rstrip("/") + "/" + self.page) if self.page and site_url else (("/" + self.page) if self.page else "")
         if key == "validity":
             return self.item.validity
+        if key == "published":
+            return self.published
         value = meta.get(key)
         return "" if value is None else str(value)
 
@@ -105,6 +108,7 @@ def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: C
                 page=page,
                 # 依申请公开: never derived from the body, which is not public.
                 summary=str(item.meta.get("summary") or "") if on_demand else summary_of(item, decision.text),
+                published=decision.published.isoformat() if decision.published else "",
             )
         made[item.path] = (decision, unit_name, page, entry)
         entries.append(entry)

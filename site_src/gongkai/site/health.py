@@ -65,7 +65,7 @@ def item_health(
         return []
     found = overdue(decision, today)
     if decision.verdict in (Verdict.PUBLISH, Verdict.METADATA):
-        found += validity_problems(item, today)
+        found += validity_problems(item, today, decision.published)
     if decision.verdict in (Verdict.PUBLISH, Verdict.HOLD):
         found += interpretation_problems(decision, by_index or {})
         found += reprint_problems(item)
@@ -119,7 +119,7 @@ def _latest_by_category(decisions: Iterable[Decision]) -> dict[str, tuple[date, 
         item = decision.item
         if decision.verdict is not Verdict.PUBLISH or item is None:
             continue
-        day = item.published or item.created
+        day = decision.published or item.created
         if item.category not in latest or day > latest[item.category][0]:
             latest[item.category] = (day, item)
     return latest
@@ -167,7 +167,9 @@ def overdue(decision: Decision, today: date) -> list[Problem]:
         return []
     try:
         created = item.created
-        published = item.published
+        # Published: the date the public saw it (the gate's, never before the last signature);
+        # held back for 定时发布: the date typed for it.
+        published = decision.published if decision.verdict is Verdict.PUBLISH else item.published
     except (KeyError, ValueError):
         return []
     line = item.line_of("published") if "published" in item.meta else item.line_of("created")
@@ -204,8 +206,9 @@ def _years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def validity_problems(item: Item, today: date) -> list[Problem]:
-    """Returns warnings for an item listed as 有效 past its validity, or 失效 before its repeal date."""
+def validity_problems(item: Item, today: date, published: date | None = None) -> list[Problem]:
+    """Returns warnings for an item listed as 有效 past its validity, or 失效 before its repeal date
+    (a validity counted from publication starts on ``published``, the 发布日期 the public sees)."""
     found = []
     validity = item.validity
     repealed = item.meta.get("repealed_on")
@@ -218,7 +221,7 @@ def validity_problems(item: Item, today: date) -> list[Problem]:
             if when > today:
                 found.append(Problem(item.path, item.line_of("repealed_on"), f"有效性标为{validity},但废止日期 {when} 还没到:目录中它已显示为{validity}。请到期后再修改,或核对日期", WARN))
         return found
-    start = item.published or item.created
+    start = published or item.created
     explicit = False
     for offset, line in enumerate(item.body.split("\n")):
         for match in _VALID_UNTIL.finditer(line):

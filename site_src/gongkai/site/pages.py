@@ -48,8 +48,10 @@ def unit_names(item: Item, settings: Settings) -> str:
     return "、".join(names)
 
 
-def metadata_table(item: Item, settings: Settings) -> str:
-    """Returns the HTML metadata table shown on top of an item page."""
+def metadata_table(decision: Decision, settings: Settings) -> str:
+    """Returns the HTML metadata table shown on top of an item page (its 发布日期: the gate's)."""
+    item = decision.item
+    assert item is not None  # a published decision has its item
     rows = []
     for spec in ITEM_FIELDS:
         key = spec.key
@@ -59,6 +61,8 @@ def metadata_table(item: Item, settings: Settings) -> str:
             value = item.validity
             if item.meta.get("repealed_on"):
                 value += f"({item.meta['repealed_on']} 起)"
+        elif key == "published":
+            value = decision.published.isoformat() if decision.published else ""
         else:
             value = str(item.meta.get(key) or "")
         rows.append(f'<tr><th scope="row">{escape(spec.label)}</th><td>{escape(value)}</td></tr>')
@@ -114,10 +118,10 @@ def _item_page(decision: Decision, settings: Settings, links: Relations, src: st
         return f"[{_md_text(other.title)}]({_md_url(_relative(src_of(other), src))})"
 
     # The loader refuses an item without its created date, and keeps dates as ISO strings.
-    day = cast(str, item.meta.get("published") or item.meta.get("created"))
+    day = decision.published.isoformat() if decision.published else cast(str, item.meta.get("created"))
     names = [(unit.name if (unit := settings.unit(u)) else u) for u in (item.unit, *item.co_units)]
     head = front_matter(item.title, layout.KIND_ITEM, day, gongkai_unit=names[0] if len(names) == 1 else names, gongkai_category=item.category)
-    parts = [head, f"# {_md_text(item.title)}\n\n", metadata_table(item, settings), "\n"]
+    parts = [head, f"# {_md_text(item.title)}\n\n", metadata_table(decision, settings), "\n"]
     if item.validity != "有效":
         parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)},仅供查阅。</p>\n\n')
     if item.attribute is Attribute.部分公开:

@@ -1,11 +1,12 @@
 """信息发布台账: every item published in a month, one A4 sheet per unit, ready to sign and stamp.
 
 盘山县 rules: 每月发布的信息,需撰稿人、分管领导、单位主要领导签字并加盖公章,每月25日前上报存档.
-Each row: 序号, 标题, 索引号, 栏目, 公开属性, 成文日期, 发布日期, 撰稿人, the reviewer and time of
-every review stage (verified signatures only) and whether the item was published later than 20
-个工作日 after it was formed. The 撰稿人 is the item's `author` field, blank when absent (to be
-written by hand): never guessed from Git history, where renames, merges and commits made on
-someone's behalf name the wrong person on a sheet people sign.
+Each row: 序号, 标题, 索引号, 栏目, 公开属性, 成文日期, 发布日期 (the one the public saw: never before
+the last required signature, see Decision.published), 撰稿人, the reviewer and time of every review
+stage (verified signatures only) and whether the item was published later than 20 个工作日 after it
+was formed. The 撰稿人 is the item's `author` field, blank when absent (to be written by hand): never
+guessed from Git history, where renames, merges and commits made on someone's behalf name the wrong
+person on a sheet people sign.
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class Row:
     author: str
     reviews: dict[str, list[Signature]]
     timeliness: workdays.Timeliness | None
+    published: date | None = None  # the 发布日期 the public saw (Decision.published)
 
     @property
     def overdue(self) -> bool:
@@ -86,7 +88,7 @@ def ledger_rows(portal, year: int, month: int, units: tuple[str, ...] | None = N
         item = decision.item
         if item is None or decision.verdict not in (Verdict.PUBLISH, Verdict.METADATA) or item.unit not in rows:
             continue
-        published = item.published
+        published = decision.published  # never before the last signature: the month it really appeared in
         if published is None or (published.year, published.month) != (year, month):
             continue
         digest = item_digest(item)
@@ -100,9 +102,9 @@ def ledger_rows(portal, year: int, month: int, units: tuple[str, ...] | None = N
         if str(item.meta.get("attribute")) in workdays.TIMELY_ATTRIBUTES:
             timely = workdays.timeliness(item.created, published, portal.today)
         author = item.meta.get("author")
-        rows[item.unit].append(Row(item, author if isinstance(author, str) else "", reviews, timely))
+        rows[item.unit].append(Row(item, author if isinstance(author, str) else "", reviews, timely, published))
     for unit_rows in rows.values():
-        unit_rows.sort(key=lambda r: (r.item.published or date.min, r.item.index_no))
+        unit_rows.sort(key=lambda r: (r.published or date.min, r.item.index_no))
     return rows
 
 
@@ -162,7 +164,7 @@ def write_sheet(ws: Worksheet, unit: Unit, rows: list[Row], stages: tuple[str, .
     row = sub + 1
     for number, entry in enumerate(rows, start=1):
         item = entry.item
-        values = [number, item.title, item.index_no, item.category, str(item.meta.get("attribute", "")), item.meta.get("created", ""), item.meta.get("published", ""), entry.author]
+        values = [number, item.title, item.index_no, item.category, str(item.meta.get("attribute", "")), item.meta.get("created", ""), entry.published.isoformat() if entry.published else "", entry.author]
         for stage in stages:
             signatures = entry.reviews.get(stage, [])
             values.append("、".join(s.reviewer for s in signatures))
@@ -181,7 +183,7 @@ def write_sheet(ws: Worksheet, unit: Unit, rows: list[Row], stages: tuple[str, .
         row += 1
 
     note_row = row
-    notes = "注:1. 只列出审核签名核验有效的审核人;时间为北京时间。2. “是否超期”按《中华人民共和国政府信息公开条例》第二十六条,自成文之日起20个工作日内公开(节假日和调休按国务院办公厅公布的安排计算)。3. 本台账每月25日前报政务公开办存档,同时自留一份。"
+    notes = "注:1. 只列出审核签名核验有效的审核人;时间为北京时间。2. 发布日期不早于最后一次审核签名的日期;“是否超期”按《中华人民共和国政府信息公开条例》第二十六条,自成文之日起20个工作日内公开(节假日和调休按国务院办公厅公布的安排计算)。3. 本台账每月25日前报政务公开办存档,同时自留一份。"
     _merge(ws, note_row, 1, last, notes, size=9, align="left", border=None)
     ws.row_dimensions[note_row].height = 30
 

@@ -60,6 +60,12 @@ def parse_at(value: str) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+def signed_on(at: str) -> date | None:
+    """Returns the China-time date of a signature's `at`, or None when it does not parse."""
+    moment = parse_at(at)
+    return moment.astimezone(CHINA).date() if moment is not None else None
+
+
 def now_at() -> str:
     """Returns the current time as the `at` of a new review (China Standard Time, seconds)."""
     return datetime.now(CHINA).replace(microsecond=0).isoformat()
@@ -223,6 +229,10 @@ class ReviewOutcome:
     valid: dict[str, tuple[str, ...]]  # stage -> reviewer ids
     missing: tuple[str, ...]
     refused: tuple[Problem, ...]
+    # The valid signature that completed the required stages (the latest of each stage's first
+    # valid signature), None while a stage is missing or when none is required: the public
+    # 发布日期 is never earlier than its China-time date.
+    completed: Review | None = None
 
 
 _WINDOW_NOTE = ("gongkai-signing-times",)  # marks the signing times among a worker's entries
@@ -381,4 +391,16 @@ class Verifier:
                         Problem(item.path, line, f"{first[0]}({first[1]})和{stage}({person})使用了同一把密钥签名:三审须由三位不同的审核人用各自的密钥签名,请由 {person} 用本人登记的密钥重新签名")
                     )
         missing = tuple(stage for stage in required if stage not in valid)
-        return ReviewOutcome({k: tuple(v) for k, v in valid.items()}, missing, tuple(refused))
+        completed = None if missing else _completing(verified, required)
+        return ReviewOutcome({k: tuple(v) for k, v in valid.items()}, missing, tuple(refused), completed)
+
+
+def _completing(verified: list[Review], required: tuple[str, ...]) -> Review | None:
+    """Returns the signature with which every required stage had been validly signed: a second
+    signature of a stage already signed (an extra reviewer) moves nothing."""
+    firsts: list[tuple[datetime, Review]] = []
+    for stage in dict.fromkeys(required):
+        signed = [(moment, review) for review in verified if review.stage == stage and (moment := parse_at(review.at)) is not None]
+        if signed:
+            firsts.append(min(signed, key=lambda pair: pair[0]))
+    return max(firsts, key=lambda pair: pair[0])[1] if firsts else None
