@@ -42,12 +42,12 @@ class Signed:
     replaced: tuple[Removed, ...] = ()
 
 
-def _signable(root: Path, docs_dir: Path, settings: Settings, item_path: Path) -> tuple[Item, str]:
+def _signable(root: Path, docs_dir: Path, settings: Settings, item_path: Path, doing: str = "签名") -> tuple[Item, str]:
     """Returns the item and its display path; raises GongkaiError when it has errors."""
     loaded = load_item(item_path.resolve(), docs_dir.resolve(), root.resolve(), settings)
     errors = [p for p in loaded.problems if p.is_error]
     if loaded.item is None or errors:
-        raise GongkaiError("信息有错误,请先修正再签名:\n" + "\n".join(str(p) for p in loaded.problems))
+        raise GongkaiError(f"信息有错误,请先修正再{doing}:\n" + "\n".join(str(p) for p in loaded.problems))
     return loaded.item, loaded.path
 
 
@@ -106,7 +106,7 @@ def clear_reviews(root: Path, docs_dir: Path, settings: Settings, trust: Trust, 
     refused). Raises UsageError for an unknown stage, GongkaiError when the item has errors."""
     if stage is not None and stage not in STAGES:
         raise UsageError(f"审核环节 {stage} 无效:只能是 {'、'.join(STAGES)}")
-    item, display = _signable(root, docs_dir, settings, item_path)
+    item, display = _signable(root, docs_dir, settings, item_path, "清除签名")
     digest = item_digest(item)
     verifier = Verifier(trust)
     removed: list[Removed] = []
