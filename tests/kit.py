@@ -219,6 +219,22 @@ class Portal:
             return None  # 定时发布, or dates a test means to be odd: sign now
         return f"{published}T09:00:00+08:00"
 
+    def forge(self, rel: str, stage: str, who: str, key: str, at: str | None = None) -> None:
+        """Appends a review of ``stage`` that claims ``who`` but is signed with ``self.keys[key]``
+        over the item as it is now (gongkai sign would refuse a key not registered to who)."""
+        from gongkai.model import Review
+        from gongkai.read.loader import load_item
+        from gongkai.trust import sshsig
+        from gongkai.trust.review import NAMESPACE, item_digest, now_at, statement
+        from gongkai.trust.signing import add_review
+
+        path = self.root / "content" / rel
+        item = load_item(path, self.root / "content", self.root, None).item
+        assert item is not None
+        at = at or now_at()
+        armored = sshsig.sign_with_ssh_keygen(statement(item.index_no, stage, who, at, item_digest(item)), self.keys[key], NAMESPACE)
+        path.write_text(add_review(path.read_text(encoding="utf-8"), Review(stage, who, at, armored), rel), encoding="utf-8")
+
     # ------------------------------------------------------------- run
 
     def run(self, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -166,9 +166,9 @@ def test_a_changed_attachment_puts_its_item_under_review(repo):
     (path.parent / "files" / "安排表.pdf").write_bytes(pdf_bytes("swapped"))
     commit_all(repo, "换了附件")
     result = check_changed(repo, "main")
-    assert result.returncode == 1, result.stdout
+    assert result.returncode == 0, result.stdout  # signed over the earlier attachment: 待审, no error
     row = next(line for line in result.stdout.splitlines() if f"`content/{rel}`" in line)
-    assert row.startswith("| ❌ |") and "| 修改 |" in row
+    assert row.startswith("| ⏳ |") and "| 修改 |" in row and "须重新审核" in shown(row)
     assert "附件有改动:content/xzf/2025/files/安排表.pdf" in shown(result.stdout)
     assert "其他改动的文件" not in result.stdout
 
@@ -400,3 +400,36 @@ def test_post_comment_creates_then_updates_one_comment(tmp_path, forge, repo_id,
     assert methods == [("GET", first), ("POST", first), ("GET", first), edit]
     headers = {k.lower(): v for k, v in _FakeForge.calls[0][2].items()}
     assert headers.get("private-token" if forge == "gitlab" else "authorization") == ("t0ken" if forge == "gitlab" else "token t0ken")
+
+
+def test_an_item_edited_after_signing_is_shown_for_re_review(repo):
+    rel = "xzf/2025/0124-00001.md"
+    path = repo.root / "content" / rel
+    git(repo.root, "checkout", "-q", "-b", "edit")
+    path.write_text(path.read_text(encoding="utf-8").replace("春节放假通知。\n", "春节放假通知(补充值班安排)。\n"), encoding="utf-8")
+    commit_all(repo, "修改:春节放假通知")
+    result = check_changed(repo, "main")
+    assert result.returncode == 0, result.stdout + result.stderr  # 待审 is no error
+    row = next(line for line in shown(result.stdout).splitlines() if f"content/{rel}" in line)
+    assert row.startswith("| ⏳ |") and "| 修改 |" in row
+    assert "待审:内容已修改,须重新审核:初审(初审员)、复审(复审员)、终审(终审员)、保密审查(保密员)" in row
+    assert "初审(须初审员重新审核)" in row
+    data = json.loads(check_changed(repo, "main", "--json").stdout)
+    item = next(i for i in data["items"] if i["path"] == f"content/{rel}")
+    assert item["state"] == "hold" and [s["by"] for s in item["stale"]] == ["chu", "fu", "zhong", "bm"]
+
+    # Re-signing through the command keeps the front-matter gongkai new wrote: the comment above
+    # the block, one block, one signature a stage.
+    head, block = path.read_text(encoding="utf-8").split("\nreviews:\n")
+    for stage, who in (("初审", "chu"), ("复审", "fu"), ("终审", "zhong"), ("保密审查", "bm")):
+        signed = repo.run("sign", f"content/{rel}", "--stage", stage, "--as", who, "--key", str(repo.keys[who]))
+        assert signed.returncode == 0, signed.stderr
+    text = path.read_text(encoding="utf-8")
+    assert text.count("reviews:") == 1 and text.count("- stage:") == 4
+    assert "请勿手工编辑" in head and text.startswith(head + "\nreviews:\n")  # every line above the block as it was
+    assert text.endswith("-----END SSH SIGNATURE-----\n---\n\n春节放假通知(补充值班安排)。\n")
+    assert [line.split(":")[0] for line in text.split("\nreviews:\n")[1].splitlines()][:5] == [line.split(":")[0] for line in block.splitlines()][:5]
+    commit_all(repo, "重新审核")
+    data = json.loads(check_changed(repo, "main", "--json").stdout)
+    item = next(i for i in data["items"] if i["path"] == f"content/{rel}")
+    assert item["state"] == "publish" and item["stale"] == []

@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("item", help="信息文件")
     p.add_argument("--stage", required=True, help="审核环节:初审 复审 终审 保密审查")
     p.add_argument("-o", "--output", default=".", metavar="DIR", help="输出目录(默认当前目录)")
+    p = command("unsign", "清除信息中已失效的审核签名(内容修改后须重新审核时),或某一环节的签名", cmd_unsign)
+    p.add_argument("item", help="信息文件")
+    p.add_argument("--stage", default=None, help="只清除这一审核环节的签名(不论是否有效):初审 复审 终审 保密审查")
     command("allowed-signers", "打印 OpenSSH allowed_signers 文件,供 ssh-keygen -Y verify 独立核验", cmd_allowed_signers)
     p = command("publish", "把严格构建的站点原子发布到目录或 用户@主机:/目录", cmd_publish)
     p.add_argument("target", metavar="TARGET")
@@ -228,6 +231,7 @@ def cmd_check(args) -> int:
                     "state": decision.verdict.value,
                     "label": VERDICT_LABELS[decision.verdict],
                     "missing": list(decision.missing),
+                    "stale": [{"stage": s.stage, "by": s.by, "name": s.name} for s in decision.stale],
                     "reason": decision.reason,
                 }
             )
@@ -379,11 +383,32 @@ def cmd_sign(args) -> int:
     config, root, docs_dir, item_path = _load_one(args, args.item)
     try:
         settings, trust = load_context(root, (config.extra or {}).get("gongkai"), config.site_name)
-        review = signing.sign_item(root, docs_dir, settings, trust, item_path, args.stage, args.reviewer, Path(args.key), at=args.at)
+        signed = signing.sign_item(root, docs_dir, settings, trust, item_path, args.stage, args.reviewer, Path(args.key), at=args.at)
     except GongkaiError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEMS
+    review = signed.review
     print(f"已签署:{args.item} {review.stage} {review.by} {review.at}")
+    for old in signed.replaced:
+        print(f"  已替换原有的{old.review.stage}签名:{old.review.by} {old.review.at}({old.state})")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_unsign(args) -> int:
+    from gongkai.portal import load_context  # each verb imports what it runs: start-up time
+    from gongkai.trust import signing  # (as above)
+
+    config, root, docs_dir, item_path = _load_one(args, args.item)
+    settings, trust = load_context(root, (config.extra or {}).get("gongkai"), config.site_name)
+    removed = signing.clear_reviews(root, docs_dir, settings, trust, item_path, args.stage)
+    if not removed:
+        what = f"{args.stage}签名" if args.stage else "已失效的签名"
+        print(f"{args.item} 没有{what},未作修改")
+        return EXIT_OK
+    for gone in removed:
+        print(f"已清除:{args.item} {gone.review.stage} {gone.review.by} {gone.review.at}({gone.state})")
+    print(f"共清除 {len(removed)} 个签名;这些环节须由审核人用 gongkai sign 重新签名后才能发布")
     return EXIT_OK
 
 

@@ -48,6 +48,19 @@ class Review:
 
 
 @dataclass(frozen=True)
+class Stale:
+    """A stage whose only signature was made, by a reviewer entitled to make it, over an earlier
+    version of the item: it neither counts nor refuses the item, which waits for re-review."""
+
+    stage: str
+    by: str  # reviewer id
+    name: str  # the reviewer's name in reviewers.yml
+
+    def describe(self) -> str:
+        return f"{self.stage}({self.name})"
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     url: str = ""
@@ -141,7 +154,8 @@ class Decision:
     verdict: Verdict
     item: Item | None = None
     text: str | None = None  # the Markdown body to publish (redacted for 部分公开)
-    missing: tuple[str, ...] = ()  # review stages still missing (待审)
+    missing: tuple[str, ...] = ()  # required review stages without a valid signature (待审), stale ones included
+    stale: tuple[Stale, ...] = ()  # stages signed over an earlier version (内容已修改,须重新审核)
     problems: tuple[Problem, ...] = ()
     reason: str = ""  # one line for `gongkai check`
     # The 发布日期 the public sees (PUBLISH and METADATA): the later of the typed `published` and

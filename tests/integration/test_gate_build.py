@@ -18,7 +18,7 @@ def mixed(portal):
     """A portal with one item per row of the gate table; returns (portal, canaries by case)."""
     c = {name: canary(name) for name in (
         "public", "partialkept", "partialhidden", "ondemandbody", "ondemandtitle", "withheld",
-        "pending", "future", "tampered", "badyaml", "strayfile", "csv", "symlinked", "undeclared", "unknownkey",
+        "pending", "future", "tampered", "badyaml", "strayfile", "csv", "symlinked", "undeclared", "unknownkey", "forged",
     )}
     p = portal
     p.item("xzf/public.md", f"公开正文 {c['public']}", title="主动公开的通知", attachments=["files/plan.pdf"])
@@ -43,6 +43,9 @@ def mixed(portal):
     p.sign("xzf/tampered.md")
     path = p.root / "content/xzf/tampered.md"
     path.write_text(path.read_text(encoding="utf-8").replace("原文。", f"改过的正文 {c['tampered']}"), encoding="utf-8")
+    p.item("xzf/forged.md", f"冒签 {c['forged']}", title="冒名签名")
+    p.sign("xzf/forged.md", stages=["复审", "终审", "保密审查"])
+    p.forge("xzf/forged.md", "初审", "chu", "stranger")  # a key nobody registered, in chu's name
     (p.root / "content/xzf/badyaml.md").write_text(f"---\ntitle: [未闭合\n---\n{c['badyaml']}\n", encoding="utf-8")
     p.item("xzf/unknownkey.md", f"{c['unknownkey']}", titel="拼错")
     (p.root / "content/xzf/draft.docx").write_bytes(f"draft {c['strayfile']}".encode())
@@ -68,11 +71,13 @@ def test_gate_publishes_exactly_what_passed_review(mixed):
     assert "此处内容依法不予公开" in partial and "条例第十五条 个人隐私" in partial
     assert not (site / "xzf/ondemand").exists()
     for case in ("partialhidden", "ondemandbody", "withheld", "pending", "future", "tampered", "badyaml",
-                 "strayfile", "csv", "symlinked", "undeclared", "unknownkey"):
+                 "strayfile", "csv", "symlinked", "undeclared", "unknownkey", "forged"):
         assert p.leaks(c[case]) == [], case
     # 依申请公开: its title may appear in the 依申请公开目录, but there is no page of its own.
     assert not any("ondemand" in str(f) for f in p.site_files())
-    assert "content/xzf/tampered.md" in result.stderr and "签名与内容不符" in result.stderr
+    # Edited after signing: waits for re-review, a warning (no error); a signature by an unregistered key is refused.
+    assert "content/xzf/tampered.md:" in result.stderr and "针对的不是当前内容" in result.stderr and "签名与内容不符" not in result.stderr
+    assert "content/xzf/forged.md" in result.stderr and "不是该审核人在 reviewers.yml 中登记的密钥" in result.stderr
     assert "content/xzf/unknownkey.md:" in result.stderr and "titel" in result.stderr
 
 
@@ -81,7 +86,7 @@ def test_strict_build_fails_on_a_refused_signature(mixed):
     result = p.build("--strict")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "签名与内容不符" in result.stderr
+    assert "content/xzf/forged.md" in result.stderr and "不是该审核人在 reviewers.yml 中登记的密钥" in result.stderr
 
 
 def test_check_lists_every_state(mixed):
@@ -94,7 +99,8 @@ def test_check_lists_every_state(mixed):
     assert "content/xzf/future.md: 待发布(定时发布:2099-01-01 发布)" in out
     assert "content/xzf/withheld.md: 不予公开" in out
     assert "content/xzf/ondemand.md: 依申请公开(仅目录)" in out
-    assert "content/xzf/tampered.md: 已拒绝" in out
+    assert "content/xzf/tampered.md: 待发布(待审:内容已修改,须重新审核:初审(初审员)、复审(复审员)、终审(终审员)、保密审查(保密员))" in out
+    assert "content/xzf/forged.md: 已拒绝" in out
     assert "content/xzf/badyaml.md:2: YAML 格式错误" in out
     assert "content/xzf/link.md:1: 警告: 符号链接或特殊文件不会被发布" in out
 
@@ -187,5 +193,5 @@ def test_mkdocs_build_runs_the_same_gate(mixed):
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=p.root, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (p.site / "xzf/public/index.html").exists()
-    for case in ("partialhidden", "pending", "tampered", "strayfile", "symlinked"):
+    for case in ("partialhidden", "pending", "tampered", "forged", "strayfile", "symlinked"):
         assert p.leaks(c[case]) == [], case

@@ -11,7 +11,7 @@ from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache
 from gongkai.errors import WARNING, Problem
 from gongkai.gate import scan, visible
 from gongkai.law.taxonomy import ANNUAL_REPORT
-from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Review, Settings, Verdict
+from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Review, Settings, Stale, Verdict
 from gongkai.read.attachments import AttachmentText, attachment_text
 from gongkai.read.loader import Loaded
 from gongkai.report.validate import validate_report
@@ -176,11 +176,18 @@ class Gate:
         problems += outcome.refused
         if outcome.refused:
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=outcome.refused[0].message)
-        if outcome.missing:
+        if outcome.missing or outcome.stale:
             # Reported before anyone signs (the 保密审查 reviewer sees it first), as a warning: the
             # item is not published, and a strict build stops until the draft is fixed.
             pending = [Problem(p.path, p.line, "待审信息" + p.message, WARNING) for p in self._id_numbers(item, text if attribute is not Attribute.依申请公开 else "")]
-            return Decision(item.path, Verdict.HOLD, item, missing=outcome.missing, problems=tuple(problems + pending), reason=f"待审:缺少{'、'.join(outcome.missing)}")
+            # A stale signature cannot be told apart from one copied from another item (the earlier
+            # version it signed is not at hand): a warning, so that a strict build, like CI's on
+            # main, stops until it is signed again or cleared.
+            pending += [
+                Problem(item.path, item.line_of("reviews"), f"{s.stage}签名({s.name})针对的不是当前内容(信息在签名后被修改):须由 {s.name} 重新审核签名(gongkai sign 会替换旧签名);如果不是本人所签,请用 gongkai unsign 清除", WARNING)
+                for s in outcome.stale
+            ]
+            return Decision(item.path, Verdict.HOLD, item, missing=outcome.missing, stale=outcome.stale, problems=tuple(problems + pending), reason=pending_reason(outcome.missing, outcome.stale))
         published = item.published
         if published is not None and published > self.today:
             return Decision(item.path, Verdict.HOLD, item, problems=tuple(problems), reason=f"定时发布:{published} 发布")
@@ -291,6 +298,17 @@ def attachment_text_of(path: Path, digest: str, cache: BuildCache | None = None)
             texts.clear()
         known = texts[digest] = attachment_text(path)
     return known
+
+
+def pending_reason(missing: tuple[str, ...], stale: tuple[Stale, ...]) -> str:
+    """Returns the one line `gongkai check` shows for an item waiting for review: the stages to be
+    reviewed again (content changed after signing) first, then those never signed."""
+    if not stale:
+        return f"待审:缺少{'、'.join(missing)}"
+    again = {s.stage for s in stale}
+    reason = f"待审:内容已修改,须重新审核:{'、'.join(s.describe() for s in stale)}"
+    never = [stage for stage in missing if stage not in again]
+    return reason + (f";另缺少{'、'.join(never)}" if never else "")
 
 
 def _first_error(problems: list[Problem]) -> str:

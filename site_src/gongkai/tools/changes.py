@@ -20,7 +20,7 @@ from gongkai import gitrepo
 from gongkai.errors import ERROR, WARNING, Problem
 from gongkai.escaping import md_code, md_text
 from gongkai.gitrepo import GitError
-from gongkai.model import VERDICT_LABELS, Decision, Verdict
+from gongkai.model import VERDICT_LABELS, Decision, Stale, Verdict
 from gongkai.read import yamlsafe
 from gongkai.read.counter import COUNTER_FILE, counter_problems
 from gongkai.read.loader import read_text, split_front_matter
@@ -54,6 +54,7 @@ class ItemReport:
     verdict: str = ""
     missing: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+    stale: tuple[Stale, ...] = ()  # stages signed over an earlier version: to be reviewed again
 
 
 @dataclass
@@ -233,6 +234,7 @@ def summarize(portal, base: str, config=None) -> Summary:
                 decision.verdict.value,
                 decision.missing,
                 sorted(set(problems)),
+                decision.stale,
             )
         )
         attachments = sorted(a for a, owner in attachment_of.items() if owner == change.path)
@@ -420,7 +422,7 @@ def render_markdown(summary: Summary) -> str:
             title = f"{md_text(r.title)}<br>" if r.title else ""
             out.append(
                 f"| {icon} | {title}{md_code(r.path, table=True)} | {md_code(r.index_no, table=True)} | {STATUS_LABELS.get(r.status, r.status)} "
-                f"| {md_text(r.state)} | {md_text('、'.join(r.missing)) or '—'} | {issues} |"
+                f"| {md_text(r.state)} | {md_text(_missing_cell(r)) or '—'} | {issues} |"
             )
     else:
         out.append("本次改动没有涉及信息文件。")
@@ -438,6 +440,16 @@ def render_markdown(summary: Summary) -> str:
     return "\n".join(out) + "\n"
 
 
+def _missing_cell(report: ItemReport) -> str:
+    """Returns the stages an item still needs, each stale one with who must review it again."""
+    again: dict[str, list[str]] = {}
+    for stale in report.stale:
+        again.setdefault(stale.stage, []).append(stale.name)
+    shown = [f"{stage}(须{'、'.join(again.pop(stage))}重新审核)" if stage in again else stage for stage in report.missing]
+    shown += [f"{stage}(须{'、'.join(names)}重新审核)" for stage, names in again.items()]
+    return "、".join(shown)
+
+
 def as_json(summary: Summary) -> dict:
     """Returns the summary as the JSON object `gongkai check --changed --json` prints."""
     return {
@@ -452,6 +464,7 @@ def as_json(summary: Summary) -> dict:
                 "state": r.verdict,
                 "label": r.state,
                 "missing": list(r.missing),
+                "stale": [{"stage": s.stage, "by": s.by, "name": s.name} for s in r.stale],
                 "problems": [p.as_dict() for p in r.problems],
             }
             for r in summary.items

@@ -12,7 +12,7 @@ from typing import Any
 
 from gongkai.cache import MAX_VERIFIED, BuildCache
 from gongkai.errors import WARNING, Problem
-from gongkai.model import STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings
+from gongkai.model import STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings, Stale
 from gongkai.read import yamlsafe
 from gongkai.trust import sshsig
 
@@ -224,15 +224,17 @@ def _signing_key(armored: str) -> tuple | None:
 
 @dataclass(frozen=True)
 class ReviewOutcome:
-    """Which required stages are validly signed, which are missing, and every refused signature."""
+    """Which required stages are validly signed, which are missing, every refused signature, and
+    the stages signed only over an earlier version of the item (stale: neither counted nor refused)."""
 
     valid: dict[str, tuple[str, ...]]  # stage -> reviewer ids
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # required stages without a valid signature, stale ones included
     refused: tuple[Problem, ...]
     # The valid signature that completed the required stages (the latest of each stage's first
     # valid signature), None while a stage is missing or when none is required: the public
     # 发布日期 is never earlier than its China-time date.
     completed: Review | None = None
+    stale: tuple[Stale, ...] = ()
 
 
 _WINDOW_NOTE = ("gongkai-signing-times",)  # marks the signing times among a worker's entries
@@ -318,6 +320,20 @@ class Verifier:
         roots = tuple((rid, reviewer, tuple(self.trust.blobs.get(rid, []))) for rid, reviewer in self.trust.reviewers.items())
         return roots, self.cache.signing_times.epoch_at(self.now + CLOCK_SKEW)
 
+    def is_stale(self, item: Item, review: Review, digest: str) -> bool:
+        """Returns True when a review that does not verify was made over an earlier version of the
+        item: everything about it is admissible (reviewer, role, unit, signing time) and it is a
+        well-formed gongkai signature carrying a key registered to that reviewer, so only the
+        digest can differ. Anything else that fails stays a refusal."""
+        why, message = self._admissible(item, review, digest)
+        if why is not None or message is None:
+            return False
+        try:
+            sig = sshsig.parse(review.sig)
+        except sshsig.SignatureError:
+            return False
+        return sig.namespace == NAMESPACE and sig.hash_algorithm in ("sha256", "sha512") and sig.public_key in self.trust.blobs.get(review.by, [])
+
     def _admissible(self, item: Item, review: Review, digest: str) -> tuple[str | None, bytes | None]:
         """Returns (why not, None) when the review is refused before any cryptography, else (None, statement)."""
         reviewer = self.trust.reviewers.get(review.by)
@@ -366,11 +382,14 @@ class Verifier:
         valid: dict[str, list[str]] = {}
         verified: list[Review] = []
         refused: list[Problem] = []
+        stale: list[Review] = []
         for review in item.reviews:
             why = self.check(item, review, digest)
             if why is None:
                 valid.setdefault(review.stage, []).append(review.by)
                 verified.append(review)
+            elif self.is_stale(item, review, digest):
+                stale.append(review)
             else:
                 refused.append(Problem(item.path, review.line or item.line_of("reviews"), f"{review.stage}签名无效:{why}"))
         people: dict[str, str] = {}
@@ -392,7 +411,11 @@ class Verifier:
                     )
         missing = tuple(stage for stage in required if stage not in valid)
         completed = None if missing else _completing(verified, required)
-        return ReviewOutcome({k: tuple(v) for k, v in valid.items()}, missing, tuple(refused), completed)
+        # A stale signature beside a valid one of the same stage is superseded; on any other stage
+        # (required or not) the reviewer looked at an earlier version, so the item waits for them.
+        waiting = sorted((r for r in stale if r.stage not in valid), key=lambda r: STAGES.index(r.stage) if r.stage in STAGES else len(STAGES))
+        names = [Stale(r.stage, r.by, self.trust.reviewers[r.by].name) for r in waiting]
+        return ReviewOutcome({k: tuple(v) for k, v in valid.items()}, missing, tuple(refused), completed=completed, stale=tuple(dict.fromkeys(names)))
 
 
 def _completing(verified: list[Review], required: tuple[str, ...]) -> Review | None:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from gongkai.errors import ContentError, GongkaiError
-from gongkai.model import STAGES, Review, Settings
+from gongkai.errors import ContentError, GongkaiError, UsageError
+from gongkai.model import STAGES, Item, Review, Settings
 from gongkai.read import yamlsafe
 from gongkai.read.loader import load_item, split_front_matter
 from gongkai.trust import sshsig
@@ -24,14 +26,46 @@ def public_key_line(key_path: Path) -> str:
     return result.stdout.strip()
 
 
-def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item_path: Path, stage: str, reviewer_id: str, key_path: Path, at: str | None = None) -> Review:
-    """Returns the review it signed and appended to the item file; raises GongkaiError with the reason."""
+@dataclass(frozen=True)
+class Removed:
+    """A signature taken out of an item, and what it was worth at that moment (Chinese)."""
+
+    review: Review
+    state: str
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What `gongkai sign` wrote: the new review, and the signatures of that stage it replaced."""
+
+    review: Review
+    replaced: tuple[Removed, ...] = ()
+
+
+def _signable(root: Path, docs_dir: Path, settings: Settings, item_path: Path, doing: str = "签名") -> tuple[Item, str]:
+    """Returns the item and its display path; raises GongkaiError when it has errors."""
     loaded = load_item(item_path.resolve(), docs_dir.resolve(), root.resolve(), settings)
-    display = loaded.path
     errors = [p for p in loaded.problems if p.is_error]
     if loaded.item is None or errors:
-        raise GongkaiError("信息有错误,请先修正再签名:\n" + "\n".join(str(p) for p in loaded.problems))
-    item = loaded.item
+        raise GongkaiError(f"信息有错误,请先修正再{doing}:\n" + "\n".join(str(p) for p in loaded.problems))
+    return loaded.item, loaded.path
+
+
+def _state(verifier: Verifier, item: Item, review: Review, digest: str) -> str | None:
+    """Returns None for a review valid for the item as it is now, else what it is (Chinese)."""
+    why = verifier.check(item, review, digest)
+    if why is None:
+        return None
+    if verifier.is_stale(item, review, digest):
+        return "内容已修改,签名针对的是此前的版本"
+    return f"无效:{why}"
+
+
+def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item_path: Path, stage: str, reviewer_id: str, key_path: Path, at: str | None = None) -> Signed:
+    """Returns what it signed: the new review written into the item file in place of every earlier
+    signature of that stage (re-signing is deliberate: one signature a stage); raises
+    GongkaiError with the reason."""
+    item, display = _signable(root, docs_dir, settings, item_path)
     if stage not in STAGES:
         raise GongkaiError(f"审核环节 {stage} 无效:只能是 {'、'.join(STAGES)}")
     reviewer = trust.reviewers.get(reviewer_id)
@@ -61,17 +95,64 @@ def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item
     why = verifier.check(item, review, digest)
     if why is not None:
         raise GongkaiError(f"新签名未能通过核验,未写入文件:{why}")
+    replaced = tuple(Removed(r, _state(verifier, item, r, digest) or "仍然有效") for r in item.reviews if r.stage == stage)
+    _rewrite(item_path, display, digest, root, docs_dir, settings, lambda entries: _put(entries, review))
+    return Signed(review, replaced)
+
+
+def clear_reviews(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item_path: Path, stage: str | None = None) -> list[Removed]:
+    """Returns the signatures it took out of the item file: those of ``stage`` whatever their state,
+    or without a stage every signature that does not verify for the item as it is now (stale or
+    refused). Raises UsageError for an unknown stage, GongkaiError when the item has errors."""
+    if stage is not None and stage not in STAGES:
+        raise UsageError(f"审核环节 {stage} 无效:只能是 {'、'.join(STAGES)}")
+    item, display = _signable(root, docs_dir, settings, item_path, "清除签名")
+    digest = item_digest(item)
+    verifier = Verifier(trust)
+    removed: list[Removed] = []
+    for review in item.reviews:
+        state = _state(verifier, item, review, digest)
+        if stage is not None and review.stage == stage:
+            removed.append(Removed(review, state or "仍然有效"))
+        elif stage is None and state is not None:
+            removed.append(Removed(review, state))
+    if removed:
+        gone = {(r.review.stage, r.review.by, r.review.at, r.review.sig.strip()) for r in removed}
+        _rewrite(item_path, display, digest, root, docs_dir, settings, lambda entries: [e for e in entries if (e.stage, e.by, e.at, e.sig.strip()) not in gone])
+    return removed
+
+
+def _put(entries: list[Review], review: Review) -> list[Review]:
+    """Returns the reviews with ``review`` in place of the first of its stage (appended when
+    there is none) and no other of that stage."""
+    out: list[Review] = []
+    for entry in entries:
+        if entry.stage != review.stage:
+            out.append(entry)
+        elif review not in out:
+            out.append(review)
+    return out if review in out else out + [review]
+
+
+def _rewrite(item_path: Path, display: str, digest: str, root: Path, docs_dir: Path, settings: Settings, change: Callable[[list[Review]], list[Review]]) -> None:
+    """Rewrites the item's reviews through ``change``; restores the file and raises GongkaiError
+    when the item would read differently afterwards (its digest must not move)."""
     original = item_path.read_bytes()
-    item_path.write_bytes(add_review(original.decode("utf-8-sig"), review, display).encode("utf-8"))
+    item_path.write_bytes(write_reviews(original.decode("utf-8-sig"), change, display).encode("utf-8"))
     reloaded = load_item(item_path.resolve(), docs_dir.resolve(), root.resolve(), settings)
-    if reloaded.item is None or item_digest(reloaded.item) != digest:
+    if reloaded.item is None or any(p.is_error for p in reloaded.problems) or item_digest(reloaded.item) != digest:
         item_path.write_bytes(original)
         raise GongkaiError(f"{display}: 写入签名时无法保持内容不变,文件已恢复原状;请检查 reviews 字段的格式")
-    return review
 
 
 def add_review(text: str, review: Review, display: str) -> str:
     """Returns the file text with the review appended to `reviews:` (other lines untouched)."""
+    return write_reviews(text, lambda entries: entries + [review], display)
+
+
+def write_reviews(text: str, change: Callable[[list[Review]], list[Review]], display: str) -> str:
+    """Returns the file text with the `reviews:` block replaced by ``change`` of its entries, in
+    the one shape gongkai writes (the comment above the block and every other line untouched)."""
     newline = "\r\n" if "\r\n" in text else "\n"
     text = text.replace("\r\n", "\n")
     split = split_front_matter(text, display)
@@ -96,13 +177,15 @@ def add_review(text: str, review: Review, display: str) -> str:
     else:
         insert_at = len(front_lines)
     entries = [Review(e["stage"], e["by"], e["at"], e["sig"]) for e in existing if isinstance(e, dict) and all(k in e for k in ("stage", "by", "at", "sig"))]
-    block = _reviews_block(entries + [review])
+    block = _reviews_block(change(entries))
     front_lines = front_lines[:insert_at] + block + front_lines[insert_at:]
     rebuilt = [lines[0], *front_lines, lines[body_line - 2], *lines[body_line - 1 :]]
     return newline.join(rebuilt)
 
 
 def _reviews_block(reviews: list[Review]) -> list[str]:
+    if not reviews:
+        return ["reviews: []"]
     out = ["reviews:"]
     for review in reviews:
         out.append(f"  - stage: {json.dumps(review.stage, ensure_ascii=False)}")
