@@ -185,18 +185,21 @@ class Gate:
             problems += markers
         if attribute is Attribute.依申请公开:
             body_text = ""  # only the catalog entry is published
-        problems += field_markers(item) + refusals
+        problems += field_markers(item)
         ids = self._id_numbers(item, body_text) + attachment_ids
         mobiles = self._mobiles(item, body_text)
         held = self._held(item, problems)
         if held is not None:
             verdict, reason, missing, who = held
+            if refusals and verdict is Verdict.HOLD:
+                verdict, reason, missing = Verdict.REFUSE, refusals[0].message, ()
             # Not published (yet): what would stop the build then is shown now, as a warning.
             early = [Problem(p.path, p.line, who + p.message, WARNING) for p in ids + mobiles]
-            return Decision(item.path, verdict, item, missing=missing, problems=tuple(problems + early), reason=reason)
+            return Decision(item.path, verdict, item, missing=missing, problems=tuple(problems + refusals + early), reason=reason)
+        # A signed item that would publish an ID number stops the build, whatever else refuses it.
         if ids:
-            return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + ids), reason=ids[0].message)
-        problems += mobiles
+            return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + refusals + ids), reason=ids[0].message)
+        problems += refusals + mobiles
         if any(p.is_error for p in problems):
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
         if attribute is Attribute.依申请公开:
