@@ -96,10 +96,14 @@ def test_two_branches_that_took_the_same_number(repo):
     assert any("两个分支上都增加了" in p["message"] for p in data["conflicts"])
     assert data["summary"] == {"errors": 1, "warnings": 1}
 
-    # After merging main (the loader sees both items), the duplicate is an error of the items themselves.
+    # After merging main (the loader sees both items), main's signed item keeps the number and stays
+    # published; the branch's item is refused at its index_no line.
     git(repo.root, "merge", "-q", "--no-edit", "main")
     merged = repo.run("check", env={"GONGKAI_TODAY": "2025-02-10"})
-    assert merged.returncode == 1 and "重复" in merged.stdout
+    assert merged.returncode == 1
+    assert "content/xzf/2025/0208-00002.md: 已发布" in merged.stdout
+    line = next(n for n, text in enumerate((repo.root / "content" / mine).read_text(encoding="utf-8").splitlines(), 1) if text.startswith("index_no:"))
+    assert f"content/{mine}:{line}: 索引号 {XZF}/2025-00002 已由 content/xzf/2025/0208-00002.md 使用(已公开的信息保留原索引号)" in merged.stdout
 
 
 def test_clean_branch_passes_and_lists_problems_per_item(repo):

@@ -13,6 +13,7 @@ from pathlib import Path
 from gongkai.errors import GongkaiError
 
 TIMEOUT = 60  # seconds a single Git command may take
+MAX_RENAMES = 20  # renames followed back to find when a file was first committed
 
 
 class GitError(GongkaiError):
@@ -72,3 +73,30 @@ def show(root: Path, commit: str, path: str | None, *, from_root: bool = False) 
 def user_name(root: Path) -> str:
     """Returns ``git config user.name`` as seen from ``root`` (repository, then global), or ''."""
     return run(root, "config", "user.name").strip()
+
+
+def first_seen(root: Path, path: str) -> int | None:
+    """Returns when Git first saw the file ``path`` (relative to ``root``): the commit time, in
+    seconds since the epoch, of the commit that added it, following renames back; None when no
+    commit holds it (untracked, only staged, no Git).
+
+    Renames are followed by hand: ``git log --follow`` also follows copies, and would date a copy
+    of a file as old as the file it was copied from."""
+    when: int | None = None
+    revision = "HEAD"
+    for _ in range(MAX_RENAMES):
+        added = [line.split() for line in run(root, "log", "--diff-filter=A", "--format=%H %ct", revision, "--", f":(literal){path}").splitlines()]
+        added = [entry for entry in added if len(entry) == 2 and entry[1].isdigit()]
+        if not added:
+            break
+        commit, seconds = min(added, key=lambda entry: int(entry[1]))
+        when = int(seconds)
+        renamed = ""
+        for line in run(root, "diff-tree", "-r", "-M", "--root", "--relative", "--name-status", "--no-commit-id", commit).splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[0].startswith("R") and parts[2] == path:
+                renamed = parts[1]
+        if not renamed:
+            break
+        path, revision = renamed, f"{commit}^"
+    return when

@@ -34,6 +34,7 @@ from typing import Any
 from gongkai.cache import BuildCache
 from gongkai.errors import Problem
 from gongkai.gate.decide import Gate, decide_all, decide_each, remember
+from gongkai.gate.unique import settle_duplicates
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Decision, Settings, Verdict
 from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
@@ -120,6 +121,7 @@ def evaluate(
         count = 1
         files = [load_item(path, docs_dir, root, settings, cache=cache) for path in paths]
     tree = finish_tree(docs_dir, files, skipped, cache)
+    settle_duplicates(tree.files, gate.verifier, settings, root)
     decisions = decide_all(tree.files, gate)
     return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache)
 

@@ -143,70 +143,94 @@ class Gate:
         return self._context
 
     def decide(self, loaded: Loaded) -> Decision:
-        """Returns the decision for one loaded content file."""
+        """Returns the decision for one loaded content file.
+
+        The scans run whatever state the item is in, so that the first look (`gongkai check`, the
+        summary of a merge request, the pre-commit hook) shows every problem before anyone signs:
+        a 密级 mark stops the build in any item; a disclosure marker out of place, or an attachment
+        that cannot be read, refuses the item; an unmasked ID number (or a mobile number) stops the
+        build in an item that would be published, and is a warning in one that is not yet (pending,
+        scheduled, refused), so that the 保密审查 reviewer sees it first."""
         item, problems = loaded.item, list(loaded.problems)
         if item is None:
             return Decision(loaded.path, Verdict.REFUSE, None, problems=tuple(problems), reason=_first_error(problems))
-        failures = self._classified(item)
+        attribute = _attribute(item)
+        # What a reader would get: the attachments of an item whose attribute is not yet valid too.
+        shown = attribute not in (Attribute.依申请公开, Attribute.不予公开)
+        marks, attachment_ids, refusals = self._attachments(item) if shown else ([], [], [])
+        failures = sorted(set(self._classified(item) + marks))
         if failures:
             return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + failures), reason=failures[0].message)
         if item.category == ANNUAL_REPORT and isinstance(item.meta.get("report"), dict):
             problems += validate_report(item, item.lines)
-        if any(p.is_error for p in problems):
-            return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
-        attribute = item.attribute
         if attribute is Attribute.不予公开:
+            if any(p.is_error for p in problems):
+                return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
             return Decision(item.path, Verdict.EXCLUDE, item, problems=tuple(problems), reason="不予公开:不发布任何内容")
-        text = item.body
+        text, body_text = item.body, item.body
         if attribute is Attribute.部分公开:
             text, redaction = redact(item.body, str(item.meta.get("basis") or ""), item.path, item.body_line)
             problems += redaction
+            if text is item.body and (OPEN in item.body or CLOSE in item.body):
+                body_text = ""  # the withheld spans are unknown: an ID number in one is not a reader's
+            else:
+                body_text = text
             if not redaction and OPEN not in item.body:
                 problems.append(Problem(item.path, item.body_line, "公开属性为部分公开,但正文中没有【不公开】…【/不公开】标记:请标出不公开的内容,或核对附件是否已作删节处理", WARNING))
-        else:
+        elif attribute is not None:
             markers = _near_misses(item.body, item.path, item.body_line)
             for offset, line in enumerate(item.body.split("\n") if OPEN in item.body or CLOSE in item.body else ()):
                 if OPEN in line or CLOSE in line:
                     markers.append(Problem(item.path, item.body_line + offset, f"正文含有【不公开】标记,但公开属性为{attribute.value}:需要删节发布时请把 attribute 改为 部分公开 并写明 basis"))
             problems += markers
+        if attribute is Attribute.依申请公开:
+            body_text = ""  # only the catalog entry is published
         problems += field_markers(item)
-        if any(p.is_error for p in problems):
-            return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
-        outcome = self.verifier.evaluate(item, self.settings.required_stages(item.category))
-        problems += outcome.refused
-        if outcome.refused:
-            return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=outcome.refused[0].message)
-        if outcome.missing or outcome.stale:
-            # Reported before anyone signs (the 保密审查 reviewer sees it first), as a warning: the
-            # item is not published, and a strict build stops until the draft is fixed.
-            pending = [Problem(p.path, p.line, "待审信息" + p.message, WARNING) for p in self._id_numbers(item, text if attribute is not Attribute.依申请公开 else "")]
+        ids = self._id_numbers(item, body_text) + attachment_ids
+        mobiles = self._mobiles(item, body_text)
+        held, completed = self._held(item, problems)
+        if held is not None:
+            verdict, reason, missing, who, stale = held
+            if refusals and verdict is Verdict.HOLD:
+                verdict, reason, missing, stale = Verdict.REFUSE, refusals[0].message, (), ()
+            # Not published (yet): what would stop the build then is shown now, as a warning.
+            early = [Problem(p.path, p.line, who + p.message, WARNING) for p in ids + mobiles]
             # A stale signature cannot be told apart from one copied from another item (the earlier
             # version it signed is not at hand): a warning, so that a strict build, like CI's on
             # main, stops until it is signed again or cleared.
-            pending += [
+            early += [
                 Problem(item.path, item.line_of("reviews"), f"{s.stage}签名({s.name})针对的不是当前内容(信息在签名后被修改):须由 {s.name} 重新审核签名(gongkai sign 会替换旧签名);如果不是本人所签,请用 gongkai unsign 清除", WARNING)
-                for s in outcome.stale
+                for s in stale
             ]
-            return Decision(item.path, Verdict.HOLD, item, missing=outcome.missing, stale=outcome.stale, problems=tuple(problems + pending), reason=pending_reason(outcome.missing, outcome.stale))
-        published = item.published
-        if published is not None and published > self.today:
-            return Decision(item.path, Verdict.HOLD, item, problems=tuple(problems), reason=f"定时发布:{published} 发布")
-        public = self._public_date(item, outcome.completed)
-        body_text = text if attribute is not Attribute.依申请公开 else ""
-        ids = self._id_numbers(item, body_text)
+            return Decision(item.path, verdict, item, missing=missing, stale=stale, problems=tuple(problems + refusals + early), reason=reason)
+        # A signed item that would publish an ID number stops the build, whatever else refuses it.
         if ids:
-            return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + ids), reason=ids[0].message)
-        problems += self._mobiles(item, body_text)
-        if attribute is not Attribute.依申请公开:
-            failures, refusals = self._attachments(item)
-            if failures:
-                return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + failures), reason=failures[0].message)
-            problems += refusals
+            return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + refusals + ids), reason=ids[0].message)
+        problems += refusals + mobiles
         if any(p.is_error for p in problems):
             return Decision(item.path, Verdict.REFUSE, item, problems=tuple(problems), reason=_first_error(problems))
+        public = self._public_date(item, completed)
         if attribute is Attribute.依申请公开:
             return Decision(item.path, Verdict.METADATA, item, problems=tuple(problems), reason="依申请公开:仅在依申请公开目录中列出", published=public)
         return Decision(item.path, Verdict.PUBLISH, item, text=text, problems=tuple(problems), reason="已发布", published=public)
+
+    def _held(self, item: Item, problems: list[Problem]) -> tuple[tuple[Verdict, str, tuple[str, ...], str, tuple[Stale, ...]] | None, Review | None]:
+        """Returns ((verdict, reason, missing stages, how its findings are named, stale
+        signatures) for an item that is not published now: refused (adds the refused signatures
+        to ``problems``), pending or scheduled, or None for one that is published; and the
+        signature that completed its review)."""
+        if any(p.is_error for p in problems):
+            return (Verdict.REFUSE, _first_error(problems), (), "未发布的信息", ()), None
+        outcome = self.verifier.evaluate(item, self.settings.required_stages(item.category))
+        problems += outcome.refused
+        if outcome.refused:
+            return (Verdict.REFUSE, outcome.refused[0].message, (), "未发布的信息", ()), None
+        if outcome.missing or outcome.stale:
+            return (Verdict.HOLD, pending_reason(outcome.missing, outcome.stale), outcome.missing, "待审信息", outcome.stale), None
+        published = item.published
+        if published is not None and published > self.today:
+            return (Verdict.HOLD, f"定时发布:{published} 发布", (), f"定时发布({published})的信息", ()), None
+        return None, outcome.completed
 
     def _public_date(self, item: Item, completed: Review | None) -> date | None:
         """Returns the 发布日期 the public sees: the later of the typed one and the China-time date
@@ -242,14 +266,15 @@ class Gate:
                 found.append(Problem(item.path, line_of(line), f"{where}中有未遮蔽的居民身份证号 {masked}:请遮蔽出生日期等位(如 {masked}){hint}或删除后再发布"))
         return sorted(set(found))
 
-    def _attachments(self, item: Item) -> tuple[list[Problem], list[Problem]]:
-        """Returns (what fails the build, what refuses the item) in the text of its attachments:
-        ID numbers and 密级 marks fail it; a disclosure marker (an attachment is published whole)
-        or an attachment whose text cannot be read refuses it."""
-        failures: list[Problem] = []
+    def _attachments(self, item: Item) -> tuple[list[Problem], list[Problem], list[Problem]]:
+        """Returns (密级 marks, ID numbers, what refuses the item) in the text of its attachments:
+        a disclosure marker (an attachment is published whole) or an attachment whose text cannot
+        be read refuses it."""
+        marks: list[Problem] = []
+        ids: list[Problem] = []
         refusals: list[Problem] = []
         if self.docs_dir is None:
-            return failures, refusals
+            return marks, ids, refusals
         folder = (self.docs_dir / item.rel).parent
         for index, (name, digest) in enumerate(item.attachment_digests):
             line = item.lines.get(f"attachments[{index}]", item.line_of("attachments"))
@@ -258,12 +283,12 @@ class Gate:
                 refusals.append(Problem(item.path, line, f"附件 {name}:{read.problem}"))
             text = read.text or ""
             for _, masked in scan.id_numbers(text):
-                failures.append(Problem(item.path, line, f"附件 {name} 中有未遮蔽的居民身份证号 {masked}:请在附件中遮蔽或删除后重新导出,再发布"))
+                ids.append(Problem(item.path, line, f"附件 {name} 中有未遮蔽的居民身份证号 {masked}:请在附件中遮蔽或删除后重新导出,再发布"))
             for _, mark in scan.secrecy_marks(text):
-                failures.append(Problem(item.path, line, f"附件 {name} 中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
+                marks.append(Problem(item.path, line, f"附件 {name} 中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
             for _, written in scan.markers(text)[:1]:
                 refusals.append(Problem(item.path, line, f"附件 {name} 中有不公开标记“{written}”:附件原样公开,不会删节。请导出已删去不公开内容的附件再发布"))
-        return sorted(set(failures)), refusals
+        return sorted(set(marks)), sorted(set(ids)), refusals
 
     def _mobiles(self, item: Item, body: str) -> list[Problem]:
         found = []
@@ -300,15 +325,12 @@ def attachment_text_of(path: Path, digest: str, cache: BuildCache | None = None)
     return known
 
 
-def pending_reason(missing: tuple[str, ...], stale: tuple[Stale, ...]) -> str:
-    """Returns the one line `gongkai check` shows for an item waiting for review: the stages to be
-    reviewed again (content changed after signing) first, then those never signed."""
-    if not stale:
-        return f"待审:缺少{'、'.join(missing)}"
-    again = {s.stage for s in stale}
-    reason = f"待审:内容已修改,须重新审核:{'、'.join(s.describe() for s in stale)}"
-    never = [stage for stage in missing if stage not in again]
-    return reason + (f";另缺少{'、'.join(never)}" if never else "")
+def _attribute(item: Item) -> Attribute | None:
+    """Returns the item's 公开属性, or None when it is not one (the loader reports it)."""
+    try:
+        return Attribute(item.meta.get("attribute"))
+    except (ValueError, TypeError):
+        return None
 
 
 def _first_error(problems: list[Problem]) -> str:
@@ -350,3 +372,14 @@ def remember(loaded: Iterable[Loaded], decisions: Iterable[Decision], gate: Gate
     for entry, decision in zip(loaded, decisions):
         if entry.item is not None:
             decided[entry.path] = ((context, tuple(entry.problems)), entry.item, decision)
+
+
+def pending_reason(missing: tuple[str, ...], stale: tuple[Stale, ...]) -> str:
+    """Returns the one line `gongkai check` shows for an item waiting for review: the stages to be
+    reviewed again (content changed after signing) first, then those never signed."""
+    if not stale:
+        return f"待审:缺少{'、'.join(missing)}"
+    again = {s.stage for s in stale}
+    reason = f"待审:内容已修改,须重新审核:{'、'.join(s.describe() for s in stale)}"
+    never = [stage for stage in missing if stage not in again]
+    return reason + (f";另缺少{'、'.join(never)}" if never else "")

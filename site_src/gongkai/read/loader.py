@@ -236,7 +236,8 @@ def unshowable_characters(value: Any, lines: dict[str, int], path: str, key: str
 
 
 def load_tree(docs_dir: Path, root: Path, settings: Settings, cache: BuildCache | None = None) -> Tree:
-    """Returns every item under docs_dir with its problems, including duplicate 索引号."""
+    """Returns every item under docs_dir with its problems (a 索引号 shared by several files is
+    settled later, by gate/unique.py: which file keeps it depends on signatures and Git)."""
     docs_dir, root = Path(docs_dir).resolve(), Path(root).resolve()
     paths, problems = content_files(docs_dir, root)
     return finish_tree(docs_dir, [load_item(path, docs_dir, root, settings, cache=cache) for path in paths], problems, cache)
@@ -267,14 +268,14 @@ def content_files(docs_dir: Path, root: Path) -> tuple[list[Path], list[Problem]
 
 
 def finish_tree(docs_dir: Path, files: list[Loaded], problems: list[Problem], cache: BuildCache | None = None) -> Tree:
-    """Returns the tree of the files loaded from docs_dir (resolved), after the cross-file checks."""
+    """Returns the tree of the files loaded from docs_dir (resolved), and forgets in the cache the
+    files that are gone."""
     if cache is not None:
         seen = {str(docs_dir / f.item.rel) for f in files if f.item is not None}
         # Forget the files of this tree that are gone (those of other trees stay: tests build many).
         prefix = str(docs_dir) + os.sep
         for stale in [p for p in cache.read if p.startswith(prefix) and p not in seen]:
             del cache.read[stale]
-    _check_unique_index(files)
     return Tree(files, problems)
 
 
@@ -294,26 +295,6 @@ def _rel(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _check_unique_index(files: list[Loaded]) -> None:
-    seen: dict[str, Loaded] = {}
-    for loaded in files:
-        item = loaded.item
-        if item is None or not isinstance(item.meta.get("index_no"), str):
-            continue
-        first = seen.get(item.index_no)
-        if first is None:
-            seen[item.index_no] = loaded
-            continue
-        assert first.item is not None
-        line = item.line_of("index_no")
-        loaded.problems.append(
-            Problem(item.path, line, f"索引号 {item.index_no} 与 {first.path}:{first.item.line_of('index_no')} 重复:索引号全站唯一,请用 gongkai new 重新分配")
-        )
-        first.problems.append(
-            Problem(first.path, first.item.line_of("index_no"), f"索引号 {item.index_no} 与 {item.path}:{line} 重复:索引号全站唯一,请用 gongkai new 重新分配")
-        )
 
 
 class _Checker:

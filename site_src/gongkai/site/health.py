@@ -92,10 +92,14 @@ def _cycles_setting(portal, config) -> Any:
 
 
 def _by_index(decisions: Iterable[Decision]) -> dict[str, Decision]:
+    """Returns the item of each 索引号: of a number several files hold, the one that keeps it
+    (gate/unique.py refuses the others)."""
     result: dict[str, Decision] = {}
     for decision in decisions:
         if decision.item is not None and decision.item.index_no:
-            result.setdefault(decision.item.index_no, decision)
+            known = result.get(decision.item.index_no)
+            if known is None or (known.verdict is Verdict.REFUSE and decision.verdict is not Verdict.REFUSE):
+                result[decision.item.index_no] = decision
     return result
 
 
