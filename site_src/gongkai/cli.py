@@ -360,18 +360,23 @@ def cmd_ledger(args) -> int:
     return EXIT_OK
 
 
-@_guarded
-def cmd_digest(args) -> int:
+def _valid_item(args):
+    """Returns (the item of args.item, its root); raises GongkaiError listing its problems when it
+    has an error (a digest or a statement of a broken item means nothing)."""
     from gongkai.read.loader import load_item  # each verb imports what it runs: start-up time
-    from gongkai.trust.review import item_digest  # (as above)
 
     _, root, docs_dir, item_path = _load_one(args, args.item)
     loaded = load_item(item_path, docs_dir, root, None)
     if loaded.item is None or any(p.is_error for p in loaded.problems):
-        for problem in loaded.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_PROBLEMS
-    print(item_digest(loaded.item))
+        raise GongkaiError("\n".join(str(p) for p in loaded.problems))
+    return loaded.item, root
+
+
+@_guarded
+def cmd_digest(args) -> int:
+    from gongkai.trust.review import item_digest  # each verb imports what it runs: start-up time
+
+    print(item_digest(_valid_item(args)[0]))
     return EXIT_OK
 
 
@@ -414,17 +419,11 @@ def cmd_unsign(args) -> int:
 
 @_guarded
 def cmd_statement(args) -> int:
-    from gongkai.read.loader import load_item  # each verb imports what it runs: start-up time
-    from gongkai.tools.statement import export_statements  # (as above)
+    from gongkai.tools.statement import export_statements  # each verb imports what it runs: start-up time
 
-    _, root, docs_dir, item_path = _load_one(args, args.item)
-    loaded = load_item(item_path, docs_dir, root, None)
-    if loaded.item is None or any(p.is_error for p in loaded.problems):
-        for problem in loaded.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_PROBLEMS
+    item, _ = _valid_item(args)
     config_file = None if args.config_file == "mkdocs.yml" else args.config_file
-    exported = export_statements(loaded.item, args.stage, Path(args.output), config_file)
+    exported = export_statements(item, args.stage, Path(args.output), config_file)
     for entry in exported:
         print(f"{entry.review.stage} {entry.review.by} {entry.review.at}:已写出 {entry.statement} 和 {entry.signature}", file=sys.stderr)
         print(entry.command)
