@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
 import sys
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-d", "--site-dir", help="输出目录(默认 mkdocs.yml 的 site_dir)")
     p = command("serve", "本地预览(编辑时自动刷新)", cmd_serve)
     p.add_argument("-a", "--dev-addr", default=None, help="监听地址,如 127.0.0.1:8000")
+    p.add_argument("--drafts", action="store_true", help="审核预览:待审和定时发布的信息也显示(标有“审核预览·未发布”),只在本机")
     p = command("check", "检查全部信息的状态和问题,不构建网站", cmd_check)
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--strict", action="store_true", help="有警告也以 1 退出")
@@ -177,7 +179,7 @@ def cmd_serve(args) -> int:
     _setup_logging()
     dev_addr = _preview_address(args, _load_config(args))
     try:
-        commands.serve(args.config_file, dev_addr)
+        commands.serve(args.config_file, dev_addr, drafts=bool(args.drafts))
     except commands.Failed as exc:
         print(f"预览失败:{exc}" if str(exc) else "预览失败(原因见上方 ERROR)", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -187,11 +189,24 @@ def cmd_serve(args) -> int:
 _LOOPBACK = ("127.", "localhost", "::1", "[::1]")
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` is this computer only: a loopback IP address, or localhost."""
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
+
+
 def _preview_address(args, config) -> str:
     """Returns where the preview listens: 127.0.0.1 whatever mkdocs.yml's dev_addr says (a preview
     shows unpublished edits); only an explicit --dev-addr widens it, with a warning."""
     if args.dev_addr:
         host = args.dev_addr.rsplit(":", 1)[0] if ":" in args.dev_addr else args.dev_addr
+        if args.drafts and not _is_loopback(host):
+            raise UsageError(f"--dev-addr {args.dev_addr}:--drafts 显示尚未发布的待审信息,只能在本机(127.0.0.1)预览:请去掉 --dev-addr,或改为 127.0.0.1:端口")
         if not host.startswith(_LOOPBACK):
             print(f"警告:预览将在 {args.dev_addr} 上对其他计算机开放,尚未审核发布的修改可能被他人看到;如无必要,请去掉 --dev-addr", file=sys.stderr)
         return args.dev_addr

@@ -42,6 +42,7 @@ def build(config) -> None:
     # it skips the pages the worker renders; the plugin empties the site first, as a clean build.
     state = session()
     state.parallel_render = True
+    state.drafts = False  # a build never shows pending items, whatever this process ran before
     dirty_notice = _DropDirtyNotice()
     build_log = logging.getLogger("mkdocs.commands.build")
     build_log.addFilter(dirty_notice)
@@ -54,14 +55,16 @@ def build(config) -> None:
         state.parallel_render = False
 
 
-def serve(config_file: str, dev_addr: str) -> None:
-    """Serves a live preview of the portal at ``dev_addr`` until interrupted; raises Failed."""
+def serve(config_file: str, dev_addr: str, drafts: bool = False) -> None:
+    """Serves a live preview of the portal at ``dev_addr`` until interrupted, with the pages of
+    pending items marked as drafts when ``drafts``; raises Failed."""
     root = Path(config_file).resolve().parent
     # Signatures depend on the trust file, pages on the theme: a change to either rebuilds too.
     watch = [str(p) for p in (root / "reviewers.yml", root / "theme") if p.exists()]
     # Dirty rebuilds: after an edit only the pages whose Markdown changed are rendered again
     # (the plugin marks the others unmodified); the gate's caches make re-evaluating the portal cheap.
-    session().preview = True
+    state = session()
+    state.preview, state.drafts = True, drafts
     try:
         with _gongkai_serving():
             mkdocs_serve.serve(config_file=config_file, livereload=True, watch=watch, build_type="dirty", dev_addr=dev_addr)

@@ -286,6 +286,8 @@ class GongkaiPlugin(BasePlugin):
                         copied = File.generated(config, uri, abs_src_path=str(docs_dir / uri))
                         sources[copied.dest_uri] = item
                         result.append(copied)
+        if state.preview and state.drafts:
+            self._draft_files(config, portal, result, src_of)
         site = generated.Site(config.site_name, config.site_url, config.use_directory_urls, Path(config.config_file_path))
         for made in generated.generated_files(portal, site):
             src, content, blocks = made.src, made.content, made.blocks
@@ -304,6 +306,23 @@ class GongkaiPlugin(BasePlugin):
                 state.current.setdefault(file.src_uri, ("", file.abs_dest_path))
         state.gate_files = (config, guard.snapshot(result))
         return result
+
+    def _draft_files(self, config, portal: Portal, result: Files, src_of) -> None:
+        """Adds a page for each pending item (`gongkai serve --drafts` only): the reviewer sees the
+        page he is asked to sign, marked as a draft. Not its attachments, nor any catalog or export."""
+        state = self.session
+        taken = result.src_uris
+        for decision in portal.by_verdict(Verdict.HOLD):
+            item = decision.item
+            src = src_of(item)
+            if src in taken:
+                continue  # a published page of the same place wins
+            markdown = pages.draft_page(decision, portal.settings, src)
+            markdown = state.stash_once(src, markdown, ("draft", item, decision.reason, portal.cache.settings_key(portal.settings)), lambda decision=decision: [pages.metadata_table(decision, portal.settings)])
+            page = File.generated(config, src, content=markdown)
+            page.inclusion = InclusionLevel.NOT_IN_NAV
+            state.unless_changed(page, markdown)
+            result.append(page)
 
     def _report_body(self, config, portal: Portal, decision, files: Files) -> str | None:
         """Returns the rendered sections of an annual report, and adds its .xlsx beside the page."""

@@ -59,6 +59,10 @@ class Session:
         #: made, a forked worker renders about half of the pages that are not in the nav (see
         #: glue.render) while this process renders the rest.
         self.parallel_render = False
+        #: Set by `gongkai serve --drafts` only (glue.commands.serve, which refuses it without
+        #: preview): pending items get a page marked 审核预览·未发布. A build, package or publish
+        #: never sets it, and the plugin adds drafts only when preview is set too.
+        self.drafts = False
         # What the guard checks (glue.guard): the config the plugin's on_config saw last, and
         # (config, what the gate let through), set at the end of the plugin's on_files.
         self.gate_config = None

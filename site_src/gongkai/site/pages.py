@@ -4,12 +4,13 @@ from __future__ import annotations
 import posixpath
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 from typing import Callable, Iterable, Sequence, cast
 
 from gongkai.cache import MAX_PAGES, BuildCache
+from gongkai.gate.decide import notice, redact
 from gongkai.law import layout, schema
 from gongkai.law.layout import href
 from gongkai.law.taxonomy import categories
@@ -110,7 +111,38 @@ def item_page(
     return page
 
 
-def _item_page(decision: Decision, settings: Settings, links: Relations, src: str, src_of: Callable[[Item], str], body: str | None) -> str:
+DRAFT_BANNER = "审核预览·未发布"
+_DRAFT_STYLE = "border:3px dashed #c00;background:#fff4f4;color:#a00;padding:.8em 1em;margin:0 0 1em;font-size:1.1em"
+
+
+def draft_page(decision: Decision, settings: Settings, src: str) -> str:
+    """Returns the Markdown of a pending item's page for `gongkai serve --drafts`: the text as it
+    would be published (a 部分公开 item's withheld spans replaced by the very notice the public would
+    see, highlighted), under a banner that says it is a draft and why it is not published yet."""
+    item = decision.item
+    assert item is not None and decision.verdict is Verdict.HOLD
+    attribute = item.attribute
+    if attribute is Attribute.部分公开:
+        basis = str(item.meta.get("basis") or "")
+        text, problems = redact(item.body, basis, item.path, item.body_line)
+        if problems:
+            # The gate refuses such an item; never fall back to the unredacted body.
+            text = '<p class="gongkai-draft-note">正文的【不公开】标记有误,无法预览:请运行 gongkai check 查看</p>'
+        else:
+            shown = notice(basis)
+            text = text.replace(shown, f'<mark class="gongkai-draft-redacted">{shown}</mark>')
+    elif attribute is Attribute.依申请公开:
+        text = '<p class="gongkai-draft-note">依申请公开:发布后只在依申请公开目录中列出,正文不公开</p>'
+    else:
+        text = item.body
+    banner = (
+        f'<div class="gongkai-draft-banner" role="note" style="{_DRAFT_STYLE}">'
+        f"<strong>{DRAFT_BANNER}</strong>:{escape(decision.reason)}。本页只在本机的审核预览中显示,不会进入构建、打包或发布。</div>\n\n"
+    )
+    return _item_page(replace(decision, text=text), settings, Relations(), src, lambda other: other.rel, None, banner)
+
+
+def _item_page(decision: Decision, settings: Settings, links: Relations, src: str, src_of: Callable[[Item], str], body: str | None, banner: str = "") -> str:
     item = decision.item
     assert item is not None and decision.text is not None
 
@@ -121,7 +153,7 @@ def _item_page(decision: Decision, settings: Settings, links: Relations, src: st
     day = decision.published.isoformat() if decision.published else cast(str, item.meta.get("created"))
     names = [(unit.name if (unit := settings.unit(u)) else u) for u in (item.unit, *item.co_units)]
     head = front_matter(item.title, layout.KIND_ITEM, day, gongkai_unit=names[0] if len(names) == 1 else names, gongkai_category=item.category)
-    parts = [head, f"# {_md_text(item.title)}\n\n", metadata_table(decision, settings), "\n"]
+    parts = [head, banner, f"# {_md_text(item.title)}\n\n", metadata_table(decision, settings), "\n"]
     if item.validity != "有效":
         parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)},仅供查阅。</p>\n\n')
     if item.attribute is Attribute.部分公开:
