@@ -101,9 +101,14 @@ def test_a_withdrawn_items_attachment_leaves_the_preview_site(with_attachment, t
 
 def test_only_an_explicit_address_widens_the_preview(capsys):
     config = types.SimpleNamespace(dev_addr=types.SimpleNamespace(host="0.0.0.0", port=8123))
-    assert cli._preview_address(types.SimpleNamespace(dev_addr=None), config) == "127.0.0.1:8123"
+    assert cli._preview_address(types.SimpleNamespace(dev_addr=None, drafts=False), config) == "127.0.0.1:8123"
     assert capsys.readouterr().err == ""
-    assert cli._preview_address(types.SimpleNamespace(dev_addr="127.0.0.1:9000"), config) == "127.0.0.1:9000"
+    assert cli._preview_address(types.SimpleNamespace(dev_addr="127.0.0.1:9000", drafts=False), config) == "127.0.0.1:9000"
     assert capsys.readouterr().err == ""
-    assert cli._preview_address(types.SimpleNamespace(dev_addr="0.0.0.0:9000"), config) == "0.0.0.0:9000"
+    assert cli._preview_address(types.SimpleNamespace(dev_addr="0.0.0.0:9000", drafts=False), config) == "0.0.0.0:9000"
     assert "其他计算机" in capsys.readouterr().err
+    # With --drafts, only this computer: loopback addresses pass, anything else is refused outright.
+    for address in ("127.0.0.1:9000", "localhost:9000", "[::1]:9000"):
+        assert cli._preview_address(types.SimpleNamespace(dev_addr=address, drafts=True), config) == address
+    with pytest.raises(cli.UsageError, match="--drafts"):
+        cli._preview_address(types.SimpleNamespace(dev_addr="0.0.0.0:9000", drafts=True), config)
