@@ -243,6 +243,10 @@ class PagefindStream:
             reply = self._wait(self._request({"type": "WriteFiles", "index_id": self._index,
                                               "output_path": str(bundle.resolve())}), deadline, self._timeout)
             self._check_written(reply, bundle)
+            if any(path.is_file() and path.stat().st_size == 0 for path in bundle.rglob("*")):
+                # Seen under load: a file of the bundle still empty after Pagefind's reply. A reader's
+                # search would break on it; the CLI writes the whole bundle before it exits.
+                return self._fall_back()
             try:
                 log = Path(self._logfile).read_text(encoding="utf-8", errors="replace")
             except OSError:
@@ -301,7 +305,8 @@ class PagefindStream:
         _check_bundle(bundle)
 
     def _fall_back(self) -> dict:
-        """Indexes the site with the CLI: what Pagefind was given is not what it has to index."""
+        """Indexes the site with the CLI: what Pagefind was given is not what it has to index, or
+        what it wrote is not whole."""
         self.abort()
         return index_site(self._site)
 
