@@ -37,6 +37,7 @@ _TIMEOUT_S = 900
 _START_TIMEOUT_S = 60
 #: How long a Pagefind process told to stop has to exit before it is killed.
 _EXIT_TIMEOUT_S = 5
+_SETTLE_S = 30  # how long the bundle may take to be written whole after Pagefind's reply
 _STAT = re.compile(r"Indexed (\d+) (language|page|word|filter|sort)s?\b")
 
 
@@ -243,8 +244,8 @@ class PagefindStream:
             reply = self._wait(self._request({"type": "WriteFiles", "index_id": self._index,
                                               "output_path": str(bundle.resolve())}), deadline, self._timeout)
             self._check_written(reply, bundle)
-            if any(path.is_file() and path.stat().st_size == 0 for path in bundle.rglob("*")):
-                # Seen under load: a file of the bundle still empty after Pagefind's reply. A reader's
+            if not _settled(bundle, time.monotonic() + _SETTLE_S):
+                # A file of the bundle still empty after Pagefind's reply and a wait: a reader's
                 # search would break on it; the CLI writes the whole bundle before it exits.
                 return self._fall_back()
             try:
@@ -475,6 +476,18 @@ def _empty_bundle(site_dir: Path) -> Path:
         # withdrawn: it is rebuilt from nothing, never patched.
         shutil.rmtree(bundle)
     return bundle
+
+
+def _settled(bundle: Path, deadline: float) -> bool:
+    """Returns whether every file of the bundle has content, waiting until ``deadline`` for it.
+
+    Seen under load: Pagefind's service replies to WriteFiles while a file is still being written
+    (created, still empty); ending the service then leaves it empty. It is given time to finish."""
+    while any(path.is_file() and path.stat().st_size == 0 for path in bundle.rglob("*")):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _check_bundle(bundle: Path) -> None:
