@@ -5,8 +5,11 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -267,3 +270,25 @@ class Portal:
             if any(n in data for n in needles):
                 found.append(str(path.relative_to(self.site)))
         return found
+
+
+def http_get(port: int, path: str) -> tuple[int, str]:
+    """Returns (status, body) of a GET on 127.0.0.1:port; status 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except OSError:
+        return 0, ""
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stops a `gongkai serve` started in its own session with Ctrl-C, as a user does (MkDocs then
+    removes its temporary site folder); kills it when it does not stop."""
+    os.killpg(server.pid, signal.SIGINT)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()

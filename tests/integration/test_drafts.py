@@ -3,19 +3,15 @@ published and marked 审核预览·未发布, on this computer only; no build, p
 carries a draft."""
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import tarfile
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 
 from tests.integration.test_preview import _env
-from tests.kit import free_port, wait_until
+from tests.kit import free_port, http_get, stop_server, wait_until
 
 BASIS = "《政府信息公开条例》第十五条"
 
@@ -45,24 +41,6 @@ def _serve(p, *extra: str) -> tuple[subprocess.Popen, int]:
     return server, port
 
 
-def _get(port: int, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-            return response.status, response.read().decode("utf-8")
-    except urllib.error.HTTPError as exc:
-        return exc.code, ""
-    except OSError:
-        return 0, ""
-
-
-def _stop(server: subprocess.Popen) -> None:
-    # Ctrl-C, as a user stops it: MkDocs then removes its temporary site folder.
-    os.killpg(server.pid, signal.SIGINT)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the served preview is timed on Linux only")
@@ -70,32 +48,32 @@ def test_serve_drafts_shows_pending_pages_marked_and_redacted_and_nothing_else_d
     p = pending
     server, port = _serve(p, "--drafts")
     try:
-        wait_until(lambda: _get(port, "/xzf/pending/")[0] == 200, server, 90)
-        status, page = _get(port, "/xzf/pending/")
+        wait_until(lambda: http_get(port, "/xzf/pending/")[0] == 200, server, 90)
+        status, page = http_get(port, "/xzf/pending/")
         assert "审核预览·未发布" in page and "gongkai-draft-banner" in page
         assert "草稿预览测试" in page and p.canary in page and "待审" in page
-        status, partial = _get(port, "/xzf/partial/")
+        status, partial = http_get(port, "/xzf/partial/")
         assert status == 200 and "审核预览·未发布" in partial and "部分公开草稿" in partial
         assert '<mark class="gongkai-draft-redacted">' in partial and "此处内容依法不予公开" in partial
         assert "公开的部分" in partial and "其余部分" in partial
         assert p.withheld not in partial  # what the public would see, not what is withheld
-        status, later = _get(port, "/xzf/later/")
+        status, later = http_get(port, "/xzf/later/")
         assert status == 200 and "审核预览·未发布" in later and "定时发布" in later and "2099-01-04" in later
-        status, published = _get(port, "/xzf/pub/")
+        status, published = http_get(port, "/xzf/pub/")
         assert status == 200 and "审核预览·未发布" not in published
         # Drafts stay out of the catalogs and the home page.
         for path in ("/", "/xzf/"):
-            assert p.canary not in _get(port, path)[1] and "草稿预览测试" not in _get(port, path)[1]
+            assert p.canary not in http_get(port, path)[1] and "草稿预览测试" not in http_get(port, path)[1]
     finally:
-        _stop(server)
+        stop_server(server)
 
     server, port = _serve(p)
     try:
-        wait_until(lambda: _get(port, "/xzf/pub/")[0] == 200, server, 90)
-        assert _get(port, "/xzf/pending/")[0] == 404
-        assert _get(port, "/xzf/partial/")[0] == 404 and _get(port, "/xzf/later/")[0] == 404
+        wait_until(lambda: http_get(port, "/xzf/pub/")[0] == 200, server, 90)
+        assert http_get(port, "/xzf/pending/")[0] == 404
+        assert http_get(port, "/xzf/partial/")[0] == 404 and http_get(port, "/xzf/later/")[0] == 404
     finally:
-        _stop(server)
+        stop_server(server)
 
     # After a drafts session, a strict build and a package carry no draft.
     built = p.build("--strict")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kit import REPO, wait_until
+from tests.kit import REPO, http_get, wait_until
 
 # Builds the way `gongkai serve` does (a fresh config per build, dirty builds into one site, the
 # glue in preview mode), one build per line read on stdin; Pagefind is left out. A second argument
@@ -182,16 +182,7 @@ def test_gongkai_serve_shows_a_signed_edit_and_drops_a_broken_one(signed):
     )
 
     def get(path: str) -> tuple[int, str]:
-        import urllib.error
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-                return response.status, response.read().decode("utf-8")
-        except urllib.error.HTTPError as exc:
-            return exc.code, ""
-        except OSError:
-            return 0, ""
+        return http_get(port, path)
 
     def wait(check, limit: float = 60) -> None:
         wait_until(check, server, limit)

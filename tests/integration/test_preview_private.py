@@ -3,8 +3,6 @@ item's attachments leave the preview with its page."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import types
@@ -15,7 +13,7 @@ import pytest
 
 from gongkai import cli
 from tests.integration.test_preview import Previewer, _env, _resign
-from tests.kit import free_port, pdf_bytes, wait_until
+from tests.kit import free_port, pdf_bytes, stop_server, wait_until
 
 
 def _listening_hosts(port: int) -> set[str]:
@@ -77,12 +75,7 @@ def test_serve_listens_on_loopback_whatever_mkdocs_yml_says_and_drops_withdrawn_
         wait(lambda: get("/xzf/files/a.pdf") == 404, limit=10)
         assert get("/xzf/b/") == 200
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_server(server)
 
 
 def test_a_withdrawn_items_attachment_leaves_the_preview_site(with_attachment, tmp_path):
