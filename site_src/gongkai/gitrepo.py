@@ -2,8 +2,8 @@
 
 Every call runs `git -C ROOT` with file names left as they are (core.quotePath off: names in
 Chinese, not octal escapes), text decoded as UTF-8 (undecodable bytes replaced) and a time limit.
-Nothing here writes to a repository. Outside a repository, or without Git, the answers are empty
-(``run`` raises GitError only when asked to check).
+Nothing here writes to a repository but ``init_repository`` (`gongkai init`). Outside a
+repository, or without Git, the answers are empty (``run`` raises GitError only when asked to check).
 """
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def run(root: Path, *args: str, check: bool = False) -> str:
             raise GitError(result.stderr.strip() or f"git {' '.join(args)} 失败")
         return ""
     return result.stdout
+
+
+def init_repository(root: Path) -> None:
+    """Makes ``root`` a new Git repository whose first branch is main; raises GitError."""
+    run(root, "init", "-q", "-b", "main", check=True)
 
 
 def toplevel(root: Path) -> Path | None:
