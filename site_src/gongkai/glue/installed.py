@@ -65,7 +65,8 @@ def layout_problems(config) -> list[Problem]:
             same = [rel for rel in copied if filecmp.cmp(THEME / rel, Path(custom_dir) / rel, shallow=False)]
             changed = [rel for rel in copied if rel not in same]
             folder = Path(custom_dir).name
-            detail = f"其中 {len(same)} 个与本版本自带的完全相同,可以直接删除" + (f";{len(changed)} 个不同({'、'.join(changed)}):是本门户有意修改的就保留(升级后请对照新版本核对),否则也删除" if changed else "")
+            when = "改用 plugins: - gongkai(见 hooks 一行的警告)之后," if hooks else ""
+            detail = f"{when}其中 {len(same)} 个与本版本自带的完全相同,可以直接删除" + (f";{len(changed)} 个不同({'、'.join(changed)}):是本门户有意修改的就保留(升级后请对照新版本核对),否则也删除" if changed else "")
             problems.append(Problem(source, line_of("custom_dir"), (
                 f"主题目录 {folder}/ 中有 {len(copied)} 个文件与 gongkai 自带的主题文件同名,会遮盖随 gongkai 升级的新版本:{detail}。{_MIGRATE}"
             ), WARNING))
