@@ -163,3 +163,40 @@ def test_the_engine_repository_is_not_an_old_layout():
     """The sample portal builds from the repository's own hooks/ and theme/: nothing to migrate."""
     check = json.loads(gongkai(REPO, "check", "--json").stdout)
     assert not [p for p in check["problems"] if "旧的门户布局" in p["message"] or "同名" in p["message"]]
+
+
+def test_in_a_terminal_init_asks_for_what_the_flags_leave_out(tmp_path):
+    """A real pseudo-terminal: a bad answer is explained and asked again, Enter takes the default."""
+    import pty  # Linux only, like the CI; only this test needs a terminal
+    import select  # (as above)
+
+    typed = ["某县人民政府信息公开", "xzf,某县人民政府办公室", "id=xzf,name=某县人民政府办公室,code=11369999MB0000001A", "", "", "3609990001", "", "gitee", "gitlab"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: gongkai init with its stdin a terminal
+        os.chdir(tmp_path)
+        os.execv(sys.executable, [sys.executable, "-m", "gongkai.cli", "init", "portal"])
+
+    def read() -> bytes:
+        assert select.select([fd], [], [], 60)[0], f"gongkai init waits for nothing the test types:\n{shown.decode('utf-8', 'replace')}"
+        return os.read(fd, 4096)
+
+    shown = b""
+    for line in typed:
+        while not shown.rstrip().endswith(":".encode()):  # the next question (a prompt ends with a colon)
+            shown += read()
+        os.write(fd, (line + "\n").encode())
+        shown += read()  # the echo of the answer
+    try:
+        while chunk := read():
+            shown += chunk
+    except OSError:  # the child has exited
+        pass
+    _, status = os.waitpid(pid, 0)
+    text = shown.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "应写成 键=值" in text and "'gitee' 无效" in text and "Traceback" not in text
+    config = yaml.safe_load((tmp_path / "portal" / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["site_name"] == "某县人民政府信息公开"
+    assert config["extra"]["gongkai"]["agency"] == "某县人民政府办公室"  # Enter: the first unit's name
+    assert config["extra"]["gongkai"]["site_code"] == "3609990001"
+    assert (tmp_path / "portal" / ".gitlab-ci.yml").is_file()

@@ -365,30 +365,7 @@ def cmd_init(args) -> int:
     from gongkai.tools import init  # (as above)
 
     init.check_target(Path(args.dir))  # before asking anything
-    ask = sys.stdin.isatty()
-
-    def answer(value, question: str, default: str = "", required: bool = True) -> str:
-        while value is None and ask:
-            value = input(f"{question}{f'(回车即 {default})' if default else ''}:").strip() or default or (None if required else "")
-        if value is None:
-            if default or not required:
-                return default
-            raise UsageError(f"缺少 --{question.split('(')[0]}:不在终端中运行时,请用参数给出(见 gongkai init --help)")
-        return value
-
-    name = answer(args.name, "name(门户名称,如 某某县人民政府信息公开)")
-    units = [init.parse_unit(text) for text in args.unit or []]
-    while not units and ask:
-        units.append(init.parse_unit(answer(None, "unit(发布机构,如 id=xzf,name=某县人民政府办公室,code=统一社会信用代码,phone=电话)")))
-        while ask and (more := input("下一个发布机构(格式同上,直接回车结束):").strip()):
-            units.append(init.parse_unit(more))
-    if not units:
-        raise UsageError("缺少 --unit:至少要有一个发布机构,如 --unit id=xzf,name=某县人民政府办公室,code=统一社会信用代码")
-    agency = answer(args.agency, "agency(主办单位)", units[0]["name"])
-    site_code = answer(args.site_code, "site-code(网站标识码,没有可直接回车)", required=False)
-    url = answer(args.url, "url(门户的正式网址,以后再填可直接回车)", required=False)
-    forge = answer(args.forge, "forge(代码托管平台 github gitlab gitea none)", "github")
-    answers = init.PortalAnswers(name=name, units=tuple(units), agency=agency, site_code=site_code, site_url=url, forge=forge)
+    answers = _init_answers(args, init)
     try:
         made = init.init_portal(Path(args.dir), answers, build_date())
     except OSError as exc:
@@ -402,6 +379,43 @@ def cmd_init(args) -> int:
     print(f"  3. 为示例信息签名:gongkai sign {made.examples[0].as_posix()} --stage 终审 --as 审核人id --key ~/.ssh/id_ed25519(保密审查同样签一次)", file=sys.stderr)
     print("  4. gongkai build --strict 通过后提交;正式上线前删除 content/ 中的示例信息", file=sys.stderr)
     return EXIT_OK
+
+
+def _init_answers(args, init):
+    """Returns the answers of `gongkai init`: its flags, and in a terminal, what they leave out."""
+    ask = sys.stdin.isatty()
+
+    def answer(value, flag: str, question: str, default: str = "", required: bool = True, parse=str):
+        while value is None and ask:
+            typed = input(f"{question}{f'(回车即 {default})' if default else ''}:").strip() or default
+            if not typed:
+                if not required:
+                    return ""
+                continue
+            try:
+                return parse(typed)
+            except UsageError as exc:
+                print(f"gongkai: {exc}", file=sys.stderr)  # and ask again
+        if value is None:
+            if default or not required:
+                return parse(default) if default else ""
+            raise UsageError(f"缺少 {flag}({question}):不在终端中运行时,请用参数给出(见 gongkai init --help)")
+        return parse(value)
+
+    name = answer(args.name, "--name", "门户名称,如 某某县人民政府信息公开", parse=init.parse_name)
+    units = [init.parse_unit(text) for text in args.unit or []]
+    if not units:
+        units.append(answer(None, "--unit", "发布机构,如 id=xzf,name=某县人民政府办公室,code=统一社会信用代码,phone=电话", parse=init.parse_unit))
+        while ask and (more := answer(None, "--unit", "下一个发布机构(格式同上,直接回车结束)", required=False, parse=init.parse_unit)):
+            units.append(more)
+    return init.PortalAnswers(
+        name=name,
+        units=tuple(units),
+        agency=answer(args.agency, "--agency", "主办单位", units[0]["name"]),
+        site_code=answer(args.site_code, "--site-code", "网站标识码,没有可直接回车", required=False),
+        site_url=answer(args.url, "--url", "门户的正式网址,以后再填可直接回车", required=False),
+        forge=answer(args.forge, "--forge", "代码托管平台 github gitlab gitea none", "github", parse=init.parse_forge),
+    )
 
 
 @_guarded

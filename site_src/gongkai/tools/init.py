@@ -94,6 +94,21 @@ def parse_unit(text: str) -> dict[str, str]:
     return unit
 
 
+def parse_name(text: str) -> str:
+    """Returns the portal's name; raises UsageError when it is empty."""
+    name = " ".join(text.split())
+    if not name:
+        raise UsageError("门户名称不能为空(如:某某县人民政府信息公开)")
+    return name
+
+
+def parse_forge(text: str) -> str:
+    """Returns the forge whose CI pipeline the portal gets ("none": none); raises UsageError."""
+    if text not in FORGES and text != "none":
+        raise UsageError(f"代码托管平台 {text!r} 无效:只能是 {'、'.join(FORGES)} 或 none")
+    return text
+
+
 def check_target(folder: Path) -> None:
     """Raises UsageError when ``folder`` is a file or a folder that is not empty."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
@@ -105,10 +120,8 @@ def init_portal(folder: Path, answers: PortalAnswers, today: date) -> NewPortal:
     ``git init`` there; raises UsageError for a bad answer or a folder in use, OSError."""
     folder = Path(folder)
     check_target(folder)
-    if answers.forge not in FORGES and answers.forge != "none":
-        raise UsageError(f"代码托管平台 {answers.forge!r} 无效:只能是 {'、'.join(FORGES)} 或 none")
-    if not answers.name.strip():
-        raise UsageError("门户名称不能为空(如:某某县人民政府信息公开)")
+    parse_forge(answers.forge)
+    parse_name(answers.name)
     settings_text = _mkdocs_yml(answers)
     extra = _settings(answers)
     try:
@@ -116,6 +129,7 @@ def init_portal(folder: Path, answers: PortalAnswers, today: date) -> NewPortal:
     except ConfigError as exc:
         raise UsageError(f"填写的信息有误,未创建任何文件:\n{exc}") from None
     folder.mkdir(parents=True, exist_ok=True)
+    gitrepo.init_repository(folder)  # first: without Git, nothing else is written
     portal = NewPortal(folder)
 
     def write(rel: str, text: str) -> None:
@@ -142,7 +156,6 @@ def init_portal(folder: Path, answers: PortalAnswers, today: date) -> NewPortal:
         portal.examples.append(made.path.relative_to(folder))
     portal.files.append(Path("content/.gongkai-index.yml"))
     portal.files.extend(portal.examples)
-    gitrepo.init_repository(folder)
     return portal
 
 
