@@ -34,6 +34,14 @@ def meta_of(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---", 2)[1])
 
 
+def test_the_mkdocs_plugin_is_registered():
+    """The portals below say `plugins: [gongkai]`: MkDocs finds it by its entry point (pyproject.toml)."""
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="mkdocs.plugins").select(name="gongkai")
+    assert [e.value for e in found] == ["gongkai.glue.installed:GongkaiPortalPlugin"], "reinstall this checkout (pip install -e .) to register the plugin"
+
+
 def test_init_writes_a_portal_of_content_and_settings_only(tmp_path):
     root = init(tmp_path, "--forge", "gitlab")
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts)
