@@ -17,6 +17,7 @@ from pathlib import Path
 
 from gongkai import __version__, gitrepo
 from gongkai.errors import ConfigError, UsageError
+from gongkai.read import yamlsafe
 from gongkai.settings import UNIT_KEYS, load_settings
 from gongkai.tools.new import create_item
 
@@ -123,9 +124,11 @@ def init_portal(folder: Path, answers: PortalAnswers, today: date) -> NewPortal:
     parse_forge(answers.forge)
     parse_name(answers.name)
     settings_text = _mkdocs_yml(answers)
-    extra = _settings(answers)
-    try:
-        settings = load_settings(extra, answers.name, "mkdocs.yml")
+    try:  # the settings as the portal will read them back
+        config = yamlsafe.parse(settings_text).data
+        settings = load_settings(config["extra"]["gongkai"], config["site_name"], "mkdocs.yml")
+    except yamlsafe.YamlProblem as exc:
+        raise UsageError(f"填写的信息有误,未创建任何文件:mkdocs.yml 第 {exc.line} 行:{exc.message}") from None
     except ConfigError as exc:
         raise UsageError(f"填写的信息有误,未创建任何文件:\n{exc}") from None
     folder.mkdir(parents=True, exist_ok=True)
@@ -218,7 +221,7 @@ def _mkdocs_yml(answers: PortalAnswers) -> str:
         "    units:   # 发布机构:id 用于 content/ 下的目录名和信息的 unit 字段,code 是统一社会信用代码(索引号的前缀)",
     ]
     for unit in answers.units:
-        lines.append(f"      - id: {unit['id']}")
+        lines.append(f"      - id: {_q(unit['id'])}")
         for key in UNIT_KEYS[1:]:
             if unit.get(key):
                 lines.append(f"        {key}: {_q(unit[key])}")
