@@ -294,6 +294,57 @@ class Desk:
         return Outcome(True, f"已推送分支 {branch}" + (f" 到 {upstream}" if upstream else " 到 origin"))
 
 
+    def branches(self) -> list[tuple[str, str]]:
+        """Returns the branches of origin a reviewer may switch to (name, its last commit's subject),
+        the base and the current branch left out."""
+        current = self.branch()
+        base = (self.base_commit() or ("", ""))[0]
+        listed = gitrepo.run(self.root, "for-each-ref", "--sort=-committerdate", "--format=%(refname:short)\t%(subject)", "refs/remotes/origin")
+        out = []
+        for line in listed.splitlines():
+            name, _, subject = line.partition("\t")
+            short = name.removeprefix("origin/")
+            if short in ("HEAD", current, base.removeprefix("origin/")) or name in (base, "origin"):
+                continue
+            out.append((short, subject))
+        return out
+
+    def update(self) -> Outcome:
+        """Fetches origin and brings the current branch up to date (fast-forward only)."""
+        try:
+            fetched = gitrepo.write(self.root, "fetch", "--prune", "origin", timeout=120)
+            if fetched.returncode != 0:
+                return Outcome(False, f"更新失败:{_last_line(fetched.stderr)}")
+            upstream = gitrepo.run(self.root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}").strip()
+            if upstream:
+                merged = gitrepo.write(self.root, "merge", "--ff-only", upstream)
+                if merged.returncode != 0:
+                    return Outcome(False, f"已取得最新的合并请求,但本分支无法直接更新:{_last_line(merged.stderr)}(本机有未推送的签名时,请先推送)")
+        except GitError as exc:
+            return Outcome(False, f"更新失败:{exc}")
+        self.refresh()
+        return Outcome(True, "已取得最新内容")
+
+    def switch(self, name: str) -> Outcome:
+        """Switches the checkout to origin's branch ``name`` (the pull request to review)."""
+        if name not in {b for b, _ in self.branches()}:
+            return Outcome(False, f"没有合并请求分支 {name},请先点“取得最新内容”")
+        if self.uncommitted():
+            return Outcome(False, "本分支上还有未提交的签名:请先提交并推送,再切换")
+        dirty = gitrepo.run(self.root, "status", "--porcelain", "--untracked-files=no").strip()
+        if dirty:
+            return Outcome(False, "本机有未提交的修改,不能切换分支:请联系信息联络员或政务公开办处理")
+        try:
+            switched = gitrepo.write(self.root, "switch", name)
+        except GitError as exc:
+            return Outcome(False, f"切换失败:{exc}")
+        if switched.returncode != 0:
+            return Outcome(False, f"切换失败:{_last_line(switched.stderr)}")
+        self.signed = []
+        self.refresh()
+        return Outcome(True, f"已切换到合并请求分支 {name}")
+
+
 def _last_line(text: str) -> str:
     lines = [line for line in (text or "").strip().splitlines() if line.strip()]
     return lines[-1] if lines else "Git 没有说明原因"

@@ -211,11 +211,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if action == "/sign":
                 path = form.get("path", "")
                 outcome = desk.sign(path, form.get("stage", ""), form.get("passphrase", ""))
-                back = f"/item?path={quote(path)}" if not outcome.ok or desk.entry(path) is not None else "/"
+                back = "/" if outcome.ok else f"/item?path={quote(path)}"  # signed: to the list, where commit and push are
             elif action == "/commit":
                 outcome = desk.commit()
             elif action == "/push":
                 outcome = desk.push()
+            elif action == "/update":
+                outcome = desk.update()
+            elif action == "/switch":
+                outcome = desk.switch(form.get("branch", ""))
             else:
                 return self._refuse("没有这个操作", HTTPStatus.NOT_FOUND)
             self.desk_server.flash = outcome
@@ -239,6 +243,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         parts.append(f"<h2>您已签署、等待其他环节({len(done)})</h2>")
         parts.append(_table("您已签署的信息", done, mine=False) if done else "<p>没有。</p>")
         parts.append(self._commit_section())
+        parts.append(self._branch_section())
         self._page(HTTPStatus.OK, f"审核工作台 — {desk.identity.reviewer.name}", "".join(parts))
 
     def _commit_section(self) -> str:
@@ -255,6 +260,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         out.append(f'<form method="post" action="/commit">{csrf}<button type="submit">提交签名</button></form>')
         out.append(f'<form method="post" action="/push">{csrf}<button type="submit" class="secondary">推送分支 {html.escape(desk.branch())}</button></form>')
         out.append("</div><p class=\"muted\">推送后,合并请求中的检查会重新运行;合并后签名才会生效。</p>")
+        return "".join(out)
+
+    def _branch_section(self) -> str:
+        desk = self.desk_server.desk
+        csrf = self._csrf()
+        out = [f"<h2>合并请求</h2><p>现在查看的是分支 <strong>{html.escape(desk.branch())}</strong>。</p>"]
+        out.append(f'<form method="post" action="/update">{csrf}<button type="submit" class="secondary">取得最新内容</button></form>')
+        branches = desk.branches()
+        if branches:
+            options = "".join(f'<option value="{html.escape(name)}">{html.escape(name)}({html.escape(subject)})</option>' for name, subject in branches)
+            out.append(
+                f'<form method="post" action="/switch">{csrf}<p><label for="branch">切换到其他合并请求</label> '
+                f'<select id="branch" name="branch">{options}</select> <button type="submit" class="secondary">切换</button></p></form>'
+            )
         return "".join(out)
 
     def _item(self, path: str) -> None:
@@ -356,7 +375,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         document = (
             "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{html.escape(title)}</title><link rel=\"stylesheet\" href=\"/desk.css\"></head>"
+            f"<title>{html.escape(title)}</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/desk.css\"></head>"
             f"<body><a class=\"skip\" href=\"#main\">跳到主要内容</a>{top}<main id=\"main\">{flash}{body}</main></body></html>"
         )
         self._send(status, document.encode("utf-8"), "text/html; charset=utf-8", DESK_CSP)
@@ -367,7 +386,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Content-Security-Policy", csp)
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Referrer-Policy", "same-origin")  # no-referrer would make the browser send Origin: null
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if self.command != "HEAD":
