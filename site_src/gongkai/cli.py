@@ -71,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base", default=None, help="比较改动的基准分支(默认 origin/main 或 main)")
     p.add_argument("--port", type=int, default=0, help="本机端口(默认自动选择)")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器,只打印链接")
+    p = command("preview", "把审核预览(含待审信息,标有“审核预览·未发布”)写入一个目录,供合并请求的审核人下载查看;不能发布", cmd_preview)
+    p.add_argument("-d", "--dir", required=True, metavar="DIR", help="输出目录(不能是网站的 site_dir)")
     p = command("statement", "导出某审核环节的签名声明和签名文件,供核验人员用 ssh-keygen -Y verify 独立核验", cmd_statement)
     p.add_argument("item", help="信息文件")
     p.add_argument("--stage", required=True, help="审核环节:初审 复审 终审 保密审查")
@@ -486,6 +488,24 @@ def cmd_review(args) -> int:
             server.shutdown()
     finally:
         reviewdesk.close_workdir(workdir)
+    return EXIT_OK
+
+
+@_guarded
+def cmd_preview(args) -> int:
+    """`gongkai preview -d DIR`: the draft preview as files, for the pull request's CI artifact."""
+    from gongkai.glue import commands  # each verb imports what it runs: start-up time
+
+    _setup_logging()
+    config = _load_config(args)
+    target, site = Path(args.dir).resolve(), Path(config.site_dir).resolve()
+    if target == site or target.is_relative_to(site) or site.is_relative_to(target):
+        raise UsageError(f"-d {args.dir}:审核预览含未发布的信息,不能写入网站目录 {config.site_dir} 或包含它的目录;请另选目录,如 -d preview")
+    error = commands.build_preview(args.config_file, target, file_urls=True, wait=True)
+    if error:
+        print(f"审核预览失败:{error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"审核预览已写入 {args.dir}(用浏览器打开其中的 index.html;待审信息的页面标有“审核预览·未发布”,不能发布)", file=sys.stderr)
     return EXIT_OK
 
 
