@@ -256,3 +256,16 @@ def test_the_reviewer_fetches_and_switches_to_another_pull_request(repo, desks, 
     page = browser.get("/")
     assert "已切换到合并请求分支 pr-two" in page and "第二个合并请求的通知" in page
     assert git(portal.root, "rev-parse", "--abbrev-ref", "HEAD").strip() == "pr-two"
+
+
+def test_the_secrecy_reviewer_sees_an_id_number_before_signing(repo, desks):
+    portal, _ = repo
+    path = portal.root / ITEM_PATH
+    path.write_text(path.read_text(encoding="utf-8") + "\n申请人身份证号 11010519491231002X。\n", encoding="utf-8")
+    desk = start_desk(portal.root, "--key", str(portal.keys["bm"]))
+    desks.append(desk)
+    browser = Browser(desk.url)
+    assert "警告 1 处" in browser.get("/")
+    page = browser.get(f"/item?path={quote(ITEM_PATH)}")
+    assert "待审信息正文中有未遮蔽的居民身份证号" in page
+    assert "11010519491231002X" not in page.split("<h2>改动</h2>")[0]  # the finding shows it masked
