@@ -75,13 +75,18 @@ def test_a_portal_made_by_init_builds_strict_from_the_wheel_in_a_fresh_venv(tmp_
     assert not (root / "hooks").exists() and not (root / "theme").exists()
     run([gongkai, "build"], root, env)  # at once, the examples held as 待审
 
-    key = tmp_path / "zhangsan"
-    run([keygen, "-q", "-t", "ed25519", "-N", "", "-C", "张三", "-f", key], tmp_path, env)
-    public = key.with_suffix(".pub").read_text().strip()
+    # The first reviewer's key: the portal builds strict at once, the examples wait for review.
+    people = {"zhangsan": ("张三", ["初审"]), "lisi": ("李四", ["复审"]), "wangwu": ("王五", ["终审", "保密审查"])}
+    keys = {}
+    entries = []
+    for rid, (name, roles) in people.items():
+        keys[rid] = tmp_path / rid
+        run([keygen, "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", keys[rid]], tmp_path, env)
+        public = keys[rid].with_suffix(".pub").read_text().strip()
+        entries.append(f'  - id: {rid}\n    name: {name}\n    units: ["xzf"]\n    roles: [{", ".join(roles)}]\n    keys:\n      - "{public}"\n')
     trust = (root / "reviewers.yml").read_text(encoding="utf-8")
     assert "reviewers: []\n" in trust
-    trust = trust.replace("reviewers: []\n", f'reviewers:\n  - id: zhangsan\n    name: 张三\n    units: ["xzf"]\n    roles: [终审, 保密审查]\n    keys:\n      - "{public}"\n')
-    (root / "reviewers.yml").write_text(trust, encoding="utf-8")
+    (root / "reviewers.yml").write_text(trust.replace("reviewers: []\n", "reviewers:\n" + entries[0]), encoding="utf-8")
 
     canaries = {name: f"CANARY{name.upper()}{uuid.uuid4().hex[:10]}" for name in ("zhudong", "bufen", "yishenqing", "buyu")}
     examples = {path.stem.removeprefix("shili-"): path for path in (root / "content").rglob("shili-*.md")}
@@ -94,8 +99,17 @@ def test_a_portal_made_by_init_builds_strict_from_the_wheel_in_a_fresh_venv(tmp_
     }
     for name, path in examples.items():
         path.write_text(plant[name](path.read_text(encoding="utf-8"), canaries[name]), encoding="utf-8")
-        for stage in ("终审", "保密审查"):
-            run([gongkai, "sign", path.relative_to(root), "--stage", stage, "--as", "zhangsan", "--key", key], root, env)
+        run([gongkai, "sign", path.relative_to(root), "--stage", "初审", "--as", "zhangsan", "--key", keys["zhangsan"]], root, env)
+    first = run([gongkai, "build", "--strict"], root, env)
+    assert "WARNING" not in first.stderr, first.stderr
+    for canary in canaries.values():  # three-level review incomplete: nothing published yet
+        assert site_leaks(root / "site", canary) == [], canary
+
+    # Two more reviewers: 复审, then 终审 and 保密审查 (三级审核 by three people).
+    (root / "reviewers.yml").write_text(trust.replace("reviewers: []\n", "reviewers:\n" + "".join(entries)), encoding="utf-8")
+    for path in examples.values():
+        for stage, rid in (("复审", "lisi"), ("终审", "wangwu"), ("保密审查", "wangwu")):
+            run([gongkai, "sign", path.relative_to(root), "--stage", stage, "--as", rid, "--key", keys[rid]], root, env)
 
     built = run([gongkai, "build", "--strict"], root, env)
     assert "WARNING" not in built.stderr, built.stderr

@@ -35,9 +35,6 @@ FORGES: dict[str, tuple[str, str, str]] = {
 }
 FORGE_NAMES = {"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea"}
 
-#: Until a portal registers more reviewers, one person may sign: 终审 and 保密审查 (初审, 复审 and
-#: 终审 must be three different people, so the full policy needs three reviewers at least).
-FIRST_POLICY = ("终审", "保密审查")
 
 #: The example items, one per 公开属性: (file name, attribute, category, title, basis, body).
 EXAMPLES: tuple[tuple[str, str, str, str, str, str], ...] = (
@@ -168,7 +165,6 @@ def _settings(answers: PortalAnswers) -> dict:
     if answers.site_code:
         extra["site_code"] = answers.site_code
     extra["units"] = [dict(u) for u in answers.units]
-    extra["review_policy"] = {"default": list(FIRST_POLICY)}
     return extra
 
 
@@ -226,11 +222,11 @@ def _mkdocs_yml(answers: PortalAnswers) -> str:
             if unit.get(key):
                 lines.append(f"        {key}: {_q(unit[key])}")
     lines += [
-        "    # 审核流程:每条信息发布前须经这些环节签名(gongkai sign)。初审、复审、终审须由三位不同的审核人签署;",
-        "    # 起步时只登记了一位审核人,所以先要求终审和保密审查。登记了更多审核人后改为",
-        "    # default: [初审, 复审, 终审, 保密审查]",
-        "    review_policy:",
-        f"      default: [{', '.join(FIRST_POLICY)}]",
+        "    # 审核流程:每条信息发布前须经初审、复审、终审(三级审核,须由三位不同的审核人签署)和保密审查。",
+        "    # 个别目录类别可另行规定(保密审查不能省略,法律另有规定的除外),例如:",
+        "    # review_policy:",
+        "    #   categories:",
+        "    #     机构职能: [初审, 终审, 保密审查]",
     ]
     return "\n".join(lines) + "\n"
 
@@ -250,12 +246,13 @@ def _reviewers_yml(answers: PortalAnswers) -> str:
 #   - id: zhangsan            # 审核人 id:签名时写 gongkai sign … --as zhangsan
 #     name: 张三
 #     units: ["{first}"]          # 可以审核哪些发布机构的信息("*" 表示全部)
-#     roles: [终审, 保密审查]    # 可以签署的环节:初审 复审 终审 保密审查
+#     roles: [初审]              # 可以签署的环节:初审 复审 终审 保密审查(三级审核须由三位不同的人签署)
 #     keys:
 #       - "ssh-ed25519 AAAA…(公钥的一整行)"
 #     # valid_until: 2027-12-31   # 可选:密钥的有效期
 #
-#   3. 审核人签名:gongkai sign content/…/某条信息.md --stage 终审 --as zhangsan --key ~/.ssh/id_ed25519
+#   3. 审核人签名:在门户目录运行 gongkai review,在浏览器中的审核工作台上签署
+#      (或用命令:gongkai sign content/…/某条信息.md --stage 初审 --as zhangsan --key ~/.ssh/id_ed25519)
 #
 # 核验签名只需要 OpenSSH:gongkai allowed-signers 打印 allowed_signers 文件,gongkai statement 导出声明和签名。
 reviewers: []
@@ -322,7 +319,7 @@ gongkai build                 # 构建网站到 site/
 上线前:
 
 1. 在 `reviewers.yml` 中登记审核人和他们的公钥(文件开头有说明)。
-2. 审核人为每条信息签名:`gongkai sign 信息文件 --stage 终审 --as 审核人id --key ~/.ssh/id_ed25519`。
+2. 审核人在审核工作台(`gongkai review`,浏览器中打开)上为每条信息签署自己负责的环节:初审、复审、终审须由三位不同的审核人签署,另有保密审查。
 3. `gongkai build --strict` 通过后即可发布(`gongkai publish`)。
 4. `content/` 中的四条示例信息(每种公开属性一条)供参考,正式上线前删除。
 
