@@ -198,6 +198,7 @@ class Settings:
     link_allowlist: tuple[str, ...] = ("*.gov.cn",)
     pii_mobile: str = "warn"
     update_cycles: dict = field(default_factory=dict)  # category -> cycle as written (validated by health)
+    apply_url: str = ""  # where a request can be made online (https), or ""
 
     def unit(self, unit_id: str) -> Unit | None:
         for unit in self.units:

@@ -46,7 +46,7 @@ def built(tmp_path_factory, keys):
 def test_catalog_json_lists_exactly_the_published_and_on_demand_entries(built):
     p, canaries = built
     data = json.loads((p.site / "catalog.json").read_text(encoding="utf-8"))
-    assert data["columns"] == ["index_no", "title", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url"]
+    assert data["columns"] == ["index_no", "title", "summary", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url"]
     by_index = {e["index_no"]: e for e in data["entries"]}
     expected = {"11369999MB0000001A/2025-00001", "11369999MB0000001A/2025-00002", "11369999MB0000002B/2025-00001", "11369999MB0000002B/2025-00002"}
     expected |= {f"11369999MB0000001A/2024-{n:05d}" for n in range(7, 62)}

@@ -21,7 +21,7 @@ from gongkai.report.figures import report_year
 from gongkai.report.html import render_report_html
 from gongkai.report.index import render_reports_index_html, report_page_path, report_xlsx_path
 from gongkai.report.index import reports_index as list_reports
-from gongkai.site import catalog, guide, health, pages
+from gongkai.site import catalog, guide, health, pages, statutory
 
 REPORT_CSS = Path(__file__).resolve().parents[1] / "templates" / "report.css"
 
@@ -111,10 +111,14 @@ def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
         generated.append(guide.guide_page(settings, url_of, day, unit))
         generated.append(pages.unit_home(unit, entries, settings, url_of, day))
     generated += guide.on_demand_pages(entries, settings, url_of, day, portal.cache)
+    generated.append(statutory.apply_form_page(settings, url_of, day))
+    generated.append(statutory.mandatory_page(entries, settings, url_of, day))
+    generated.append(statutory.rules_page(entries, settings, url_of, day))
     for page in generated:
         yield GeneratedFile(page.src, page.markdown, page.html_blocks)
     yield GeneratedFile(layout.index_src(layout.REPORTS), reports_index(portal, day))
     yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), category_history(site.config_file, day))
+    yield GeneratedFile(layout.APPLY_FORM_XLSX, statutory.apply_form_xlsx(settings))
     yield GeneratedFile("assets/gongkai/report.css", REPORT_CSS.read_text(encoding="utf-8"))
     site_url = site.site_url or ""
     yield GeneratedFile("catalog.json", catalog.catalog_json(entries, site_url, portal.cache))
