@@ -38,6 +38,7 @@ from gongkai.gate.unique import settle_duplicates
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Decision, Settings, Verdict
 from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
+from gongkai.read.standard import Standards, load_standards
 from gongkai.report.figures import ReportTables
 from gongkai.report.labels import DOCUMENT_CATEGORIES
 from gongkai.report.tables import annual_report_tables, previous_report
@@ -61,11 +62,12 @@ class Portal:
     reports: dict[str, ReportTables] = field(default_factory=dict)  # item path -> tables
     workers: int = 1  # processes that read and decided the content files
     cache: BuildCache = field(default_factory=BuildCache)  # what the next evaluate() of this portal may reuse
+    standards: Standards = field(default_factory=Standards)  # each unit's 政务公开事项标准目录 (standards/)
 
     @property
     def problems(self) -> list[Problem]:
         """Returns every problem of the portal, sorted by path and line, each once."""
-        found = set(self.trust.problems) | set(self.tree.problems)
+        found = set(self.trust.problems) | set(self.tree.problems) | set(self.standards.problems)
         for decision in self.decisions:
             found.update(decision.problems)
         for tables in self.reports.values():
@@ -123,7 +125,8 @@ def evaluate(
     tree = finish_tree(docs_dir, files, skipped, cache)
     settle_duplicates(tree.files, gate.verifier, settings, root)
     decisions = decide_all(tree.files, gate)
-    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache)
+    standards = load_standards(root, settings)
+    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, standards)
 
 
 def worker_count(files: int, workers: int | None = None, min_files: int | None = None) -> int:

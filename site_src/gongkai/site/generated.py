@@ -21,7 +21,7 @@ from gongkai.report.figures import report_year
 from gongkai.report.html import render_report_html
 from gongkai.report.index import render_reports_index_html, report_page_path, report_xlsx_path
 from gongkai.report.index import reports_index as list_reports
-from gongkai.site import catalog, guide, health, pages, statutory
+from gongkai.site import catalog, guide, health, pages, standard, statutory
 
 REPORT_CSS = Path(__file__).resolve().parents[1] / "templates" / "report.css"
 
@@ -114,6 +114,7 @@ def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
     generated.append(statutory.apply_form_page(settings, url_of, day))
     generated.append(statutory.mandatory_page(entries, settings, url_of, day))
     generated.append(statutory.rules_page(entries, settings, url_of, day))
+    generated += standard.standard_pages(portal.standards, entries, settings, url_of, day)
     for page in generated:
         yield GeneratedFile(page.src, page.markdown, page.html_blocks)
     yield GeneratedFile(layout.index_src(layout.REPORTS), reports_index(portal, day))
