@@ -43,6 +43,7 @@ from gongkai.report.figures import ReportTables
 from gongkai.report.labels import DOCUMENT_CATEGORIES
 from gongkai.report.tables import annual_report_tables, previous_report
 from gongkai.settings import load_settings
+from gongkai.trust.adjust import Filed, filed_records
 from gongkai.trust.review import Trust, Verifier, load_trust, remember_verified, verified_mark, verified_since
 
 PARALLEL_MIN_FILES = 300  # below this, the files are read in this process
@@ -63,11 +64,13 @@ class Portal:
     workers: int = 1  # processes that read and decided the content files
     cache: BuildCache = field(default_factory=BuildCache)  # what the next evaluate() of this portal may reuse
     standards: Standards = field(default_factory=Standards)  # each unit's 政务公开事项标准目录 (standards/)
+    adjustments: list[Filed] = field(default_factory=list)  # the 动态调整 records with a valid 备案, oldest first
+    adjustment_problems: list[Problem] = field(default_factory=list)
 
     @property
     def problems(self) -> list[Problem]:
         """Returns every problem of the portal, sorted by path and line, each once."""
-        found = set(self.trust.problems) | set(self.tree.problems) | set(self.standards.problems)
+        found = set(self.trust.problems) | set(self.tree.problems) | set(self.standards.problems) | set(self.adjustment_problems)
         for decision in self.decisions:
             found.update(decision.problems)
         for tables in self.reports.values():
@@ -126,7 +129,8 @@ def evaluate(
     settle_duplicates(tree.files, gate.verifier, settings, root)
     decisions = decide_all(tree.files, gate)
     standards = load_standards(root, settings)
-    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, standards)
+    filed, record_problems = filed_records(root, settings, trust, standards)
+    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, standards, filed, record_problems)
 
 
 def worker_count(files: int, workers: int | None = None, min_files: int | None = None) -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from gongkai.law import workdays
+from gongkai.model import FILING
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     )),
     "取消": ("第六条", (
         "法律法规颁布、修订、废止，导致原事项依据失效的",
-        "上级人民政府取消事项,需对应取消的",
+        "上级人民政府取消事项，需对应取消的",
         "政务公开责任单位职能调整，相关事项不再实施的",
         "其他应当取消的情形",
     )),
@@ -128,4 +129,4 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 #: What an adjustment changes: a 事项 of a unit's 标准目录, or a category of the 政府信息公开目录.
 TARGETS = ("事项", "目录类别")
 #: The role and the signature stage of whoever records the 备案 (政务公开领导小组办公室).
-FILING_ROLE = "备案"
+FILING_ROLE = FILING

@@ -25,8 +25,9 @@ from typing import Any
 
 from gongkai.errors import WARNING, Problem
 from gongkai.law import standard
-from gongkai.model import Settings
+from gongkai.model import Review, Settings
 from gongkai.read import yamlsafe
+from gongkai.read.loader import split_front_matter
 
 FILE_KEYS = ("unit", "effective", "matters")
 
@@ -209,3 +210,114 @@ def _date(value: Any, display: str, line: int, problems: list[Problem]) -> date 
     except ValueError:
         problems.append(Problem(display, line, f"日期 {value!r} 格式错误,应为 YYYY-MM-DD"))
         return None
+
+
+# ------------------------------------------------------------------ 动态调整 records
+
+RECORD_KEYS = ("id", "kind", "target", "unit", "name", "reason", "basis", "date", "change", "reviews")
+REQUIRED_RECORD_KEYS = ("id", "kind", "target", "name", "reason", "basis", "date")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One 动态调整 record (standards/adjustments/*.md): what changed, why, and its 备案 signatures."""
+
+    path: str
+    meta: dict[str, Any]  # the front-matter as parsed, `reviews` included
+    body: str  # the 调整说明, Markdown
+    lines: dict[str, int]
+    reviews: tuple[Review, ...] = ()
+
+    def get(self, key: str) -> str:
+        value = self.meta.get(key)
+        return "" if value is None else str(value)
+
+
+def load_records(root: Path, settings: Settings, standards: Standards) -> tuple[list[Record], list[Problem]]:
+    """Returns the well-formed 动态调整 records under standards/adjustments/, oldest first, and the
+    problems of the others (path:line): each names its kind, a reason of the rule, its 依据 and date."""
+    folder = Path(root) / standard.FOLDER / standard.ADJUSTMENTS
+    records: list[Record] = []
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return records, problems
+    ids: dict[str, str] = {}
+    units = {u.id for u in settings.units}
+    for path in sorted(folder.glob("*.md")):
+        display = f"{standard.FOLDER}/{standard.ADJUSTMENTS}/{path.name}"
+        record = _record(path, display, units, problems)
+        if record is None:
+            continue
+        if record.get("id") in ids:
+            problems.append(Problem(display, record.lines.get("id", 1), f"备案编号 {record.get('id')} 与 {ids[record.get('id')]} 重复"))
+            continue
+        ids[record.get("id")] = display
+        records.append(record)
+    records.sort(key=lambda r: (r.get("date"), r.get("id")))
+    return records, problems
+
+
+def _record(path: Path, display: str, units: set[str], problems: list[Problem]) -> Record | None:
+    try:
+        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        problems.append(Problem(display, 1, "文件不是 UTF-8 编码,请另存为 UTF-8"))
+        return None
+    split = split_front_matter(text, display)
+    if isinstance(split, Problem):
+        problems.append(split)
+        return None
+    front, body, _ = split
+    try:
+        parsed = yamlsafe.parse(front)
+    except yamlsafe.YamlProblem as exc:
+        problems.append(Problem(display, exc.line + 1, exc.message))
+        return None
+    meta, lines = parsed.data, {k: v + 1 for k, v in parsed.lines.items()}  # +1: the opening ---
+    if not isinstance(meta, dict):
+        problems.append(Problem(display, 1, "动态调整记录应以字段开头:id、kind、target、name、reason、basis、date"))
+        return None
+    count = len(problems)
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(display, lines.get(key, 1), message))
+
+    for key in meta:
+        if key not in RECORD_KEYS:
+            bad(str(key), f"未知字段 {key};可用字段为 {', '.join(RECORD_KEYS)}")
+    for key in REQUIRED_RECORD_KEYS:
+        if not isinstance(meta.get(key), str) or not meta[key].strip():
+            bad(key, f"缺少 {key}({_RECORD_LABELS[key]}),应为文字")
+    kind, target = meta.get("kind"), meta.get("target")
+    if isinstance(kind, str) and kind not in standard.KINDS:
+        bad("kind", f"调整方式 {kind!r} 无效:只能是 {'、'.join(standard.KINDS)}")
+    elif isinstance(kind, str) and isinstance(meta.get("reason"), str):
+        article, reasons = standard.KINDS[kind]
+        if _plain_commas(meta["reason"]) not in {_plain_commas(r) for r in reasons}:
+            listed = ";".join(f"“{r}”" for r in reasons)
+            bad("reason", f"{kind}的理由应为《政务公开标准目录动态调整制度》{article}所列情形之一:{listed}")
+    if isinstance(target, str) and target not in standard.TARGETS:
+        bad("target", f"调整对象 {target!r} 无效:只能是 {'、'.join(standard.TARGETS)}")
+    if target == "事项" and meta.get("unit") not in units:
+        bad("unit", f"事项的调整须写明 unit(发布机构 id,{'、'.join(sorted(units))} 之一)")
+    if isinstance(meta.get("date"), str):
+        try:
+            date.fromisoformat(meta["date"])
+        except ValueError:
+            bad("date", f"日期 {meta['date']!r} 格式错误,应为 YYYY-MM-DD")
+    reviews = []
+    for index, entry in enumerate(meta.get("reviews") or []):
+        if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("stage", "by", "at", "sig")):
+            reviews.append(Review(entry["stage"], entry["by"], entry["at"], entry["sig"], lines.get(f"reviews[{index}]", 1)))
+        else:
+            bad(f"reviews[{index}]", "签名应包含 stage、by、at、sig(由 gongkai sign 写入)")
+    if len(problems) > count:
+        return None
+    return Record(display, meta, body, lines, tuple(reviews))
+
+
+_RECORD_LABELS = {"id": "备案编号", "kind": "调整方式:增加、变更或取消", "target": "调整对象:事项或目录类别", "name": "事项名称或目录类别", "reason": "调整理由", "basis": "调整依据", "date": "调整日期 YYYY-MM-DD"}
+
+
+def _plain_commas(text: str) -> str:
+    return text.replace(",", "，").strip()

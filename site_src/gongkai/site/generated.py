@@ -21,7 +21,7 @@ from gongkai.report.figures import report_year
 from gongkai.report.html import render_report_html
 from gongkai.report.index import render_reports_index_html, report_page_path, report_xlsx_path
 from gongkai.report.index import reports_index as list_reports
-from gongkai.site import catalog, guide, health, pages, standard, statutory
+from gongkai.site import catalog, guide, pages, standard, statutory
 
 REPORT_CSS = Path(__file__).resolve().parents[1] / "templates" / "report.css"
 
@@ -118,19 +118,13 @@ def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
     for page in generated:
         yield GeneratedFile(page.src, page.markdown, page.html_blocks)
     yield GeneratedFile(layout.index_src(layout.REPORTS), reports_index(portal, day))
-    yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), category_history(site.config_file, day))
+    yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), standard.adjustment_page(portal.adjustments, settings, url_of, day).markdown)
     yield GeneratedFile(layout.APPLY_FORM_XLSX, statutory.apply_form_xlsx(settings))
     yield GeneratedFile("assets/gongkai/report.css", REPORT_CSS.read_text(encoding="utf-8"))
     site_url = site.site_url or ""
     yield GeneratedFile("catalog.json", catalog.catalog_json(entries, site_url, portal.cache))
     yield GeneratedFile("catalog.csv", catalog.catalog_csv(entries, site_url, portal.cache))
     yield GeneratedFile("feed.xml", catalog.feed_xml(entries, site.site_name, site_url, feed_updated(entries, day)))
-
-
-def category_history(config_file: Path, day: date) -> str:
-    """Returns the 目录动态调整 record page, from the Git history of the settings and taxonomy."""
-    entries = health.category_history(Path(config_file).parent, Path(config_file).name)
-    return catalog.front_matter("政务公开目录动态调整记录", layout.KIND_CATALOG, day) + health.render_category_history(entries)
 
 
 def reports_index(portal: Portal, day: date) -> str:

@@ -14,6 +14,7 @@ from gongkai.law.layout import href
 from gongkai.model import Decision, Settings, Verdict
 from gongkai.read.standard import Matter, Standards
 from gongkai.site.catalog import Entry, GeneratedPage, front_matter
+from gongkai.trust.adjust import Filed
 
 LATEST = 3  # items shown per 事项
 SHOWN = ("first", "second", "content", "basis", "deadline", "subject", "channels", "audience", "mode", "level")
@@ -170,3 +171,53 @@ def _overdue(matter: Matter, deadline: standard.Deadline, published: list[date],
     if today > due:
         return Problem(matter.path, matter.line, f"{label}:标准目录自 {effective} 施行,至 {due} 已满 {deadline.workdays} 个工作日,仍没有任何对应的信息(信息的 matter 字段写 {matter.name})", WARNING)
     return None
+
+
+# ------------------------------------------------------------------ 动态调整
+
+
+def adjustment_page(filed: Sequence[Filed], settings: Settings, url_of: Callable[[str], str], day: date) -> GeneratedPage:
+    """Returns the 目录动态调整记录: each 增加、变更、取消 of a 事项 or a 目录类别 that has been filed
+    (备案) with the 政务公开领导小组办公室, newest first. Only the records' reviewed fields: nothing
+    of the repository's history."""
+    src = layout.index_src(layout.CATALOG_HISTORY)
+    here = url_of(src)
+    rows = []
+    for entry in reversed(filed):
+        record = entry.record
+        unit = settings.unit(record.get("unit")) if record.get("unit") else None
+        owner = unit.name if unit else ("全部单位" if record.get("target") == "目录类别" else record.get("unit"))
+        cells = [record.get("id"), record.get("date"), owner, record.get("target"), record.get("kind"), record.get("name"), record.get("change") or "—", record.get("reason"), record.get("basis"), entry.filed_on]
+        rows.append("<tr>" + "".join(f'<th scope="row">{escape(c)}</th>' if i == 0 else f"<td>{escape(c)}</td>" for i, c in enumerate(cells)) + "</tr>")
+    head = "".join(f'<th scope="col">{label}</th>' for label in ("备案编号", "调整日期", "单位", "调整对象", "调整方式", "事项或类别", "调整内容", "调整理由", "调整依据", "备案日期"))
+    standard_link = href(here, url_of(layout.index_src(layout.STANDARD)))
+    title = "政务公开目录动态调整记录"
+    body = [
+        front_matter(title, layout.KIND_CATALOG, day),
+        f"# {title}\n\n",
+        "<p>各政务公开责任单位对本单位政务公开事项标准目录或政府信息公开目录类别需要增加、变更或者取消的，"
+        "依照《政务公开标准目录动态调整制度》提出申请，写明调整理由和依据，报政务公开领导小组办公室备案。下表列出已备案的调整，最新的在前。"
+        f'调整后的事项见<a href="{standard_link}">政务公开事项标准目录</a>。</p>\n\n',
+        f'<table class="gongkai-adjustments">\n<caption>{title}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + ("\n".join(rows) or '<tr><td colspan="10">暂无已备案的调整</td></tr>') + "\n</tbody>\n</table>\n",
+    ]
+    return GeneratedPage(src, "".join(body))
+
+
+def adjustment_problems(filed: Sequence[Filed], standards: Standards, category_ids: Sequence[str]) -> list[Problem]:
+    """Returns where a filed record and the catalog disagree (warnings): a 事项 added or changed but
+    missing from its unit's 标准目录, one cancelled but still there; a category likewise."""
+    found = []
+    latest: dict[tuple[str, str, str], Filed] = {}
+    for entry in filed:  # oldest first: the last record of a 事项 is what holds now
+        record = entry.record
+        latest[(record.get("target"), record.get("unit"), record.get("name"))] = entry
+    for (target, unit, name), entry in latest.items():
+        record = entry.record
+        present = standards.find(unit, name) is not None if target == "事项" else name in category_ids
+        where = f"{standard.FOLDER}/{unit}.yml" if target == "事项" else "目录类别"
+        if record.get("kind") == "取消" and present:
+            found.append(Problem(record.path, record.lines.get("name", 1), f"已备案取消{target} {name},但它仍在{where}中:请删除", WARNING))
+        elif record.get("kind") != "取消" and not present:
+            found.append(Problem(record.path, record.lines.get("name", 1), f"已备案{record.get('kind')}{target} {name},但{where}中没有它:请核对名称或补上", WARNING))
+    return found
