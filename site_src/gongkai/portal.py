@@ -39,9 +39,9 @@ from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Decision, Settings, Verdict
 from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
 from gongkai.read.standard import Standards, load_standards
-from gongkai.report.figures import ReportTables
+from gongkai.report.figures import ReportTables, aggregate_units, report_year
 from gongkai.report.labels import DOCUMENT_CATEGORIES
-from gongkai.report.tables import annual_report_tables, previous_report
+from gongkai.report.tables import aggregate_report_tables, annual_report_tables, previous_report
 from gongkai.settings import load_settings
 from gongkai.trust.adjust import Filed, filed_records
 from gongkai.trust.review import Trust, Verifier, load_trust, remember_verified, verified_mark, verified_since
@@ -129,7 +129,7 @@ def evaluate(
     settle_duplicates(tree.files, gate.verifier, settings, root)
     decisions = decide_all(tree.files, gate)
     standards = load_standards(root, settings)
-    filed, record_problems = filed_records(root, settings, trust, standards)
+    filed, record_problems = filed_records(root, settings, gate.verifier, standards)
     return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, standards, filed, record_problems)
 
 
@@ -246,9 +246,17 @@ def annual_reports(decisions: list[Decision]) -> dict[str, ReportTables]:
             if item.category in documents:
                 by_unit.setdefault(item.unit, []).append(item)
     result = {}
-    for item in reports:
-        previous = previous_report(item, reports)
+    units = [item for item in reports if aggregate_units(item) is None]
+    for item in units:
+        previous = previous_report(item, units)
         result[item.path] = annual_report_tables(item, by_unit.get(item.unit, []), previous, source=item.lines)
+    for item in reports:
+        listed = aggregate_units(item)
+        if listed is None:
+            continue
+        year = report_year(item)
+        found = {(other.unit, report_year(other)): result[other.path] for other in units}
+        result[item.path] = aggregate_report_tables(item, {unit: found.get((unit, year)) for unit in listed})
     return result
 
 

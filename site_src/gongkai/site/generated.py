@@ -17,7 +17,7 @@ from gongkai.law import layout
 from gongkai.model import Decision, Item, Verdict
 from gongkai.portal import Portal, annual_reports
 from gongkai.report.body import split_report_body
-from gongkai.report.figures import report_year
+from gongkai.report.figures import report_slot, report_year
 from gongkai.report.html import render_report_html
 from gongkai.report.index import render_reports_index_html, report_page_path, report_xlsx_path
 from gongkai.report.index import reports_index as list_reports
@@ -75,7 +75,7 @@ def page_sources(portal: Portal) -> Callable[[Item], str]:
 
     def src_of(item) -> str:
         if item.path in portal.reports:
-            return report_page_path(_report_year(item), item.unit) + "index.md"
+            return report_page_path(_report_year(item), report_slot(item)) + "index.md"
         return item.rel
 
     return src_of
@@ -88,7 +88,7 @@ def report_output(portal: Portal, decision: Decision) -> ReportOutput | None:
     tables = portal.reports.get(item.path)
     if tables is None:
         return None
-    xlsx = report_xlsx_path(_report_year(item), item.unit)
+    xlsx = report_xlsx_path(_report_year(item), report_slot(item))
     assert decision.text is not None  # a published decision has its text
     sections = split_report_body(decision.text, item.body_line)
     body = render_report_html(item, tables, sections, xlsx_href=posixpath.basename(xlsx))
@@ -153,7 +153,7 @@ def output_problems(portal: Portal, directory_urls: bool, generated=()) -> dict[
         is_report = item.path in portal.reports
         claims.append((item.path, layout.page_dest(src_of(item), directory_urls), is_report))
         if is_report:
-            claims.append((item.path, report_xlsx_path(_report_year(item), item.unit), True))
+            claims.append((item.path, report_xlsx_path(_report_year(item), report_slot(item)), True))
         folder = posixpath.dirname(item.rel)
         for index, (attachment, _) in enumerate(item.attachment_digests):
             dest = posixpath.join(folder, attachment)

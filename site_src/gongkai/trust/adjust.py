@@ -10,7 +10,7 @@ from gongkai.errors import WARNING, Problem
 from gongkai.law.standard import FILING_ROLE
 from gongkai.model import Item, Review, Settings
 from gongkai.read.standard import Record, Standards, load_records
-from gongkai.trust.review import Trust, Verifier, item_digest, signed_on
+from gongkai.trust.review import Verifier, item_digest, signed_on
 
 ALL_UNITS = "*"  # the unit of a 目录类别 adjustment: only a reviewer of every unit may file it
 
@@ -36,11 +36,11 @@ def record_item(record: Record) -> Item:
     return Item(record.path, record.path, view | {"reviews": record.meta.get("reviews")}, record.body, 1, record.lines, (), record.reviews)
 
 
-def filed_records(root: Path, settings: Settings, trust: Trust, standards: Standards) -> tuple[list[Filed], list[Problem]]:
+def filed_records(root: Path, settings: Settings, verifier: Verifier, standards: Standards) -> tuple[list[Filed], list[Problem]]:
     """Returns the records with a valid 备案 signature, oldest first, and the problems: malformed
-    records (errors), records not yet filed or with a bad signature (warnings: they wait)."""
+    records (errors), records not yet filed or with a bad signature (warnings: they wait). The
+    ``verifier`` is the gate's: its cache knows the signatures checked before."""
     records, problems = load_records(root, settings, standards)
-    verifier = Verifier(trust)
     filed = []
     for record in records:
         item = record_item(record)
