@@ -1,6 +1,7 @@
 """Settings + taxonomy -> the 政府信息公开指南 (条例第十二条) and the 依申请公开 page."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from html import escape
 from typing import Callable, Sequence
@@ -60,10 +61,17 @@ REMEDY = """\
 """
 
 
+def _contact_cell(key: str, value: str) -> str:
+    """Returns one cell of the contacts table: the e-mail address as a mailto link."""
+    if key == "email" and value and re.fullmatch(r"[^@\s<>\"'&]+@[A-Za-z0-9.-]+", value):
+        return f'<td><a href="mailto:{escape(value)}">{escape(value)}</a></td>'
+    return f"<td>{escape(value or '—')}</td>"
+
+
 def contact_table(units: Sequence[Unit]) -> str:
     rows = []
     for unit in units:
-        cells = "".join(f"<td>{escape(getattr(unit, key) or '—')}</td>" for key, _ in CONTACT_FIELDS)
+        cells = "".join(_contact_cell(key, getattr(unit, key)) for key, _ in CONTACT_FIELDS)
         rows.append(f'<tr><th scope="row">{escape(unit.name)}</th>{cells}</tr>')
     head = '<th scope="col">机构</th>' + "".join(f'<th scope="col">{label}</th>' for _, label in CONTACT_FIELDS)
     return f'<table class="gongkai-contacts">\n<caption>政府信息公开工作机构</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"

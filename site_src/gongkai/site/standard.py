@@ -187,8 +187,10 @@ def adjustment_page(filed: Sequence[Filed], settings: Settings, url_of: Callable
         record = entry.record
         unit = settings.unit(record.get("unit")) if record.get("unit") else None
         owner = unit.name if unit else ("全部单位" if record.get("target") == "目录类别" else record.get("unit"))
-        cells = [record.get("id"), record.get("date"), owner, record.get("target"), record.get("kind"), record.get("name"), record.get("change") or "—", record.get("reason"), record.get("basis"), entry.filed_on]
-        rows.append("<tr>" + "".join(f'<th scope="row">{escape(c)}</th>' if i == 0 else f"<td>{escape(c)}</td>" for i, c in enumerate(cells)) + "</tr>")
+        cells = [escape(c) for c in (record.get("id"), record.get("date"), owner, record.get("target"), record.get("kind"), record.get("name"), record.get("change") or "—", record.get("reason"), record.get("basis"), entry.filed_on)]
+        if unit is not None and record.get("target") == "事项":  # the unit's catalog as it stands now
+            cells[5] = f'<a href="{href(here, url_of(layout.index_src(layout.unit_folder(unit.id, layout.STANDARD))))}">{cells[5]}</a>'
+        rows.append("<tr>" + "".join(f'<th scope="row">{c}</th>' if i == 0 else f"<td>{c}</td>" for i, c in enumerate(cells)) + "</tr>")
     head = "".join(f'<th scope="col">{label}</th>' for label in ("备案编号", "调整日期", "单位", "调整对象", "调整方式", "事项或类别", "调整内容", "调整理由", "调整依据", "备案日期"))
     standard_link = href(here, url_of(layout.index_src(layout.STANDARD)))
     title = "政务公开目录动态调整记录"
