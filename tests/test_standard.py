@@ -66,6 +66,10 @@ def test_yaml_problems_name_the_file_and_line(tmp_path):
     assert any(m.startswith("standards/fgj.yml:27: 公开方式应为 主动 或 依申请") for m in messages), messages
     assert any(m.startswith("standards/fgj.yml:24: 缺少公开内容(content)") for m in messages), messages
     assert len(found.matters("fgj")) == 1
+    (tmp_path / "standards/nobody.yml").unlink()
+    write(tmp_path, "fgj.yml", "matters:\n" + MATTER + "    category: 统计信",)
+    (problem,) = load_standards(tmp_path, SETTINGS).problems
+    assert str(problem) == "standards/fgj.yml:2: 事项 重要民生商品价格监测信息 的目录类别 统计信 不存在,是否应为 统计信息?"
 
 
 def test_csv_from_excel_with_chinese_headers_in_gb18030(tmp_path):

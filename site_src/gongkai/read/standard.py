@@ -17,6 +17,7 @@ row of the Chinese column names (领域, 一级事项, 二级事项, …), one �
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +26,7 @@ from typing import Any
 
 from gongkai.errors import WARNING, Problem
 from gongkai.law import standard
+from gongkai.law.taxonomy import category_ids
 from gongkai.model import Review, Settings
 from gongkai.read import yamlsafe
 from gongkai.read.loader import split_front_matter
@@ -95,8 +97,24 @@ def load_standards(root: Path, settings: Settings) -> Standards:
         seen[unit] = display
         found = _read_csv(path, display, unit, problems) if path.suffix.lower() == ".csv" else _read_yaml(path, display, unit, problems)
         if found is not None:
+            found = _known_categories(found, category_ids(settings.categories), problems)
+        if found is not None:
             units.append(found)
     return Standards(tuple(units), tuple(problems))
+
+
+def _known_categories(found: UnitStandard, known: tuple[str, ...], problems: list[Problem]) -> UnitStandard:
+    """Returns the catalog without the 事项 whose 目录类别 is no category of the portal (an error each)."""
+    kept = []
+    for matter in found.matters:
+        category = matter.get("category")
+        if category and category not in known:
+            close = difflib.get_close_matches(category, known, n=1)
+            hint = f",是否应为 {close[0]}?" if close else f";可用的类别为 {'、'.join(known)}"
+            problems.append(Problem(found.path, matter.line, f"事项 {matter.name} 的目录类别 {category} 不存在{hint}"))
+            continue
+        kept.append(matter)
+    return UnitStandard(found.unit, found.path, tuple(kept), found.effective)
 
 
 def _read_yaml(path: Path, display: str, unit: str, problems: list[Problem]) -> UnitStandard | None:
