@@ -3,6 +3,7 @@ with a real SSH signature by a reviewer holding the 备案 role, and shown on th
 only when filed: nothing of Git, no tool names."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from datetime import date
@@ -121,3 +122,15 @@ def test_the_reasons_are_the_rules_words():
     assert law.KINDS["增加"][1][:2] == ("法律法规颁布、修订需增加事项的", "政务公开有关工作职能调整需增加事项的")
     assert law.KINDS["取消"][1][0] == "法律法规颁布、修订、废止，导致原事项依据失效的"
     assert len(law.KINDS["变更"][1]) == 3 and len(law.KINDS["取消"][1]) == 4
+
+
+def test_a_record_carrying_an_id_number_is_not_published(sample):
+    from gongkai.portal import screened_records
+
+    root, config = sample
+    portal = evaluate(root, config)
+    entry = portal.adjustments[0]
+    leaky = dataclasses.replace(entry, record=dataclasses.replace(entry.record, meta={**entry.record.meta, "basis": "申请人 360999198603140467 的来信"}))
+    kept, problems = screened_records([leaky, *portal.adjustments[1:]], [])
+    assert kept == portal.adjustments[1:]
+    assert [p.path for p in problems] == [entry.record.path] and "居民身份证号码" in problems[0].message

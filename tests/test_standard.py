@@ -159,3 +159,19 @@ def test_generated_pages_list_each_matter_with_its_latest_items(sample):
     domains = [src for src in files if re.fullmatch(r"xxgk/bzml/ly\d+/index.md", src)]
     assert len(domains) == len({m.get("domain") for m in sample[0].standards.matters()})
     assert any("义务教育" in files[src] and "示例县教育局" in files[src] for src in domains)
+
+
+def test_invisible_characters_secrecy_marks_and_id_numbers_never_reach_the_pages(tmp_path):
+    from gongkai.portal import screened_standards
+
+    bidi = MATTER.replace("content: 价格监测及分析", "content: 价格\u202e监测")
+    secret = MATTER.replace("second: 重要民生商品价格监测信息", "second: 价格监测二").replace("content: 价格监测及分析", "content: 机密★5年 价格预案")
+    person = MATTER.replace("second: 重要民生商品价格监测信息", "second: 价格监测三").replace("subject: 示例县发展和改革局", "subject: 张三 360999198603140467")
+    write(tmp_path, "fgj.yml", "matters:\n" + bidi + secret + person)
+    loaded = load_standards(tmp_path, SETTINGS)
+    assert any(str(p).startswith("standards/fgj.yml:5: 公开内容含有不可见的") for p in loaded.problems), loaded.problems
+    found = screened_standards(loaded)
+    assert found.matters("fgj") == ()
+    messages = [str(p) for p in found.problems]
+    assert any(m.startswith("standards/fgj.yml:13: 含有密级标志 机密★") for m in messages), messages
+    assert any(m.startswith("standards/fgj.yml:24: 含有居民身份证号码") and "360999198603140467" not in m for m in messages), messages

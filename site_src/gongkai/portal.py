@@ -18,6 +18,7 @@ The files are read here, one by one, when:
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import multiprocessing
 import os
@@ -34,6 +35,7 @@ from typing import Any
 from gongkai.cache import BuildCache
 from gongkai.errors import Problem
 from gongkai.gate.decide import Gate, decide_all, decide_each, remember
+from gongkai.gate.scan import id_numbers, secrecy_marks
 from gongkai.gate.unique import settle_duplicates
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Decision, Settings, Verdict
@@ -128,8 +130,9 @@ def evaluate(
     tree = finish_tree(docs_dir, files, skipped, cache)
     settle_duplicates(tree.files, gate.verifier, settings, root)
     decisions = decide_all(tree.files, gate)
-    standards = load_standards(root, settings)
+    standards = screened_standards(load_standards(root, settings))
     filed, record_problems = filed_records(root, settings, gate.verifier, standards)
+    filed, record_problems = screened_records(filed, record_problems)
     return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, standards, filed, record_problems)
 
 
@@ -258,6 +261,41 @@ def annual_reports(decisions: list[Decision]) -> dict[str, ReportTables]:
         found = {(other.unit, report_year(other)): result[other.path] for other in units}
         result[item.path] = aggregate_report_tables(item, {unit: found.get((unit, year)) for unit in listed})
     return result
+
+
+def _withheld(text: str, path: str, line: int) -> list[Problem]:
+    """Returns an error for each 密级 mark or 居民身份证号 in text the portal would publish as it is."""
+    found = [Problem(path, line, f"含有密级标志 {mark}:涉密信息不得上网,此内容不予公布") for _, mark in secrecy_marks(text)]
+    found += [Problem(path, line, f"含有居民身份证号码 {masked}:此内容不予公布,请删除") for _, masked in id_numbers(text)]
+    return found
+
+
+def screened_standards(standards: Standards) -> Standards:
+    """Returns the 标准目录 without the 事项 whose text carries a 密级 mark or an ID number (errors)."""
+    problems = list(standards.problems)
+    units = []
+    for unit in standards.units:
+        kept = []
+        for matter in unit.matters:
+            found = _withheld("\n".join(value for _, value in matter.values), matter.path, matter.line)
+            problems += found
+            if not found:
+                kept.append(matter)
+        units.append(dataclasses.replace(unit, matters=tuple(kept)))
+    return Standards(tuple(units), tuple(problems))
+
+
+def screened_records(filed: list[Filed], problems: list[Problem]) -> tuple[list[Filed], list[Problem]]:
+    """Returns the filed 动态调整 records without those whose fields carry a 密级 mark or an ID number."""
+    kept, found = [], list(problems)
+    for entry in filed:
+        record = entry.record
+        text = "\n".join(str(v) for k, v in record.meta.items() if k != "reviews")
+        withheld = _withheld(text, record.path, 1)
+        found += withheld
+        if not withheld:
+            kept.append(entry)
+    return kept, found
 
 
 def _display(path: Path, root: Path) -> str:

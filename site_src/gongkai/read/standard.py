@@ -24,12 +24,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gongkai import escaping
 from gongkai.errors import WARNING, Problem
 from gongkai.law import standard
 from gongkai.law.taxonomy import category_ids
 from gongkai.model import Review, Settings
 from gongkai.read import yamlsafe
-from gongkai.read.loader import split_front_matter
+from gongkai.read.loader import split_front_matter, unshowable_characters
 
 FILE_KEYS = ("unit", "effective", "matters")
 
@@ -194,6 +195,11 @@ def _matters(rows: list[tuple[int, dict[str, Any], dict[str, int]]], display: st
                 problems.append(Problem(display, lines.get(key, line), f"{standard.LABELS[column]}({column})应为文字;数字、日期请加引号"))
                 bad = True
                 continue
+            char = escaping.unshowable(value)
+            if char is not None:
+                problems.append(Problem(display, lines.get(key, line), f"{standard.LABELS[column]}含有不可见的 {escaping.describe(char)}:它会让显示的文字与实际内容不同,请删除"))
+                bad = True
+                continue
             values[column] = value.strip()
         name_of = (lambda k: standard.LABELS[k]) if labels else (lambda k: f"{standard.LABELS[k]}({k})")
         for required in standard.COLUMNS:
@@ -296,6 +302,7 @@ def _record(path: Path, display: str, units: set[str], problems: list[Problem]) 
         problems.append(Problem(display, 1, "动态调整记录应以字段开头:id、kind、target、name、reason、basis、date"))
         return None
     count = len(problems)
+    problems += unshowable_characters(meta, lines, display)
 
     def bad(key: str, message: str) -> None:
         problems.append(Problem(display, lines.get(key, 1), message))
