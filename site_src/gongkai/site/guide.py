@@ -36,23 +36,23 @@ def apply_steps(settings: Settings, here: str, url_of: Callable[[str], str]) -> 
         if settings.apply_url else ""
     )
     return "".join([
-        "### (一)提出申请\n\n",
+        "### （一）提出申请\n\n",
         _quote(regulation.ARTICLE_29[:1], "第二十九条"),
         _numbered(regulation.ARTICLE_29[1], regulation.ARTICLE_29_ITEMS, "第二十九条"),
         f'<p class="gongkai-apply-form">申请人可以<a href="{href(here, form)}">打印《政府信息公开申请表》</a>'
-        f'或<a href="{href(here, layout.APPLY_FORM_XLSX)}">下载申请表(Excel)</a>，填写后当面提交，或者以信件、传真、电子邮件方式提交给下列政府信息公开工作机构；'
+        f'或<a href="{href(here, layout.APPLY_FORM_XLSX)}">下载申请表（Excel）</a>，填写后当面提交，或者以信件、传真、电子邮件方式提交给下列政府信息公开工作机构；'
         f"书面申请确有困难的，可以到政府信息公开工作机构口头提出，由工作人员代为填写申请。{online}</p>\n\n",
-        "### (二)收到申请的时间\n\n",
+        "### （二）收到申请的时间\n\n",
         _numbered(regulation.ARTICLE_31_LEAD, regulation.ARTICLE_31_ITEMS, "第三十一条"),
-        "\n### (三)补正\n\n",
+        "\n### （三）补正\n\n",
         _quote(regulation.ARTICLE_30, "第三十条"),
-        "\n### (四)答复期限\n\n",
+        "\n### （四）答复期限\n\n",
         _quote(regulation.ARTICLE_33, "第三十三条"),
-        "<p>第三方应当自收到征求意见书之日起15个工作日内提出意见(《条例》第三十二条)。</p>\n\n",
-        "### (五)答复\n\n",
+        "<p>第三方应当自收到征求意见书之日起15个工作日内提出意见（《条例》第三十二条）。</p>\n\n",
+        "### （五）答复\n\n",
         _numbered(regulation.ARTICLE_36_LEAD, regulation.ARTICLE_36_ITEMS, "第三十六条"),
-        "\n### (六)收费\n\n",
-        "<p>行政机关依申请提供政府信息，不收取费用。申请人申请公开政府信息的数量、频次明显超过合理范围的，行政机关可以依照《政府信息公开信息处理费管理办法》(国办函〔2020〕109号)收取信息处理费(《条例》第四十二条)。</p>\n\n",
+        "\n### （六）收费\n\n",
+        "<p>行政机关依申请提供政府信息，不收取费用。申请人申请公开政府信息的数量、频次明显超过合理范围的，行政机关可以依照《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）收取信息处理费（《条例》第四十二条）。</p>\n\n",
     ])
 
 

@@ -82,7 +82,7 @@ def standard_pages(standards: Standards, entries: Sequence[Entry], settings: Set
     body = [
         front_matter(title, layout.KIND_CATALOG, day),
         f"# {title}\n\n",
-        "<p>按照基层政务公开标准化规范化要求，各单位编制本单位的政务公开事项标准目录，逐项列明一级事项、二级事项、公开内容(要素)、公开依据、公开时限、公开主体、公开渠道和载体、公开对象、公开方式和公开层级。"
+        "<p>按照基层政务公开标准化规范化要求，各单位编制本单位的政务公开事项标准目录，逐项列明一级事项、二级事项、公开内容（要素）、公开依据、公开时限、公开主体、公开渠道和载体、公开对象、公开方式和公开层级。"
         f'每个事项下列出本网站最新发布的对应信息。事项的增加、变更和取消见<a href="{history}">目录动态调整记录</a>。</p>\n\n',
         '<table class="gongkai-standard-units">\n<caption>按单位浏览</caption>\n<thead><tr><th scope="col">单位</th><th scope="col">事项数</th><th scope="col">主动公开事项</th></tr></thead>\n<tbody>\n'
         + "\n".join(unit_rows) + "\n</tbody>\n</table>\n\n",

@@ -24,30 +24,30 @@ FORM_TITLE = "政府信息公开申请表"
 #: The application form: (section, field, what to write). 条例第二十九条: who applies and how to reach
 #: them, which information (名称、文号或者其他特征性描述), in which form and by which way.
 FORM_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("申请人(公民)", "姓名", ""),
-    ("申请人(公民)", "证件名称", "身份证、护照等"),
-    ("申请人(公民)", "证件号码", ""),
-    ("申请人(公民)", "工作单位", ""),
-    ("申请人(法人或者其他组织)", "名称", ""),
-    ("申请人(法人或者其他组织)", "统一社会信用代码", ""),
-    ("申请人(法人或者其他组织)", "法定代表人或者负责人", ""),
-    ("申请人(法人或者其他组织)", "联系人姓名", ""),
+    ("申请人（公民）", "姓名", ""),
+    ("申请人（公民）", "证件名称", "身份证、护照等"),
+    ("申请人（公民）", "证件号码", ""),
+    ("申请人（公民）", "工作单位", ""),
+    ("申请人（法人或者其他组织）", "名称", ""),
+    ("申请人（法人或者其他组织）", "统一社会信用代码", ""),
+    ("申请人（法人或者其他组织）", "法定代表人或者负责人", ""),
+    ("申请人（法人或者其他组织）", "联系人姓名", ""),
     ("联系方式", "联系电话", ""),
     ("联系方式", "通信地址", ""),
     ("联系方式", "邮政编码", ""),
     ("联系方式", "电子邮箱", ""),
     ("所需政府信息", "名称", ""),
     ("所需政府信息", "文号", "有文号的请填写"),
-    ("所需政府信息", "其他特征性描述", "便于行政机关查询的其他特征性描述,如形成时间、发布机关、内容要点"),
+    ("所需政府信息", "其他特征性描述", "便于行政机关查询的其他特征性描述，如形成时间、发布机关、内容要点"),
     ("信息的形式要求", "提供信息的形式", "□纸质文本　□电子邮件　□光盘　□其他"),
     ("信息的形式要求", "获取信息的方式", "□邮寄　□快递　□电子邮件　□传真　□当面领取　□现场查阅"),
     ("申请人确认", "申请人签名或者盖章", ""),
     ("申请人确认", "申请日期", "　　年　　月　　日"),
 )
 FORM_NOTE = (
-    "填写说明：公民填写“申请人(公民)”，法人或者其他组织填写“申请人(法人或者其他组织)”，并附身份证明复印件。"
+    "填写说明：公民填写“申请人（公民）”，法人或者其他组织填写“申请人（法人或者其他组织）”，并附身份证明复印件。"
     "申请表可以当面提交，或者以信件、传真、电子邮件方式提交给政府信息公开工作机构；"
-    "书面申请确有困难的，可以口头提出，由政府信息公开工作机构代为填写(《中华人民共和国政府信息公开条例》第二十九条)。"
+    "书面申请确有困难的，可以口头提出，由政府信息公开工作机构代为填写（《中华人民共和国政府信息公开条例》第二十九条）。"
 )
 
 
@@ -62,7 +62,7 @@ def mandatory_page(entries: Sequence[Entry], settings: Settings, url_of: Callabl
         cited = regulation.article_20_item(number)
         held = [c for c in cats if c.article == cited]
         links = "、".join(
-            f'<a href="{href(here, url_of(page_src(layout.category_folder(c.slug), 1)))}">{escape(c.id)}</a>({counts[c.id]}条)' for c in held
+            f'<a href="{href(here, url_of(page_src(layout.category_folder(c.slug), 1)))}">{escape(c.id)}</a>（{counts[c.id]}条）' for c in held
         ) or "—"
         rows.append(f'<tr><th scope="row">（{regulation.NUMERALS[number - 1]}）</th><td>{escape(text)}</td><td>{links}</td></tr>')
     others = [c for c in cats if not c.article.startswith("第二十条")]
@@ -98,7 +98,7 @@ def rules_page(entries: Sequence[Entry], settings: Settings, url_of: Callable[[s
     )
     three = "、".join(THREE_REVIEWS)
     documents = [e for e in entries if not e.on_demand and e.item.category == "政府信息公开制度"]
-    listed = "".join(f'<li><a href="{href(here, e.page)}">{escape(e.item.title)}</a>(发布日期：{escape(e.field("published"))})</li>' for e in documents)
+    listed = "".join(f'<li><a href="{href(here, e.page)}">{escape(e.item.title)}</a>（发布日期：{escape(e.field("published"))}）</li>' for e in documents)
     title = "政府信息公开制度"
     parts = [
         front_matter(title, layout.KIND_GUIDE, day),
@@ -109,10 +109,10 @@ def rules_page(entries: Sequence[Entry], settings: Settings, url_of: Callable[[s
         f"{escape(three)}由不同的审核人分别作出。</p>\n\n",
         (f"<p>下列栏目的审核环节另有规定：</p>\n<ul>{special}</ul>\n\n" if special else ""),
         "## 二、保密审查制度\n\n",
-        "<p>行政机关应当建立健全政府信息公开审查机制，明确审查的程序和责任(《条例》第十七条)。涉密信息不得上网发布；"
+        "<p>行政机关应当建立健全政府信息公开审查机制，明确审查的程序和责任（《条例》第十七条）。涉密信息不得上网发布；"
         "信息发布前须经保密审查，标注密级标志或者含有居民身份证号码等个人信息的，不予发布。</p>\n\n",
         "## 三、主动公开制度\n\n",
-        "<p>属于主动公开范围的政府信息，自该政府信息形成或者变更之日起20个工作日内予以公开(《条例》第二十六条)。"
+        "<p>属于主动公开范围的政府信息，自该政府信息形成或者变更之日起20个工作日内予以公开（《条例》第二十六条）。"
         f"法定主动公开的内容见{link(layout.MANDATORY, '法定主动公开内容')}，各单位的公开事项及公开时限见{link(layout.STANDARD, '政务公开事项标准目录')}。</p>\n\n",
         "## 四、政务公开事项标准目录动态调整制度\n\n",
         "<p>法律法规颁布、修订，职能调整，或者事项要素发生变化的，政务公开责任单位申请增加、变更或者取消标准目录中的事项，"
@@ -120,7 +120,7 @@ def rules_page(entries: Sequence[Entry], settings: Settings, url_of: Callable[[s
         "## 五、依申请公开办理制度\n\n",
         f"<p>依申请公开的受理、补正、答复期限和答复方式，见{link(layout.GUIDE, '政府信息公开指南')}和{link(layout.ON_DEMAND, '依申请公开')}。</p>\n\n",
         "## 六、年度报告制度\n\n",
-        f"<p>各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告(《条例》第四十九条)，见{link(layout.REPORTS, '政府信息公开工作年度报告')}。</p>\n\n",
+        f"<p>各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告（《条例》第四十九条），见{link(layout.REPORTS, '政府信息公开工作年度报告')}。</p>\n\n",
     ]
     if listed:
         parts += ["## 七、制度文件\n\n", f"<ul>{listed}</ul>\n"]
@@ -142,7 +142,7 @@ def apply_form_page(settings: Settings, url_of: Callable[[str], str], day: date)
     parts = [
         front_matter(FORM_TITLE, layout.KIND_GUIDE, day),
         f"# {FORM_TITLE}\n\n",
-        f'<p class="gongkai-form-links">使用浏览器的“打印”功能打印本页，或者<a href="{href(here, layout.APPLY_FORM_XLSX)}">下载申请表(Excel)</a>填写。'
+        f'<p class="gongkai-form-links">使用浏览器的“打印”功能打印本页，或者<a href="{href(here, layout.APPLY_FORM_XLSX)}">下载申请表（Excel）</a>填写。'
         f'受理机构和联系方式见<a href="{href(here, url_of(layout.index_src(layout.GUIDE)))}">政府信息公开指南</a>。</p>\n{online}\n',
         f'<table class="gongkai-apply-form">\n<caption>{FORM_TITLE}</caption>\n<thead><tr><th scope="col">项目</th><th scope="col">内容</th><th scope="col">填写</th></tr></thead>\n'
         + bodies + "</table>\n\n",
