@@ -175,3 +175,23 @@ def test_invisible_characters_secrecy_marks_and_id_numbers_never_reach_the_pages
     messages = [str(p) for p in found.problems]
     assert any(m.startswith("standards/fgj.yml:13: 含有密级标志 机密★") for m in messages), messages
     assert any(m.startswith("standards/fgj.yml:24: 含有居民身份证号码") and "360999198603140467" not in m for m in messages), messages
+
+
+def test_the_download_lists_every_matter_and_a_units_rows_read_back(sample, tmp_path):
+    import csv
+    import io
+
+    portal, files = sample
+    raw = files["xxgk/bzml/bzml.csv"]
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["发布机构", *(c.label for c in law.COLUMNS)]
+    assert len(rows) - 1 == len(portal.standards.matters())
+    assert 'href="bzml.csv"' in files["xxgk/bzml/index.md"]
+    # an office saves its own rows as standards/fgj.csv: the same 事项 read back
+    own = [rows[0]] + [r for r in rows[1:] if r[0] == "示例县发展和改革局"]
+    text = "".join(",".join(f'"{c}"' for c in r) + "\r\n" for r in own)
+    write(tmp_path, "fgj.csv", text)
+    again = load_standards(tmp_path, portal.settings)
+    assert again.problems == ()
+    assert [m.values for m in again.matters("fgj")] == [m.values for m in portal.standards.matters("fgj")]

@@ -18,6 +18,7 @@ APPLY_FORM_XLSX = f"{ON_DEMAND}/sqb.xlsx"
 RULES = f"{XXGK}/gkzd"  # 政府信息公开制度
 MANDATORY = f"{XXGK}/fdzdgk"  # 法定主动公开内容: 条例第二十条's items and the categories holding them
 STANDARD = f"{XXGK}/bzml"  # 政务公开事项标准目录, of every unit
+STANDARD_CSV = f"{STANDARD}/bzml.csv"  # all units' 标准目录 as one CSV
 BY_YEAR = "nd"  # under CATALOG: the catalog by year, nd/{year}
 UNIT_ALL = "qb"  # under a unit's catalog: all of the unit's items
 

@@ -33,6 +33,7 @@ from gongkai.read import yamlsafe
 from gongkai.read.loader import split_front_matter, unshowable_characters
 
 FILE_KEYS = ("unit", "effective", "matters")
+UNIT_HEADER = "发布机构"  # the column the portal's download (xxgk/bzml/bzml.csv) adds: ignored here
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _read_csv(path: Path, display: str, unit: str, problems: list[Problem]) -> U
         problems.append(Problem(display, 1, "文件是空的:第一行应为表头(领域、一级事项、二级事项 …)"))
         return None
     header = [h.strip() for h in table[0]]
-    unknown = [h for h in header if h and h not in standard.BY_LABEL]
+    unknown = [h for h in header if h and h not in standard.BY_LABEL and h != UNIT_HEADER]
     if unknown:
         problems.append(Problem(display, 1, f"表头中的 {'、'.join(unknown)} 不是标准目录的列;可用的列为 {'、'.join(standard.BY_LABEL)}"))
     rows = []

@@ -120,6 +120,7 @@ def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
     yield GeneratedFile(layout.index_src(layout.REPORTS), reports_index(portal, day))
     yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), standard.adjustment_page(portal.adjustments, settings, url_of, day).markdown)
     yield GeneratedFile(layout.APPLY_FORM_XLSX, statutory.apply_form_xlsx(settings))
+    yield GeneratedFile(layout.STANDARD_CSV, standard.standard_csv(portal.standards, settings))
     yield GeneratedFile("assets/gongkai/report.css", REPORT_CSS.read_text(encoding="utf-8"))
     site_url = site.site_url or ""
     yield GeneratedFile("catalog.json", catalog.catalog_json(entries, site_url, portal.cache))

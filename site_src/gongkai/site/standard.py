@@ -3,12 +3,15 @@
 whose 公开时限 has passed with no item."""
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from datetime import date
 from html import escape
 from typing import Callable, Iterable, Sequence
 
 from gongkai.errors import WARNING, Problem
+from gongkai.escaping import csv_cell
 from gongkai.law import layout, standard, workdays
 from gongkai.law.layout import href
 from gongkai.model import Decision, Settings, Verdict
@@ -40,6 +43,18 @@ def matter_entries(entries: Sequence[Entry]) -> dict[tuple[str, str], list[Entry
         for unit in (entry.item.unit, *entry.item.co_units):
             found[(unit, str(name))].append(entry)
     return found
+
+
+def standard_csv(standards: Standards, settings: Settings) -> bytes:
+    """Returns every unit's 标准目录 as one CSV (UTF-8 with BOM, Excel opens it): 发布机构 then the
+    columns of a unit's CSV file, so that a unit's rows saved as standards/{unit}.csv read back."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["发布机构", *(c.label for c in standard.COLUMNS)])
+    for matter in standards.matters():
+        unit = settings.unit(matter.unit)
+        writer.writerow([csv_cell(unit.name if unit else matter.unit), *(csv_cell(matter.get(c.key)) for c in standard.COLUMNS)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _table(matters: Sequence[Matter], caption: str, by_matter: dict, here: str, settings: Settings, with_unit: bool) -> str:
@@ -84,6 +99,7 @@ def standard_pages(standards: Standards, entries: Sequence[Entry], settings: Set
         f"# {title}\n\n",
         "<p>按照基层政务公开标准化规范化要求，各单位编制本单位的政务公开事项标准目录，逐项列明一级事项、二级事项、公开内容（要素）、公开依据、公开时限、公开主体、公开渠道和载体、公开对象、公开方式和公开层级。"
         f'每个事项下列出本网站最新发布的对应信息。事项的增加、变更和取消见<a href="{history}">目录动态调整记录</a>。</p>\n\n',
+        f'<p>全部单位的标准目录可下载：<a href="{href(here, layout.STANDARD_CSV)}">标准目录（CSV，Excel 可直接打开）</a>。</p>\n\n',
         '<table class="gongkai-standard-units">\n<caption>按单位浏览</caption>\n<thead><tr><th scope="col">单位</th><th scope="col">事项数</th><th scope="col">主动公开事项</th></tr></thead>\n<tbody>\n'
         + "\n".join(unit_rows) + "\n</tbody>\n</table>\n\n",
         '<table class="gongkai-standard-domains">\n<caption>按领域浏览</caption>\n<thead><tr><th scope="col">领域</th><th scope="col">事项数</th></tr></thead>\n<tbody>\n'
