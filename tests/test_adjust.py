@@ -134,3 +134,25 @@ def test_a_record_carrying_an_id_number_is_not_published(sample):
     kept, problems = screened_records([leaky, *portal.adjustments[1:]], [])
     assert kept == portal.adjustments[1:]
     assert [p.path for p in problems] == [entry.record.path] and "居民身份证号码" in problems[0].message
+
+
+def test_gongkai_sign_files_a_record_from_the_command_line(sample):
+    import subprocess
+    import sys
+
+    root, _ = sample
+    for folder in ("theme", "hooks"):  # mkdocs.yml names them
+        shutil.copytree(REPO / folder, root / folder)
+    path = root / "standards/adjustments/2026-009.md"
+    path.write_text(RECORD.format(kind="增加", name="价格听证", reason="法律法规颁布、修订需增加事项的"), encoding="utf-8")
+
+    def sign(who: str):
+        return subprocess.run([sys.executable, "-m", "gongkai.cli", "sign", "standards/adjustments/2026-009.md", "--stage", "备案", "--as", who, "--key", f"keys/{who}"],
+                              cwd=root, capture_output=True, text=True)
+
+    refused = sign("zhouqiang")
+    assert refused.returncode == 1 and "无权备案" in refused.stderr
+    done = sign("wumin")
+    assert done.returncode == 0, done.stderr
+    assert "已签署:standards/adjustments/2026-009.md 备案 wumin" in done.stdout
+    assert 'stage: "备案"' in path.read_text(encoding="utf-8")
