@@ -195,3 +195,9 @@ def test_the_download_lists_every_matter_and_a_units_rows_read_back(sample, tmp_
     again = load_standards(tmp_path, portal.settings)
     assert again.problems == ()
     assert [m.values for m in again.matters("fgj")] == [m.values for m in portal.standards.matters("fgj")]
+
+
+def test_each_units_home_links_to_its_own_catalog(sample):
+    _, files = sample
+    assert '<a href="bzml/">政务公开标准目录</a>' in files["xxgk/index.md"]
+    assert '<a href="bzml/">政务公开标准目录</a>' in files["xxgk/fgj/index.md"]  # xxgk/fgj/bzml/
