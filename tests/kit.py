@@ -21,9 +21,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def copy_sample(root: Path) -> dict:
-    """Copies the repository's sample portal (content, settings, trust file) to ``root``; returns
-    its mkdocs.yml as data."""
+    """Copies the repository's sample portal (content, settings, trust file, 标准目录) to ``root``;
+    returns its mkdocs.yml as data."""
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "standards", root / "standards")
     for name in ("mkdocs.yml", "reviewers.yml"):
         shutil.copy(REPO / name, root / name)
     return yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))

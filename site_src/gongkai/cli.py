@@ -309,8 +309,9 @@ def _check_changed(args, config, portal) -> int:
     return EXIT_OK
 
 
-def _load_one(args, path: str):
-    """Returns (config, root, docs dir, item path) of an item file named on the command line."""
+def _load_one(args, path: str, inside_docs: bool = True):
+    """Returns (config, root, docs dir, item path) of an item file named on the command line (of
+    any file of the portal when not ``inside_docs``: a 动态调整 record lies in standards/)."""
     config = _load_config(args)
     root = Path(config.config_file_path).parent.resolve()
     item_path = Path(path).resolve()
@@ -318,9 +319,9 @@ def _load_one(args, path: str):
     if not item_path.is_file():
         raise UsageError(f"找不到信息文件 {path}")
     try:
-        item_path.relative_to(docs_dir)
+        item_path.relative_to(docs_dir if inside_docs else root)
     except ValueError:
-        raise UsageError(f"{path} 不在内容目录 {docs_dir} 中") from None
+        raise UsageError(f"{path} 不在内容目录 {docs_dir} 中" if inside_docs else f"{path} 不在门户仓库 {root} 中") from None
     return config, root, docs_dir, item_path
 
 
@@ -477,7 +478,8 @@ def cmd_sign(args) -> int:
     from gongkai.portal import load_context  # each verb imports what it runs: start-up time
     from gongkai.trust import signing  # (as above)
 
-    config, root, docs_dir, item_path = _load_one(args, args.item)
+    # The 备案 of a 动态调整 record (standards/adjustments/*.md) signs a file outside content/.
+    config, root, docs_dir, item_path = _load_one(args, args.item, inside_docs=args.stage != signing.FILING_ROLE)
     try:
         settings, trust = load_context(root, (config.extra or {}).get("gongkai"), config.site_name)
         signed = signing.sign_item(root, docs_dir, settings, trust, item_path, args.stage, args.reviewer, Path(args.key), at=args.at)

@@ -17,11 +17,11 @@ from gongkai.law import layout
 from gongkai.model import Decision, Item, Verdict
 from gongkai.portal import Portal, annual_reports
 from gongkai.report.body import split_report_body
-from gongkai.report.figures import report_year
+from gongkai.report.figures import report_slot, report_year
 from gongkai.report.html import render_report_html
 from gongkai.report.index import render_reports_index_html, report_page_path, report_xlsx_path
 from gongkai.report.index import reports_index as list_reports
-from gongkai.site import catalog, guide, health, pages
+from gongkai.site import catalog, guide, pages, standard, statutory
 
 REPORT_CSS = Path(__file__).resolve().parents[1] / "templates" / "report.css"
 
@@ -75,7 +75,7 @@ def page_sources(portal: Portal) -> Callable[[Item], str]:
 
     def src_of(item) -> str:
         if item.path in portal.reports:
-            return report_page_path(_report_year(item), item.unit) + "index.md"
+            return report_page_path(_report_year(item), report_slot(item)) + "index.md"
         return item.rel
 
     return src_of
@@ -88,7 +88,7 @@ def report_output(portal: Portal, decision: Decision) -> ReportOutput | None:
     tables = portal.reports.get(item.path)
     if tables is None:
         return None
-    xlsx = report_xlsx_path(_report_year(item), item.unit)
+    xlsx = report_xlsx_path(_report_year(item), report_slot(item))
     assert decision.text is not None  # a published decision has its text
     sections = split_report_body(decision.text, item.body_line)
     body = render_report_html(item, tables, sections, xlsx_href=posixpath.basename(xlsx))
@@ -111,21 +111,21 @@ def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
         generated.append(guide.guide_page(settings, url_of, day, unit))
         generated.append(pages.unit_home(unit, entries, settings, url_of, day))
     generated += guide.on_demand_pages(entries, settings, url_of, day, portal.cache)
+    generated.append(statutory.apply_form_page(settings, url_of, day))
+    generated.append(statutory.mandatory_page(entries, settings, url_of, day))
+    generated.append(statutory.rules_page(entries, settings, url_of, day))
+    generated += standard.standard_pages(portal.standards, entries, settings, url_of, day)
     for page in generated:
         yield GeneratedFile(page.src, page.markdown, page.html_blocks)
     yield GeneratedFile(layout.index_src(layout.REPORTS), reports_index(portal, day))
-    yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), category_history(site.config_file, day))
+    yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), standard.adjustment_page(portal.adjustments, settings, url_of, day).markdown)
+    yield GeneratedFile(layout.APPLY_FORM_XLSX, statutory.apply_form_xlsx(settings))
+    yield GeneratedFile(layout.STANDARD_CSV, standard.standard_csv(portal.standards, settings))
     yield GeneratedFile("assets/gongkai/report.css", REPORT_CSS.read_text(encoding="utf-8"))
     site_url = site.site_url or ""
     yield GeneratedFile("catalog.json", catalog.catalog_json(entries, site_url, portal.cache))
     yield GeneratedFile("catalog.csv", catalog.catalog_csv(entries, site_url, portal.cache))
     yield GeneratedFile("feed.xml", catalog.feed_xml(entries, site.site_name, site_url, feed_updated(entries, day)))
-
-
-def category_history(config_file: Path, day: date) -> str:
-    """Returns the 目录动态调整 record page, from the Git history of the settings and taxonomy."""
-    entries = health.category_history(Path(config_file).parent, Path(config_file).name)
-    return catalog.front_matter("政务公开目录动态调整记录", layout.KIND_CATALOG, day) + health.render_category_history(entries)
 
 
 def reports_index(portal: Portal, day: date) -> str:
@@ -154,7 +154,7 @@ def output_problems(portal: Portal, directory_urls: bool, generated=()) -> dict[
         is_report = item.path in portal.reports
         claims.append((item.path, layout.page_dest(src_of(item), directory_urls), is_report))
         if is_report:
-            claims.append((item.path, report_xlsx_path(_report_year(item), item.unit), True))
+            claims.append((item.path, report_xlsx_path(_report_year(item), report_slot(item)), True))
         folder = posixpath.dirname(item.rel)
         for index, (attachment, _) in enumerate(item.attachment_digests):
             dest = posixpath.join(folder, attachment)
