@@ -26,6 +26,7 @@ from gongkai.publish.targets import LockBusy, open_target
 from gongkai.publish.verify import verify
 from tests.kit import free_port, require  # noqa: E402
 from tests.test_publish import make_site  # noqa: E402
+from tests.test_publish_journal import bad_rollback_fix, journal_lines  # noqa: E402
 
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 pytestmark = pytest.mark.sshd
@@ -137,7 +138,9 @@ def test_publish_over_ssh_tamper_verify_rollback(sshd, tmp_path):
     r2 = publish(target, v2, ssh_options=sshd.options)
     assert r2.previous == r1.name and live(www) == f"releases/{r2.name}"
     assert (www / "current" / "index.html").read_text(encoding="utf-8").endswith("首页 v2</h1>")
-    assert (www / "releases" / r1.name / "xxgk/gkml/index.html").stat().st_ino == (www / "current/xxgk/gkml/index.html").stat().st_ino
+    # Unchanged files are copied on the server, never hard-linked: no release shares a file with another.
+    assert (www / "releases" / r1.name / "xxgk/gkml/index.html").stat().st_ino != (www / "current/xxgk/gkml/index.html").stat().st_ino
+    assert all(p.stat().st_nlink == 1 for p in www.rglob("*") if p.is_file() and not p.is_symlink())
     assert {"csp.txt", "csp-nginx.conf", "csp-apache.conf"} <= set(os.listdir(www))
 
     (www / "current" / "index.html").write_text("<h1>被篡改</h1>", encoding="utf-8")
@@ -150,6 +153,18 @@ def test_publish_over_ssh_tamper_verify_rollback(sshd, tmp_path):
     back = rollback(target, ssh_options=sshd.options)
     assert back.name == r1.name and live(www) == f"releases/{r1.name}"
     assert verify(target, ssh_options=sshd.options) == []
+
+
+def test_bad_rollback_fix_rollback_over_ssh_follows_the_journal(sshd, tmp_path):
+    """Bad B → rollback to A → fix C (the publishing clock a day behind) → rollback lands on A; --keep 2 kept A."""
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    a, b, c = bad_rollback_fix(target, tmp_path, ssh_options=sshd.options)
+    assert sorted(os.listdir(www / "releases")) == sorted([a, c])
+    back = rollback(target, ssh_options=sshd.options)
+    assert back.name == a and live(www) == f"releases/{a}"
+    assert verify(target, ssh_options=sshd.options) == []
+    assert journal_lines(www)[-2:] == [f"8 remove {b}", f"9 rollback {a} from {c}"]
 
 
 def test_cli_over_ssh_takes_ssh_options_from_the_environment(sshd, tmp_path, capsys, monkeypatch):

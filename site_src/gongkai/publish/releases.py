@@ -10,9 +10,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from gongkai.publish import journal, pristine
 from gongkai.publish.csp import inline_script_hashes, update_csp
+from gongkai.publish.journal import History
 from gongkai.publish.manifest import MANIFEST_NAME, PublishError, UsageError, check_site, compare, list_mismatches
-from gongkai.publish.targets import PARTIAL, RELEASE_RE, RELEASES, Target, current_not_a_link, live_release, open_target, release_key
+from gongkai.publish.targets import PARTIAL, RELEASE_RE, RELEASES, State, Target, current_not_a_link, live_release, open_target
 from gongkai.publish.verify import check_tree
 
 DEFAULT_KEEP = 5
@@ -46,13 +48,6 @@ def _new_release_name(commit: str, existing: Iterable[str], now: datetime | None
     return name
 
 
-def prune_plan(releases: Iterable[str], live: str | None, keep: int) -> list[str]:
-    """Returns the releases to delete: all but the newest ``keep``, never the live one, never a hand-named one."""
-    ours = sorted((r for r in releases if RELEASE_RE.match(r)), key=release_key)
-    kept = set(ours[-keep:]) if keep > 0 else set()
-    return [r for r in ours if r not in kept and r != live]
-
-
 def _noop(stage: str) -> None:
     pass
 
@@ -65,11 +60,13 @@ def publish(
     ssh_options: Sequence[str] = (),
     rsync_options: Sequence[str] | None = None,
     _on_stage: Callable[[str], None] = _noop,
+    _now: datetime | None = None,
 ) -> Release:
     """Returns the release now live on ``target`` after uploading, verifying and atomically switching to ``site_dir``.
 
     ``rsync_options`` (default: the words of $GONGKAI_RSYNC) are passed to rsync, e.g. ``--bwlimit=2000``.
-    ``_on_stage`` is called between the steps (tests use it to interrupt a publish at every point).
+    ``_on_stage`` is called between the steps (tests use it to interrupt a publish at every point);
+    ``_now`` stands for the publishing machine's clock, which names the release and decides nothing.
     """
     if not isinstance(keep, int) or keep < 1:
         raise UsageError(f"--keep 必须是不小于 1 的整数(收到 {keep!r})", "例如 --keep 5 保留最近 5 个版本")
@@ -89,12 +86,13 @@ def publish(
         if state.partials:
             dest.remove_releases(state.partials)
         previous = state.current
-        link_dest = previous if previous in state.releases else None
-        name = _new_release_name(manifest.commit, state.releases + state.partials)
+        history = _history(dest, state)
+        copy_dest = previous if previous in state.releases else None
+        name = _new_release_name(manifest.commit, state.releases + state.partials + sorted(history.known), _now)
         partial = f"{RELEASES}/{name}{PARTIAL}"
         _on_stage("prepared")
         try:
-            dest.upload(site, partial, link_dest, rsync_options)
+            dest.upload(site, partial, copy_dest, rsync_options)
             _on_stage("uploaded")
             files, others = dest.hash_tree(partial)
             mismatches = compare(expected, files, others)
@@ -105,6 +103,8 @@ def publish(
                     "检查服务器磁盘空间和目录权限后重新发布",
                 )
             _on_stage("verified")
+            pristine.upload_objects(dest, site, manifest, rsync_options)
+            journal.append(dest, history, [journal.entry(history, journal.UPLOAD, name, digest=manifest.digest)])
             dest.finish(name)
         except BaseException:
             _best_effort(dest.remove_releases, [name + PARTIAL])
@@ -114,9 +114,8 @@ def publish(
         _on_stage("csp")
         dest.switch(name, _on_stage)
         _on_stage("switched")
-        removed = prune_plan(state.releases + [name], name, keep)
-        if removed:
-            dest.remove_releases(removed)
+        journal.append(dest, history, [journal.entry(history, journal.PUBLISH, name, previous)])
+        removed = _prune(dest, history, state.releases + [name], name, keep)
         _on_stage("pruned")
     return Release(
         target=dest.display,
@@ -148,6 +147,7 @@ def _rollback(dest: Target, to: str | None) -> Release:
     with dest.lock("回滚", create=False):
         state = dest.state(cleanup=True)
         live = live_release(dest, state)
+        history = _history(dest, state)
         if to:
             name = posixpath.basename(to.rstrip("/"))
             if name not in state.releases:
@@ -158,21 +158,21 @@ def _rollback(dest: Target, to: str | None) -> Release:
             if name == live:
                 raise PublishError(f"{name} 已经是当前版本,无需回滚")
         else:
-            older = [r for r in state.releases if RELEASE_RE.match(r) and release_key(r) < release_key(live)]
-            if not older:
+            found = history.previous(live, state.releases)
+            if found is None:
                 raise PublishError(
-                    f"{dest.display}: 没有比当前版本 {live} 更早的版本可以回滚",
+                    f"{dest.display}: 没有比当前版本 {live} 更早上线过的版本可以回滚",
                     "用 --to 指定版本,或重新发布正确的站点",
                 )
-            name = older[-1]
-        manifest, mismatches = check_tree(dest, f"{RELEASES}/{name}")
+            name = found
+        manifest, mismatches = check_tree(dest, f"{RELEASES}/{name}", pristine.stored_manifest(dest, history, name))
         if mismatches:
             raise PublishError(
                 f"版本 {name} 的文件与它的 manifest.json 不符,拒绝回滚到它:\n" + list_mismatches(mismatches),
-                "各版本间相同的文件以硬链接共享,篡改可能波及旧版本;请从构建机重新发布(gongkai publish),"
-                "或用 --to 选择其他版本",
+                "各版本互不共享文件,只有这个版本被改动过;请用 --to 选择其他版本,或从构建机重新发布(gongkai publish)",
             )
         dest.switch(name, _noop)
+        journal.append(dest, history, [journal.entry(history, journal.CHOOSE if to else journal.ROLLBACK, name, live)])
     return Release(
         target=dest.display,
         name=name,
@@ -181,3 +181,29 @@ def _rollback(dest: Target, to: str | None) -> Release:
         files=len(manifest.files),
         previous=live,
     )
+
+
+def _history(dest: Target, state: State) -> History:
+    """Returns the target's journal replayed, first adopting the releases of a target that has none."""
+    history = journal.read_history(dest, state.current)
+    adopted = journal.adopt_lines(history, state.releases, state.current)
+    if adopted:
+        journal.append(dest, history, adopted)
+        history = journal.replay(history.entries, state.current)
+    return history
+
+
+def _prune(dest: Target, history: History, releases: list[str], live: str, keep: int) -> list[str]:
+    """Removes what the journal says is stale (and its stored copies); returns the releases removed."""
+    removed = journal.prune_plan(history, releases, live, keep)
+    if removed:
+        dest.remove_releases(removed)
+        journal.append(dest, history, [journal.entry(history, journal.REMOVE, r, offset=i) for i, r in enumerate(removed)])
+    # The stored copies only the removed releases used go too; when a kept release's stored manifest cannot
+    # be read, nothing is collected (the release is already live: a failed cleanup must not fail the publish).
+    try:
+        manifests = [pristine.stored_manifest(dest, history, r) for r in releases if r not in removed and r in history.manifests]
+        pristine.collect_garbage(dest, [m for m in manifests if m is not None])
+    except PublishError:
+        pass
+    return removed

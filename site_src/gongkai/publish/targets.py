@@ -118,19 +118,22 @@ class Target(ABC):
     """One place releases live in. Subclasses: a local directory, or a directory on an SSH host."""
 
     display: str
+    q: str  # the target's directory, quoted for the shell scripts run by sh()
 
-    def upload_argv(self, site_dir: Path, dest_rel: str, link_dest: str | None, extra: Sequence[str]) -> list[str]:
+    def upload_argv(self, site_dir: Path, dest_rel: str, copy_dest: str | None, extra: Sequence[str]) -> list[str]:
         argv = ["rsync", "-rp", "--checksum", "--chmod=D755,F644", "--quiet"]
-        if link_dest:
-            # Relative to the destination directory: unchanged files become hard links to the live release.
-            argv.append(f"--link-dest=../{link_dest}")
+        if copy_dest:
+            # Relative to the destination directory: unchanged files are copied on the server from the
+            # live release instead of sent again. Copied, never hard-linked: no two releases share a file,
+            # so a page edited in one release is edited in that one only.
+            argv.append(f"--copy-dest=../{copy_dest}")
         argv.extend(extra)
         argv.extend(self.rsync_transport())
         argv.extend(["--", f"{site_dir}/", self.rsync_dest(dest_rel) + "/"])
         return argv
 
-    def upload(self, site_dir: Path, dest_rel: str, link_dest: str | None, extra: Sequence[str]) -> None:
-        proc = _run(self.upload_argv(site_dir, dest_rel, link_dest, extra))
+    def upload(self, site_dir: Path, dest_rel: str, copy_dest: str | None, extra: Sequence[str]) -> None:
+        proc = _run(self.upload_argv(site_dir, dest_rel, copy_dest, extra))
         if proc.returncode != 0:
             raise _rsync_error(proc, self.display)
 
@@ -140,6 +143,8 @@ class Target(ABC):
         yield
 
     # Implemented by subclasses.
+    @abstractmethod
+    def sh(self, script: str, *, input: bytes | None = None, what: str = "") -> bytes: ...
     @abstractmethod
     def rsync_transport(self) -> list[str]: ...
     @abstractmethod
@@ -183,6 +188,13 @@ class LocalTarget(Target):
     def __init__(self, path: str):
         self.root = Path(path)
         self.display = str(path)
+        self.q = shlex.quote(str(path))
+
+    def sh(self, script: str, *, input: bytes | None = None, what: str = "") -> bytes:
+        proc = _run(["sh", "-c", script], input=input)
+        if proc.returncode != 0:
+            raise _script_error(self.display, proc.returncode, proc.stderr, what)
+        return proc.stdout
 
     def rsync_transport(self) -> list[str]:
         return []
@@ -258,6 +270,7 @@ class LocalTarget(Target):
             os.replace(tmp, self.root / name)
 
     def finish(self, name: str) -> None:
+        _make_read_only(self.root / RELEASES / (name + PARTIAL))
         os.rename(self.root / RELEASES / (name + PARTIAL), self.root / RELEASES / name)
         _fsync_dir(self.root / RELEASES)
 
@@ -277,7 +290,27 @@ class LocalTarget(Target):
         for name in names:
             if name == live or "/" in name or name in ("", ".", ".."):
                 continue
+            _make_writable(self.root / RELEASES / name)
             shutil.rmtree(self.root / RELEASES / name, ignore_errors=True)
+
+
+def _make_read_only(root: Path) -> None:
+    """Takes the write bits off a release's files and directories (a release is never edited once complete)."""
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode & 0o555)
+        os.chmod(dirpath, os.stat(dirpath).st_mode & 0o555)
+
+
+def _make_writable(root: Path) -> None:
+    """Gives the owner back write access to a release's directories, so that it can be removed."""
+    for dirpath, _dirnames, _filenames in os.walk(root):
+        try:
+            os.chmod(dirpath, os.stat(dirpath).st_mode | 0o700)
+        except OSError:
+            pass
 
 
 def _fsync_dir(path: Path) -> None:
@@ -381,20 +414,18 @@ class SshTarget(Target):
 
     def _error(self, code: int, stderr: bytes, what: str) -> PublishError:
         text = stderr.decode("utf-8", "replace").strip()[-600:]
+        if code != 255 and code != 91:
+            return _script_error(self.display, code, stderr, what)
         if code == 255:
             return PublishError(
                 f"无法通过 SSH 连接 {self.host}:{text}",
                 "检查主机名、用户名、端口和密钥:可用 GONGKAI_SSH 环境变量或 --ssh-option 传给 ssh,"
                 "例如 --ssh-option '-p 2222' --ssh-option '-i ~/.ssh/gongkai';首次连接前先手工 ssh 一次确认主机指纹",
             )
-        if code == 90:
-            return PublishError(f"{self.display}: 目录不存在或无权访问", "检查目标路径是否写对,以及登录用户对它的权限")
-        if code == 91:
-            return PublishError(
-                f"{self.host} 上缺少必需的命令({text})",
-                "服务器需要 GNU coreutils(sha256sum、mv -T)、findutils、util-linux(flock)和 rsync",
-            )
-        return PublishError(f"{self.display}: {what or '远程命令'}失败(退出码 {code}):{text}", "检查服务器磁盘空间和目录权限后重试")
+        return PublishError(
+            f"{self.host} 上缺少必需的命令({text})",
+            "服务器需要 GNU coreutils(sha256sum、mv -T)、findutils、util-linux(flock)和 rsync",
+        )
 
     @contextmanager
     def lock(self, purpose: str, *, create: bool = True) -> Iterator[None]:
@@ -533,7 +564,8 @@ class SshTarget(Target):
 
     def finish(self, name: str) -> None:
         self.sh(
-            f"cd -- {self.q}/{RELEASES} || exit 90\nmv -T -- {name}{PARTIAL} {name} || exit 93\n",
+            f"cd -- {self.q}/{RELEASES} || exit 90\nchmod -R a-w -- {name}{PARTIAL} || exit 93\n"
+            f"mv -T -- {name}{PARTIAL} {name} || exit 93\n",
             what="确认上传的版本",
         )
 
@@ -559,10 +591,18 @@ class SshTarget(Target):
             f"live=$(readlink {CURRENT} 2>/dev/null)\n"
             f"for n in {' '.join(shlex.quote(n) for n in safe)}; do\n"
             f"  [ \"$live\" = \"{RELEASES}/$n\" ] && continue\n"
+            f"  chmod -R u+w -- \"{RELEASES}/$n\" 2>/dev/null\n"
             f"  rm -rf -- \"{RELEASES}/$n\" 2>/dev/null || true\n"
             "done\n"
         )
         self.sh(script, what="清理旧版本")
+
+
+def _script_error(display: str, code: int, stderr: bytes, what: str) -> PublishError:
+    text = stderr.decode("utf-8", "replace").strip()[-600:]
+    if code == 90:
+        return PublishError(f"{display}: 目录不存在或无权访问", "检查目标路径是否写对,以及登录用户对它的权限")
+    return PublishError(f"{display}: {what or '远程命令'}失败(退出码 {code}):{text}", "检查服务器磁盘空间和目录权限后重试")
 
 
 def _read_line(stream, timeout: float) -> bytes:

@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from gongkai.publish import journal, pristine
 from gongkai.publish.manifest import MANIFEST_NAME, Manifest, Mismatch, PublishError, compare, parse_manifest, read_manifest
 from gongkai.publish.targets import CURRENT, RELEASES, Target, live_release, open_target
 
@@ -70,5 +71,9 @@ def _verify(dest: Target, trusted: Manifest | None) -> VerifyResult:
             f"{dest.display}/{CURRENT} 指向的版本 {name} 不存在",
             "live 站点已损坏:请立即重新发布,或用 gongkai rollback --to 指定现存的版本",
         )
+    if trusted is None:
+        # The manifest the release was uploaded with, from the store the web server cannot write to:
+        # a manifest.json rewritten on the live site to match a defaced page is caught without --manifest.
+        trusted = pristine.stored_manifest(dest, journal.read_history(dest, name), name)
     found, mismatches = check_tree(dest, f"{RELEASES}/{name}", trusted)
     return VerifyResult(dest.display, name, found, len(found.files), mismatches)

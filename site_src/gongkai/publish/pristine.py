@@ -1,0 +1,159 @@
+"""The pristine store of a target and the repair of a tampered live release from it.
+
+``TARGET/pristine/ab/abcdef…`` holds one read-only copy of every file of the kept releases,
+named by its SHA-256 (a file that is the same in five releases is stored once), manifest.json
+included. The web server is never pointed at it; releases are separate copies of these bytes,
+never hard links, so a page edited in the live release leaves the store and every other release
+untouched. ``gongkai verify --repair`` puts back every changed or deleted file of the live
+release from the store and moves what was changed or added into ``TARGET/quarantine/`` (kept as
+evidence); the watcher (``gongkai watch``) does the same within a second of a change.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import shlex
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from gongkai.publish import journal
+from gongkai.publish.manifest import CHANGED, EXTRA, MANIFEST_NAME, MISSING, Manifest, Mismatch, PublishError, compare, parse_manifest
+from gongkai.publish.targets import RELEASES, Target, _rsync_error, _run, live_release
+
+PRISTINE = "pristine"
+QUARANTINE = "quarantine"
+
+
+def object_rel(digest: str) -> str:
+    """Returns where the bytes with this SHA-256 live in the store, relative to the target."""
+    return f"{PRISTINE}/{digest[:2]}/{digest}"
+
+
+def upload_objects(dest: Target, site: Path, manifest: Manifest, extra: Sequence[str]) -> None:
+    """Adds the site's files (and its manifest.json) to the target's store; objects already there are skipped."""
+    wanted = {digest: rel for rel, digest in manifest.files.items()}
+    wanted[manifest.digest] = MANIFEST_NAME
+    staging = Path(tempfile.mkdtemp(prefix="gongkai-pristine-"))
+    try:
+        for digest, rel in wanted.items():
+            folder = staging / digest[:2]
+            folder.mkdir(exist_ok=True)
+            os.symlink((site / rel).resolve(), folder / digest)
+        argv = ["rsync", "-rL", "--ignore-existing", "--chmod=D755,F444", "--quiet", *extra, *dest.rsync_transport(),
+                "--", f"{staging}/", dest.rsync_dest(PRISTINE) + "/"]
+        proc = _run(argv)
+        if proc.returncode != 0:
+            raise _rsync_error(proc, dest.display)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_object(dest: Target, digest: str) -> bytes | None:
+    """Returns the stored bytes with this SHA-256, or None when the store lacks them or they were altered."""
+    data = dest.read_bytes(object_rel(digest))
+    if data is None or hashlib.sha256(data).hexdigest() != digest:
+        return None
+    return data
+
+
+def stored_manifest(dest: Target, history: journal.History, name: str) -> Manifest | None:
+    """Returns the manifest a release was uploaded with, from the store (None for a release from before the store)."""
+    digest = history.manifests.get(name)
+    if digest is None:
+        return None
+    data = read_object(dest, digest)
+    if data is None:
+        raise PublishError(
+            f"{dest.display}/{object_rel(digest)}: 版本 {name} 的原始清单缺失或已被改动",
+            "原始副本库遭到破坏:请从构建机重新发布(gongkai publish)",
+        )
+    return parse_manifest(data, f"{dest.display}/{object_rel(digest)}")
+
+
+def collect_garbage(dest: Target, keep: Sequence[Manifest]) -> None:
+    """Removes the stored objects no kept release refers to."""
+    wanted = {d for m in keep for d in m.files.values()} | {m.digest for m in keep}
+    listing = dest.sh(f"cd -- {dest.q} || exit 90\n[ -d {PRISTINE} ] || exit 0\nfind {PRISTINE} -type f -printf '%f\\n'\n",
+                      what="列出原始副本")
+    stale = [d for d in listing.decode("ascii", "replace").split() if len(d) == 64 and d not in wanted]
+    if stale:
+        dest.sh(f"cd -- {dest.q} || exit 90\nxargs -r rm -f --\n", input="\n".join(object_rel(d) for d in stale).encode() + b"\n",
+                what="清理原始副本")
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What ``verify --repair`` did to one file of the live release."""
+
+    mismatch: Mismatch
+    quarantined: str | None  # where the changed or added file was moved, relative to the target
+
+    def __str__(self) -> str:
+        m = self.mismatch
+        kept = f",原文件已移到 {self.quarantined} 留作证据" if self.quarantined else ""
+        if m.kind == CHANGED:
+            return f"{m.path}: 内容被改动,已从原始副本恢复{kept}"
+        if m.kind == MISSING:
+            return f"{m.path}: 文件被删除,已从原始副本恢复"
+        return f"{m.path}: 多出的文件已移除{kept}"
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    """The live release, what was wrong with it and what was done."""
+
+    target: str
+    release: str
+    manifest: Manifest
+    repairs: list[Repair] = field(default_factory=list)
+    remaining: list[Mismatch] = field(default_factory=list)  # still wrong after the repair (should be empty)
+
+
+def repair(dest: Target, stamp: str) -> RepairResult:
+    """Restores the live release of ``dest`` to the bytes it was published with; ``stamp`` names the quarantine folder."""
+    state = dest.state()
+    name = live_release(dest, state)
+    history = journal.read_history(dest, name)
+    manifest = stored_manifest(dest, history, name)
+    if manifest is None:
+        raise PublishError(
+            f"{dest.display}: 当前版本 {name} 发布于原始副本库启用之前,没有可用来修复的原始副本",
+            "请重新发布一次(gongkai publish),之后即可自动修复",
+        )
+    rel = f"{RELEASES}/{name}"
+    found = _mismatches(dest, rel, manifest)
+    if not found:
+        return RepairResult(dest.display, name, manifest)
+    qdir = f"{QUARANTINE}/{stamp}"
+    script = [f"cd -- {dest.q} || exit 90", f"r={shlex.quote(rel)}", "find \"$r\" -type d -exec chmod u+w {} + || exit 93"]
+    repairs = []
+    for m in found:
+        quarantined = None
+        path = shlex.quote(m.path)
+        if m.kind in (CHANGED, EXTRA):
+            quarantined = posixpath.join(qdir, m.path)
+            q = shlex.quote(quarantined)
+            script.append(f"mkdir -p -- \"$(dirname -- {q})\" && mv -f -- \"$r\"/{path} {q}")
+        if m.kind in (CHANGED, MISSING):
+            assert m.expected is not None
+            obj = object_rel(m.expected)
+            tmp = shlex.quote(m.path + ".gongkai-repair")
+            script.append(
+                f"mkdir -p -- \"$(dirname -- \"$r\"/{path})\" && cp -- {obj} \"$r\"/{tmp} && chmod 444 -- \"$r\"/{tmp}"
+                f" && mv -f -- \"$r\"/{tmp} \"$r\"/{path}"
+            )
+        repairs.append(Repair(m, quarantined))
+    script.append("find \"$r\" -type d -exec chmod a-w {} +")
+    dest.sh("\n".join(script) + "\n", what="修复当前版本")
+    return RepairResult(dest.display, name, manifest, repairs, _mismatches(dest, rel, manifest))
+
+
+def _mismatches(dest: Target, rel: str, manifest: Manifest) -> list[Mismatch]:
+    _raw, files, others = dest.snapshot(rel)
+    found = compare({**manifest.files, MANIFEST_NAME: manifest.digest}, files, others)
+    # A stored object that is itself missing or altered cannot be put back: say so instead of copying it.
+    return found
