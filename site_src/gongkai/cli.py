@@ -90,7 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--archive", action="store_true", help="TARGET 是 gongkai package 生成的站点包")
     p.add_argument("--manifest", metavar="FILE", help="保存在服务器之外的可信 manifest.json")
+    p.add_argument("--repair", action="store_true", help="从原始副本恢复当前版本中被改动、增加或删除的文件(改动的文件移入 quarantine/ 留证)")
+    p.add_argument("--log", metavar="FILE", help="把修复记录追加到这个值班读网日志文件")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT")
+    p = command("watch", "在 Web 服务器上值守:网站文件一有改动即从原始副本恢复,并写值班读网日志", cmd_watch)
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--log", metavar="FILE", help="值班读网日志文件(默认只输出到屏幕或 journalctl)")
     p = command("rollback", "把 current 原子切回上一个(或指定)版本", cmd_rollback)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--to", metavar="RELEASE", help="要切回的版本名")
@@ -610,6 +615,8 @@ def cmd_verify(args) -> int:
     # Loaded on demand: the other verbs need none of the publishing modules.
     from gongkai.publish import manifest, package, verify
 
+    if args.repair:
+        return _repair(args)
     try:
         if args.archive:
             result = package.verify_archive_result(args.target)
@@ -636,6 +643,57 @@ def cmd_verify(args) -> int:
             f"并立即重新发布(gongkai publish {result.target})或回滚(gongkai rollback {result.target})。"
         )
     return EXIT_PROBLEMS
+
+
+def _repair(args) -> int:
+    """Returns 0 when the live release was intact, 1 when something had to be (or could not be) repaired."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import guard, manifest, verify
+
+    if args.archive or args.manifest:
+        raise UsageError("--repair 不能与 --archive 或 --manifest 同时使用:修复只依据服务器上的原始副本")
+    log = _duty_log(args.log)
+    try:
+        result = verify.repair_target(args.target, ssh_options=_ssh_words(args))
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("修复失败", exc)
+    lines = guard.repair_lines(result)
+    if not lines:
+        print(f"核对通过:{result.target} 的当前版本 {result.release} 的 {len(result.manifest.files)} 个文件与发布时完全一致,无需修复")
+        return EXIT_OK
+    for line in lines:
+        log(line)
+    return EXIT_PROBLEMS
+
+
+def _duty_log(path: str | None):
+    """Returns a function printing a line and, with --log, appending it with the time to the 值班读网 log."""
+    # Loaded on demand: only verify --repair and watch write the log.
+    from datetime import datetime
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+        if path:
+            stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(f"{stamp} {line}\n")
+
+    return log
+
+
+@_guarded
+def cmd_watch(args) -> int:
+    """Watches the live release until interrupted (systemd stops it with SIGTERM)."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import guard, manifest
+
+    try:
+        guard.watch(args.target, _duty_log(args.log))
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("值守失败", exc)
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK
 
 
 @_guarded

@@ -167,6 +167,29 @@ def test_bad_rollback_fix_rollback_over_ssh_follows_the_journal(sshd, tmp_path):
     assert journal_lines(www)[-2:] == [f"8 remove {b}", f"9 rollback {a} from {c}"]
 
 
+def test_verify_repair_over_ssh_restores_the_exact_bytes(sshd, tmp_path, capsys):
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    site = make_site(tmp_path / "v1", V1, commit="1111111aa")
+    publish(target, site, ssh_options=sshd.options)
+    tamper(www / "current")
+    assert main(["verify", target, "--repair", "--ssh-option", " ".join(sshd.options)]) == 1
+    out = capsys.readouterr().out
+    assert "已全部恢复为发布时的内容" in out and "附件/木马.php: 多出的文件已移除" in out
+    for rel in V1:
+        assert sha256_file(www / "current" / rel) == read_manifest(site).files[rel]
+    assert verify(target, ssh_options=sshd.options) == []
+    [stamp] = list((www / "quarantine").iterdir())
+    assert (stamp / "index.html").read_text(encoding="utf-8") == "<h1>被篡改</h1>"
+
+
+def tamper(current: Path) -> None:
+    (current / "index.html").unlink()
+    (current / "index.html").write_text("<h1>被篡改</h1>", encoding="utf-8")
+    (current / "附件" / "木马.php").write_text("<?php ?>")
+    (current / "odd\\name.txt").unlink()
+
+
 def test_cli_over_ssh_takes_ssh_options_from_the_environment(sshd, tmp_path, capsys, monkeypatch):
     www = tmp_path / "www"
     target = sshd.target(www)

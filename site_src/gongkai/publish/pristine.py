@@ -135,16 +135,19 @@ def repair(dest: Target, stamp: str) -> RepairResult:
         quarantined = None
         path = shlex.quote(m.path)
         if m.kind in (CHANGED, EXTRA):
+            # The evidence is kept: a changed file is linked (or copied) aside and then replaced in one
+            # rename, so that readers never meet a missing page; an added one is moved aside.
             quarantined = posixpath.join(qdir, m.path)
             q = shlex.quote(quarantined)
-            script.append(f"mkdir -p -- \"$(dirname -- {q})\" && mv -f -- \"$r\"/{path} {q}")
+            keep = f"ln -P -- \"$r\"/{path} {q} 2>/dev/null || cp -P -- \"$r\"/{path} {q}" if m.kind == CHANGED else f"mv -f -- \"$r\"/{path} {q}"
+            script.append(f"mkdir -p -- \"$(dirname -- {q})\" && {{ {keep}; }}")
         if m.kind in (CHANGED, MISSING):
             assert m.expected is not None
             obj = object_rel(m.expected)
             tmp = shlex.quote(m.path + ".gongkai-repair")
             script.append(
                 f"mkdir -p -- \"$(dirname -- \"$r\"/{path})\" && cp -- {obj} \"$r\"/{tmp} && chmod 444 -- \"$r\"/{tmp}"
-                f" && mv -f -- \"$r\"/{tmp} \"$r\"/{path}"
+                f" && mv -f -T -- \"$r\"/{tmp} \"$r\"/{path}"
             )
         repairs.append(Repair(m, quarantined))
     script.append("find \"$r\" -type d -exec chmod a-w {} +")
@@ -154,6 +157,4 @@ def repair(dest: Target, stamp: str) -> RepairResult:
 
 def _mismatches(dest: Target, rel: str, manifest: Manifest) -> list[Mismatch]:
     _raw, files, others = dest.snapshot(rel)
-    found = compare({**manifest.files, MANIFEST_NAME: manifest.digest}, files, others)
-    # A stored object that is itself missing or altered cannot be put back: say so instead of copying it.
-    return found
+    return compare({**manifest.files, MANIFEST_NAME: manifest.digest}, files, others)

@@ -77,3 +77,13 @@ def _verify(dest: Target, trusted: Manifest | None) -> VerifyResult:
         trusted = pristine.stored_manifest(dest, journal.read_history(dest, name), name)
     found, mismatches = check_tree(dest, f"{RELEASES}/{name}", trusted)
     return VerifyResult(dest.display, name, found, len(found.files), mismatches)
+
+
+def repair_target(target: str, *, ssh_options: Sequence[str] = ()) -> pristine.RepairResult:
+    """Returns what ``verify --repair`` found on the live release of ``target`` and put back from the pristine store."""
+    # The quarantine folder is named by the time (for a person to read): the guard module names it.
+    from gongkai.publish.guard import quarantine_stamp  # guard loads watchdog's helpers only when used
+
+    dest = open_target(target, ssh_options)
+    with dest.session():
+        return pristine.repair(dest, quarantine_stamp())
