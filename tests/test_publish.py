@@ -489,5 +489,5 @@ def test_cli_prints_chinese_and_returns_exit_codes(tmp_path, capsys, monkeypatch
 def test_docs_show_the_deploy_files_verbatim():
     repo = Path(__file__).resolve().parent.parent
     docs = (repo / "docs" / "publish.md").read_text(encoding="utf-8")
-    for name in ("nginx.conf", "apache.conf", "gongkai-verify.service", "gongkai-verify.timer"):
+    for name in ("nginx.conf", "apache.conf", "gongkai-verify.service", "gongkai-verify.timer", "gongkai-watch.service"):
         assert (repo / "deploy" / name).read_text(encoding="utf-8") in docs, f"docs/publish.md is out of date with deploy/{name}"
