@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
     p.add_argument("--keep", type=int, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
+    p.add_argument("--key", metavar="FILE", help="发布私钥:为 manifest.json 和内容安全策略签名(reviewers.yml 中角色含“发布”的密钥)")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT", help="传给 ssh 的参数,如 '-p 2222'")
     p = command("verify", "比对线上文件与 manifest.json(防篡改)", cmd_verify)
     p.add_argument("target", metavar="TARGET")
@@ -92,10 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", metavar="FILE", help="保存在服务器之外的可信 manifest.json")
     p.add_argument("--repair", action="store_true", help="从原始副本恢复当前版本中被改动、增加或删除的文件(改动的文件移入 quarantine/ 留证)")
     p.add_argument("--log", metavar="FILE", help="把修复记录追加到这个值班读网日志文件")
+    p.add_argument("--signers", metavar="FILE", help="发布公钥文件(每行一个公钥);默认取 reviewers.yml 中角色含“发布”的密钥")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT")
     p = command("watch", "在 Web 服务器上值守:网站文件一有改动即从原始副本恢复,并写值班读网日志", cmd_watch)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--log", metavar="FILE", help="值班读网日志文件(默认只输出到屏幕或 journalctl)")
+    p.add_argument("--signers", metavar="FILE", help="发布公钥文件:修复前核对原始清单的发布签名")
     p = command("rollback", "把 current 原子切回上一个(或指定)版本", cmd_rollback)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--to", metavar="RELEASE", help="要切回的版本名")
@@ -566,7 +569,8 @@ def _publish_site(args) -> int:
     from gongkai.publish import manifest, releases, targets
 
     try:
-        release = releases.publish(args.target, Path(args.site), keep=args.keep, ssh_options=_ssh_words(args))
+        release = releases.publish(args.target, Path(args.site), keep=args.keep, ssh_options=_ssh_words(args),
+                                   key=args.key, publishers=_publishers(args))
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("发布失败", exc)
     except KeyboardInterrupt:
@@ -621,7 +625,8 @@ def cmd_verify(args) -> int:
         if args.archive:
             result = package.verify_archive_result(args.target)
         else:
-            result = verify.verify_target(args.target, manifest=args.manifest, ssh_options=_ssh_words(args))
+            publishers = _publishers(args)
+            result = verify.verify_target(args.target, manifest=args.manifest, ssh_options=_ssh_words(args), publishers=publishers)
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("核对失败", exc)
     if args.archive:
@@ -629,7 +634,14 @@ def cmd_verify(args) -> int:
     else:
         what = f"{result.target} 的当前版本 {result.release}" if result.release else f"站点目录 {result.target}"
     built = f"构建于 {result.manifest.built_at},提交 {result.manifest.commit or '(无)'}"
-    if not result.mismatches:
+    if not args.archive:
+        if result.signed_by:
+            print(f"发布签名有效:清单由登记的发布密钥 {result.signed_by} 签名")
+        elif not publishers:
+            print("注意:未核对发布签名(reviewers.yml 中没有角色含“发布”的密钥,也没有给出 --signers)", file=sys.stderr)
+        for problem in result.problems:
+            print(f"{problem}", file=sys.stderr)
+    if not result.mismatches and not getattr(result, "problems", None):
         print(f"核对通过:{what}({built})的 {result.checked} 个文件与 manifest.json 完全一致")
         return EXIT_OK
     print(f"核对不通过:{what}({built})有 {len(result.mismatches)} 处与 manifest.json 不符:")
@@ -654,7 +666,7 @@ def _repair(args) -> int:
         raise UsageError("--repair 不能与 --archive 或 --manifest 同时使用:修复只依据服务器上的原始副本")
     log = _duty_log(args.log)
     try:
-        result = verify.repair_target(args.target, ssh_options=_ssh_words(args))
+        result = verify.repair_target(args.target, ssh_options=_ssh_words(args), publishers=_publishers(args))
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("修复失败", exc)
     lines = guard.repair_lines(result)
@@ -688,7 +700,7 @@ def cmd_watch(args) -> int:
     from gongkai.publish import guard, manifest
 
     try:
-        guard.watch(args.target, _duty_log(args.log))
+        guard.watch(args.target, _duty_log(args.log), publishers=_publishers(args))
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("值守失败", exc)
     except KeyboardInterrupt:
@@ -708,6 +720,20 @@ def cmd_rollback(args) -> int:
     print(f"已回滚:{release.target} 的 current 从 {release.previous} 切换到 {release.name}")
     print(f"  该版本构建于 {release.built_at},提交 {release.commit or '(无)'},{release.files} 个文件已核对无误")
     return EXIT_OK
+
+
+def _publishers(args) -> list[bytes]:
+    """Returns the pinned publishing keys: --signers, else the reviewers.yml entries with the role 发布."""
+    from gongkai.portal import load_context  # loaded on demand: only publish, verify and watch pin keys
+    from gongkai.publish import signature  # loaded on demand, like the other publishing modules
+
+    if getattr(args, "signers", None):
+        return signature.read_signers(args.signers)
+    if not Path(args.config_file).exists():
+        return []
+    config = _load_config(args)
+    _settings, trust = load_context(Path(config.config_file_path).parent, (config.extra or {}).get("gongkai"), config.site_name)
+    return signature.publisher_keys(trust)
 
 
 def _ssh_words(args) -> list[str]:

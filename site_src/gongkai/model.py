@@ -21,6 +21,8 @@ class Attribute(str, enum.Enum):
 STAGES = ("初审", "复审", "终审", "保密审查")
 # 三审: the three content reviews must be made by three different people.
 THREE_REVIEWS = ("初审", "复审", "终审")
+# Not a review stage: the role of a reviewers.yml entry whose keys sign what `gongkai publish` puts live.
+PUBLISH_ROLE = "发布"
 VALIDITIES = ("有效", "失效", "废止")
 NOT_CLASSIFIED = "非涉密"
 

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from watchdog.events import FileSystemEventHandler
 
@@ -67,6 +67,7 @@ def watch(
     stop: threading.Event | None = None,
     settle: float = 0.2,
     full_check: float = 300.0,
+    publishers: Sequence[bytes] = (),
 ) -> None:
     """Watches the live release of a local ``target`` and repairs it on every change until ``stop`` is set."""
     # watchdog's inotify observer: loaded only by this verb (Linux only).
@@ -93,7 +94,7 @@ def watch(
                 watched = (live, observer.schedule(_Changed(changed), str(dest.root / RELEASES / live), recursive=True))
                 log(f"当前版本:{live}")
             changed.clear()
-            _check(dest, log)
+            _check(dest, log, publishers)
             deadline = time.monotonic() + full_check
             while not stop.is_set() and not changed.wait(0.5) and time.monotonic() < deadline:
                 pass
@@ -116,9 +117,9 @@ def _live_dir(dest: LocalTarget) -> str | None:
     return name if os.path.basename(parent) == RELEASES and (dest.root / RELEASES / name).is_dir() else None
 
 
-def _check(dest: Target, log: Callable[[str], None]) -> None:
+def _check(dest: Target, log: Callable[[str], None], publishers: Sequence[bytes]) -> None:
     try:
-        result = repair(dest, quarantine_stamp())
+        result = repair(dest, quarantine_stamp(), publishers)
     except PublishError as exc:
         log(f"无法核对或修复 {dest.display}:{exc}")
         return

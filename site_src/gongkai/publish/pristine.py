@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from gongkai.publish import journal
+from gongkai.publish import journal, signature
 from gongkai.publish.manifest import CHANGED, EXTRA, MANIFEST_NAME, MISSING, Manifest, Mismatch, PublishError, compare, parse_manifest
 from gongkai.publish.targets import RELEASES, Target, _rsync_error, _run, live_release
 
@@ -113,8 +113,12 @@ class RepairResult:
     remaining: list[Mismatch] = field(default_factory=list)  # still wrong after the repair (should be empty)
 
 
-def repair(dest: Target, stamp: str) -> RepairResult:
-    """Restores the live release of ``dest`` to the bytes it was published with; ``stamp`` names the quarantine folder."""
+def repair(dest: Target, stamp: str, publishers: Sequence[bytes] = ()) -> RepairResult:
+    """Restores the live release of ``dest`` to the bytes it was published with; ``stamp`` names the quarantine folder.
+
+    With ``publishers`` (the pinned publishing keys), the stored manifest must carry a valid signature
+    by one of them first: a store an attacker filled is never restored from.
+    """
     state = dest.state()
     name = live_release(dest, state)
     history = journal.read_history(dest, name)
@@ -124,6 +128,11 @@ def repair(dest: Target, stamp: str) -> RepairResult:
             f"{dest.display}: 当前版本 {name} 发布于原始副本库启用之前,没有可用来修复的原始副本",
             "请重新发布一次(gongkai publish),之后即可自动修复",
         )
+    if publishers:
+        data = read_object(dest, manifest.digest) or b""
+        sig = dest.read_bytes(signature.manifest_signature_rel(manifest.digest))
+        signature.check(data, sig.decode("ascii", "replace") if sig is not None else None, publishers,
+                        f"{dest.display}/{object_rel(manifest.digest)}")
     rel = f"{RELEASES}/{name}"
     found = _mismatches(dest, rel, manifest)
     if not found:

@@ -1,6 +1,7 @@
 """Releases on a target: publish (upload, verify, switch ``current`` atomically, prune) and rollback."""
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import re
@@ -10,11 +11,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from gongkai.publish import journal, pristine
+from gongkai.publish import journal, pristine, signature
 from gongkai.publish.csp import inline_script_hashes, update_csp
 from gongkai.publish.journal import History
 from gongkai.publish.manifest import MANIFEST_NAME, PublishError, UsageError, check_site, compare, list_mismatches
-from gongkai.publish.targets import PARTIAL, RELEASE_RE, RELEASES, State, Target, current_not_a_link, live_release, open_target
+from gongkai.publish.targets import CSP_FILES, PARTIAL, RELEASE_RE, RELEASES, State, Target, current_not_a_link, live_release, open_target
 from gongkai.publish.verify import check_tree
 
 DEFAULT_KEEP = 5
@@ -59,12 +60,16 @@ def publish(
     keep: int = DEFAULT_KEEP,
     ssh_options: Sequence[str] = (),
     rsync_options: Sequence[str] | None = None,
+    key: str | os.PathLike | None = None,
+    publishers: Sequence[bytes] = (),
     _on_stage: Callable[[str], None] = _noop,
     _now: datetime | None = None,
 ) -> Release:
     """Returns the release now live on ``target`` after uploading, verifying and atomically switching to ``site_dir``.
 
     ``rsync_options`` (default: the words of $GONGKAI_RSYNC) are passed to rsync, e.g. ``--bwlimit=2000``.
+    ``key`` signs manifest.json and the CSP (signature.py); when ``publishers`` (the pinned keys) are
+    given, a publish without ``key``, or with a key not among them, is refused before anything moves.
     ``_on_stage`` is called between the steps (tests use it to interrupt a publish at every point);
     ``_now`` stands for the publishing machine's clock, which names the release and decides nothing.
     """
@@ -73,6 +78,7 @@ def publish(
     site = Path(site_dir)
     dest = open_target(target, ssh_options)
     manifest = check_site(site)
+    manifest_signature = _sign_manifest(site, manifest.digest, key, publishers)
     script_hashes = inline_script_hashes(site)
     if rsync_options is None:
         rsync_options = shlex.split(os.environ.get("GONGKAI_RSYNC", ""))
@@ -104,6 +110,8 @@ def publish(
                 )
             _on_stage("verified")
             pristine.upload_objects(dest, site, manifest, rsync_options)
+            if manifest_signature:
+                signature.write_signatures(dest, {signature.manifest_signature_rel(manifest.digest): manifest_signature})
             journal.append(dest, history, [journal.entry(history, journal.UPLOAD, name, digest=manifest.digest)])
             dest.finish(name)
         except BaseException:
@@ -111,6 +119,8 @@ def publish(
             raise
         _on_stage("finished")
         csp_changed = update_csp(dest, script_hashes, state.csp)
+        if key is not None:
+            signature.write_signatures(dest, {signature.CSP_SIGNATURE: signature.sign(dest.read_bytes(CSP_FILES[0]) or b"", key)})
         _on_stage("csp")
         dest.switch(name, _on_stage)
         _on_stage("switched")
@@ -127,6 +137,24 @@ def publish(
         removed=tuple(removed),
         csp_changed=csp_changed,
     )
+
+
+def _sign_manifest(site: Path, digest: str, key: str | os.PathLike | None, publishers: Sequence[bytes]) -> str | None:
+    """Returns the signature of the site's manifest.json (None without a key); a key not pinned is refused."""
+    if key is None:
+        if publishers:
+            raise UsageError(
+                "reviewers.yml 登记了发布密钥(角色“发布”),发布时必须用 --key 指定发布私钥为清单签名",
+                "例如 gongkai publish 目标 --key ~/.ssh/gongkai_publish",
+            )
+        return None
+    data = (site / MANIFEST_NAME).read_bytes()
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise PublishError(f"{site}/{MANIFEST_NAME}: 在核对之后被改动", "请重新构建后再发布")
+    signed = signature.sign(data, key)
+    if publishers:
+        signature.check(data, signed, publishers, f"{site}/{MANIFEST_NAME}")
+    return signed
 
 
 def _best_effort(func, *args) -> None:
