@@ -15,7 +15,19 @@ from gongkai.publish import journal, pristine, signature
 from gongkai.publish.csp import inline_script_hashes, update_csp
 from gongkai.publish.journal import History
 from gongkai.publish.manifest import MANIFEST_NAME, PublishError, UsageError, check_site, compare, list_mismatches
-from gongkai.publish.targets import CSP_FILES, PARTIAL, RELEASE_RE, RELEASES, State, Target, current_not_a_link, live_release, open_target
+from gongkai.publish.targets import (
+    CSP_FILES,
+    PARTIAL,
+    PREVIOUS,
+    RELEASE_RE,
+    RELEASES,
+    TMP_LINK_PREFIX,
+    State,
+    Target,
+    current_not_a_link,
+    live_release,
+    open_target,
+)
 from gongkai.publish.verify import check_tree
 
 DEFAULT_KEEP = 5
@@ -125,6 +137,7 @@ def publish(
         dest.switch(name, _on_stage)
         _on_stage("switched")
         journal.append(dest, history, [journal.entry(history, journal.PUBLISH, name, previous)])
+        _link_previous(dest, previous if previous in state.releases else None)
         removed = _prune(dest, history, state.releases + [name], name, keep)
         _on_stage("pruned")
     return Release(
@@ -201,6 +214,7 @@ def _rollback(dest: Target, to: str | None) -> Release:
             )
         dest.switch(name, _noop)
         journal.append(dest, history, [journal.entry(history, journal.CHOOSE if to else journal.ROLLBACK, name, live)])
+        _link_previous(dest, live)
     return Release(
         target=dest.display,
         name=name,
@@ -209,6 +223,19 @@ def _rollback(dest: Target, to: str | None) -> Release:
         files=len(manifest.files),
         previous=live,
     )
+
+
+def _link_previous(dest: Target, previous: str | None) -> None:
+    """Points ``TARGET/previous`` at the release live until this switch (after a publish, the one
+    rollback goes to, which pruning keeps).
+
+    The web server serves from there the search files that a page opened before the switch asks
+    for (deploy/nginx.conf, deploy/apache.conf): Pagefind names them by content, so the new
+    release lacks them. The grace period lasts until the next switch.
+    """
+    tmp = f"{TMP_LINK_PREFIX}p$$"
+    link = f"ln -s -- {RELEASES}/{previous} {tmp} && mv -T -- {tmp} {PREVIOUS} || exit 95" if previous else f"rm -f -- {PREVIOUS}"
+    _best_effort(dest.sh, f"cd -- {dest.q} || exit 90\nrm -f -- {tmp}\n{link}\n")
 
 
 def _history(dest: Target, state: State) -> History:

@@ -31,6 +31,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 from gongkai.publish.manifest import MANIFEST_NAME, PublishError, UsageError, hash_files, printable, scan_tree
 
 CURRENT = "current"
+PREVIOUS = "previous"  # -> the release live before current: its search files stay reachable
 RELEASES = "releases"
 PARTIAL = ".partial"
 LOCK_NAME = ".gongkai.lock"
