@@ -452,7 +452,7 @@ def test_publish_writes_csp_snippets_that_keep_older_releases_working(tmp_path):
 def test_cli_prints_chinese_and_returns_exit_codes(tmp_path, capsys, monkeypatch):
     target = tmp_path / "www"
     site = make_site(tmp_path / "s")
-    assert main(["publish", str(target), "--site", str(site), "--keep", "3"]) == 0
+    assert main(["publish", str(target), "--site", str(site), "--keep", "3", "--init"]) == 0
     out = capsys.readouterr().out
     assert "已发布版本" in out and "逐一核对" in out
 

@@ -102,7 +102,7 @@ def test_cli_pins_the_keys_of_reviewers_with_the_publish_role(portal, keys, tmp_
     site = make_site(tmp_path / "s")
     assert main(["publish", str(target), "--site", str(site)]) == 2
     assert "必须用 --key" in capsys.readouterr().err
-    assert main(["publish", str(target), "--site", str(site), "--key", str(keys["bm"])]) == 0
+    assert main(["publish", str(target), "--site", str(site), "--key", str(keys["bm"]), "--init"]) == 0
     capsys.readouterr()
     assert main(["verify", str(target)]) == 0
     assert "发布签名有效" in capsys.readouterr().out

@@ -5,6 +5,7 @@ import argparse
 import ipaddress
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
     p.add_argument("--keep", type=int, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
+    p.add_argument("--init", action="store_true", help="首次发布:目标中还没有 gongkai 的版本时必须加上(防止路径写错时悄悄新建目录)")
     p.add_argument("--key", metavar="FILE", help="发布私钥:为 manifest.json 和内容安全策略签名(reviewers.yml 中角色含“发布”的密钥)")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT", help="传给 ssh 的参数,如 '-p 2222'")
     p = command("verify", "比对线上文件与 manifest.json(防篡改)", cmd_verify)
@@ -558,6 +560,22 @@ def _with_strict_site(args, run) -> int:
         return run(args)
 
 
+def _stdout_may_close(func):
+    """Returns the verb quiet when its reader goes away (``gongkai verify … | head``): no traceback."""
+
+    def wrapper(args) -> int:
+        try:
+            return func(args)
+        except BrokenPipeError:
+            # Python would complain again when it flushes stdout at exit: point it at /dev/null.
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")
+            return EXIT_PROBLEMS
+
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+@_stdout_may_close
 @_guarded
 def cmd_publish(args) -> int:
     return _with_strict_site(args, _publish_site)
@@ -570,7 +588,7 @@ def _publish_site(args) -> int:
 
     try:
         release = releases.publish(args.target, Path(args.site), keep=args.keep, ssh_options=_ssh_words(args),
-                                   key=args.key, publishers=_publishers(args))
+                                   key=args.key, publishers=_publishers(args), init=args.init)
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("发布失败", exc)
     except KeyboardInterrupt:
@@ -613,6 +631,7 @@ def _package_site(args) -> int:
     return EXIT_OK
 
 
+@_stdout_may_close
 @_guarded
 def cmd_verify(args) -> int:
     """Returns 0 when the live release (or the package) matches its manifest.json, 1 otherwise."""
@@ -693,6 +712,7 @@ def _duty_log(path: str | None):
     return log
 
 
+@_stdout_may_close
 @_guarded
 def cmd_watch(args) -> int:
     """Watches the live release until interrupted (systemd stops it with SIGTERM)."""
@@ -708,6 +728,7 @@ def cmd_watch(args) -> int:
     return EXIT_OK
 
 
+@_stdout_may_close
 @_guarded
 def cmd_rollback(args) -> int:
     # Loaded on demand: the other verbs need none of the publishing modules.

@@ -195,7 +195,7 @@ def test_cli_over_ssh_takes_ssh_options_from_the_environment(sshd, tmp_path, cap
     target = sshd.target(www)
     monkeypatch.setenv("GONGKAI_SSH", " ".join(sshd.options))
     site = make_site(tmp_path / "s", V1, commit="3333333")
-    assert main(["publish", target, "--site", str(site), "--keep", "2"]) == 0
+    assert main(["publish", target, "--site", str(site), "--keep", "2", "--init"]) == 0
     assert "已发布版本" in capsys.readouterr().out
     assert main(["verify", target]) == 0
     assert "核对通过" in capsys.readouterr().out

@@ -17,6 +17,7 @@ from gongkai.publish.journal import History
 from gongkai.publish.manifest import MANIFEST_NAME, PublishError, UsageError, check_site, compare, list_mismatches
 from gongkai.publish.targets import (
     CSP_FILES,
+    CURRENT,
     PARTIAL,
     PREVIOUS,
     RELEASE_RE,
@@ -74,12 +75,15 @@ def publish(
     rsync_options: Sequence[str] | None = None,
     key: str | os.PathLike | None = None,
     publishers: Sequence[bytes] = (),
+    init: bool = True,
     _on_stage: Callable[[str], None] = _noop,
     _now: datetime | None = None,
 ) -> Release:
     """Returns the release now live on ``target`` after uploading, verifying and atomically switching to ``site_dir``.
 
     ``rsync_options`` (default: the words of $GONGKAI_RSYNC) are passed to rsync, e.g. ``--bwlimit=2000``.
+    ``init`` allows the first publish to a target (the command line asks for --init, so that a
+    mistyped path is not created); without it a target without releases/ is refused.
     ``key`` signs manifest.json and the CSP (signature.py); when ``publishers`` (the pinned keys) are
     given, a publish without ``key``, or with a key not among them, is refused before anything moves.
     ``_on_stage`` is called between the steps (tests use it to interrupt a publish at every point);
@@ -96,11 +100,17 @@ def publish(
         rsync_options = shlex.split(os.environ.get("GONGKAI_RSYNC", ""))
     expected = {**manifest.files, MANIFEST_NAME: manifest.digest}
 
-    with dest.session(), dest.lock("发布"):
+    with dest.session(), dest.lock("发布", create=init):
         _on_stage("locked")
         state = dest.state(cleanup=True)
         if state.kind == "other":
             raise current_not_a_link(dest)
+        if state.kind == "link" and state.current is None:
+            raise PublishError(
+                f"{dest.display}/{CURRENT} 指向 {state.link},不在 {RELEASES}/ 之下(可能被手工改过),未发布",
+                f"先核实是谁、为什么改的;要交回 gongkai 管理,把它改名保存(mv {CURRENT} {CURRENT}.old)后重新发布,"
+                f"或用 gongkai rollback --to 版本名 指回 {RELEASES}/ 中的版本",
+            )
         if state.partials:
             dest.remove_releases(state.partials)
         previous = state.current
@@ -187,7 +197,8 @@ def rollback(target: str, to: str | None = None, *, ssh_options: Sequence[str] =
 def _rollback(dest: Target, to: str | None) -> Release:
     with dest.lock("回滚", create=False):
         state = dest.state(cleanup=True)
-        live = live_release(dest, state)
+        # With --to, a current pointing outside releases/ (changed by hand) can be pointed back.
+        live = None if to and state.kind == "link" and state.current is None else live_release(dest, state)
         history = _history(dest, state)
         if to:
             name = posixpath.basename(to.rstrip("/"))

@@ -48,6 +48,14 @@ _REMOTE_PATH_RE = re.compile(r"^[\w./~+@%,=-]+\Z")
 _REMOTE_RE = re.compile(r"^(?P<host>[^/:\s]+):(?P<path>.*)$")
 
 
+# What ssh and rsync print when an established connection is lost (not when it cannot be made).
+_DROPPED_RE = re.compile(
+    r"Broken pipe|Connection reset|closed by remote host|Connection to \S+ closed|Timeout, server \S+ not responding"
+    r"|connection unexpectedly closed|Software caused connection abort|client_loop: send disconnect",
+    re.I,
+)
+
+
 class LockBusy(PublishError):
     """Another publish or rollback holds the target's lock."""
 
@@ -106,8 +114,13 @@ _PACKAGE_OF = {"rsync": "rsync", "ssh": "openssh-client"}
 
 def _rsync_error(proc: subprocess.CompletedProcess, where: str) -> PublishError:
     stderr = proc.stderr.decode("utf-8", "replace").strip()
+    dropped = "与服务器的连接在传输中断开(网络中断或服务器重启);live 站点(current)未受影响,网络恢复后重新运行同一条命令即可"
+    if proc.returncode == 255 and _DROPPED_RE.search(stderr):
+        return PublishError(f"上传到 {where} 时 SSH 连接中断:{stderr[-400:]}", dropped)
     hints = {
-        12: "rsync 通信中断;确认服务器上安装了 rsync,且网络稳定",
+        12: "rsync 通信中断:" + dropped + ";若每次都在开始时失败,确认服务器上安装了 rsync",
+        30: "传输超时:" + dropped,
+        35: "传输超时:" + dropped,
         23: "部分文件无法传输;检查目标目录的权限和磁盘空间",
         255: "无法通过 SSH 连接服务器;检查主机名、用户名、端口(-p)、密钥(-i)和 known_hosts",
     }
@@ -208,7 +221,9 @@ class LocalTarget(Target):
         if create:
             (self.root / RELEASES).mkdir(parents=True, exist_ok=True)
         elif not self.root.is_dir():
-            raise PublishError(f"{self.display}: 目录不存在", "检查目标路径是否写对")
+            raise not_published(self.display, purpose, exists=False)
+        elif not (self.root / RELEASES).is_dir():
+            raise not_published(self.display, purpose)
         fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             try:
@@ -417,6 +432,12 @@ class SshTarget(Target):
         text = stderr.decode("utf-8", "replace").strip()[-600:]
         if code != 255 and code != 91:
             return _script_error(self.display, code, stderr, what)
+        if code == 255 and _DROPPED_RE.search(text):
+            return PublishError(
+                f"与 {self.host} 的 SSH 连接在{what or '操作'}时中断:{text}",
+                "网络中断、服务器重启或防火墙断开了空闲连接。发布在切换 current 之前中断时线上站点保持原样,"
+                "之后中断时新版本已经上线;重新运行同一条命令即可,留下的半成品会自动清理",
+            )
         if code == 255:
             return PublishError(
                 f"无法通过 SSH 连接 {self.host}:{text}",
@@ -432,7 +453,8 @@ class SshTarget(Target):
     def lock(self, purpose: str, *, create: bool = True) -> Iterator[None]:
         # flock(1) held by a remote shell whose stdin is our pipe: when this process ends, however it
         # ends, ssh sees EOF, the remote `cat` returns and the kernel releases the lock. No stale locks.
-        prepare = f"mkdir -p -- {self.q}/{RELEASES} || exit 90" if create else f"[ -d {self.q} ] || exit 90"
+        prepare = (f"mkdir -p -- {self.q}/{RELEASES} || exit 90" if create
+                   else f"[ -d {self.q} ] || exit 88\n[ -d {self.q}/{RELEASES} ] || exit 89")
         script = (
             f"{prepare}\n"
             f"cd -- {self.q} || exit 90\n"
@@ -464,6 +486,8 @@ class SshTarget(Target):
                 code = proc.wait(timeout=30)
                 if first == b"GONGKAI-BUSY":
                     raise _busy(self.display, rest.decode("utf-8", "replace"))
+                if code in (88, 89):
+                    raise not_published(self.display, purpose, exists=code == 89)
                 raise self._error(code, stderr.read() or b"", "加锁")
             yield
         finally:
@@ -674,6 +698,17 @@ def release_key(name: str) -> tuple:
     if not match:
         return (1, name, 0)
     return (0, match.group("ts"), int(match.group("seq") or 1), name)
+
+
+def not_published(display: str, purpose: str, *, exists: bool = True) -> PublishError:
+    """Returns the error for a target gongkai never published to (perhaps a mistyped path), which is not created."""
+    what = "这里还没有用 gongkai 发布过(没有 releases/ 目录)" if exists else "目录不存在"
+    if purpose == "发布":
+        return UsageError(
+            f"{display}: {what}",
+            "若这是首次发布,请确认路径无误后加 --init(gongkai publish 目标 --init);否则请检查目标路径是否写错",
+        )
+    return PublishError(f"{display}: {what}", "检查目标路径是否写对")
 
 
 def current_not_a_link(dest: Target) -> PublishError:

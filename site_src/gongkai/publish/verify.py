@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from gongkai.publish import journal, pristine, signature
-from gongkai.publish.manifest import MANIFEST_NAME, Manifest, Mismatch, PublishError, compare, parse_manifest, read_manifest
+from gongkai.publish.manifest import MANIFEST_NAME, Manifest, Mismatch, PublishError, UsageError, compare, parse_manifest, read_manifest
 from gongkai.publish.targets import CURRENT, RELEASES, Target, live_release, open_target
 from gongkai.trust import sshsig
 
@@ -58,6 +58,11 @@ def verify_target(target: str, *, manifest: str | os.PathLike | None = None, ssh
     ``publishers`` are the pinned publishing keys: the live manifest must carry a valid signature by one.
     """
     dest = open_target(target, ssh_options)
+    if manifest and not os.path.isfile(manifest):
+        raise UsageError(
+            f"{manifest}: --manifest 指定的文件不存在",
+            "检查路径;它应是从构建机另存的 manifest.json 副本(gongkai build 把它写在站点目录中)",
+        )
     trusted = read_manifest(manifest) if manifest else None
     with dest.session():
         return _verify(dest, trusted, publishers)
