@@ -768,6 +768,11 @@ def _ssh_words(args) -> list[str]:
     return words
 
 
+# The operating system's reasons, in Chinese (its own text is English on most servers).
+_OS_ERRORS = {2: "文件或目录不存在", 13: "权限不足", 28: "磁盘空间不足", 30: "文件系统是只读的", 20: "路径中有一段不是目录",
+              21: "这是一个目录", 36: "文件名太长", 122: "超出磁盘配额", 5: "磁盘读写错误"}
+
+
 def _publish_failed(label: str, exc: Exception) -> int:
     """Returns the exit code of a publish, verify, rollback or package that failed, having printed why."""
     if isinstance(exc, UsageError):
@@ -775,7 +780,8 @@ def _publish_failed(label: str, exc: Exception) -> int:
         return EXIT_USAGE
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"{label}:{where}{exc.strerror or exc}\n  处理办法:检查路径是否存在、磁盘空间和读写权限", file=sys.stderr)
+        why = _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
+        print(f"{label}:{where}{why}\n  处理办法:检查路径是否存在、磁盘空间和读写权限", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"{label}:{exc}", file=sys.stderr)
     return EXIT_PROBLEMS
