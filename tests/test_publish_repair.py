@@ -5,6 +5,7 @@ tests/integration/test_publish_ssh.py.
 """
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -111,7 +112,13 @@ def test_the_watcher_repairs_within_a_second_and_follows_a_switch(tmp_path):
         wait_for(lambda: f"当前版本:{second}" in lines)
         (target / "current" / "new.html").unlink()
         wait_for(lambda: (target / "current" / "new.html").is_file())
-        assert verify(str(target)) == []
+        # A whole folder removed, another planted: the watcher checks what inotify reported, folders included.
+        shutil.rmtree(target / "current" / "xxgk")
+        (target / "current" / "planted").mkdir()
+        (target / "current" / "planted" / "shell.php").write_text("<?php ?>")
+        wait_for(lambda: (target / "current" / "xxgk" / "gkml" / "附件.pdf").is_file()
+                 and not (target / "current" / "planted" / "shell.php").exists())
+        wait_for(lambda: verify(str(target)) == [])
     finally:
         stop.set()
         thread.join(10)

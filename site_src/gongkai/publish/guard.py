@@ -44,19 +44,28 @@ def repair_lines(result: RepairResult) -> list[str]:
 
 
 class _Changed(FileSystemEventHandler):
-    """A watchdog handler that notes any change but a file being read (our own checks read every file)."""
+    """A watchdog handler that notes what changed, but not a file being read (our checks read files).
 
-    def __init__(self, flag: threading.Event, only: str | None = None):
+    Under the live release (``root``) it collects the paths changed, relative to the release; at the
+    target's top (``only``: the name ``current``) it asks for a full check."""
+
+    def __init__(self, flag: threading.Event, paths: set[str], lock: threading.Lock, *, root: str = "", only: str = ""):
         super().__init__()
-        self.flag, self.only = flag, only
+        self.flag, self.paths, self.lock, self.root, self.only = flag, paths, lock, root, only
 
     def dispatch(self, event) -> None:
-        if event.event_type in _READ_EVENTS:
-            return
-        if self.only is not None and os.path.basename(os.fsdecode(event.src_path)) != self.only:
-            dest_path = os.fsdecode(getattr(event, "dest_path", "") or "")
-            if os.path.basename(dest_path) != self.only:
+        if event.event_type in _READ_EVENTS or (event.is_directory and event.event_type == "modified"):
+            return  # a folder is "modified" when a file in it changes, and that file is reported itself
+        names = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "") or "") if p]
+        if self.only:
+            if not any(os.path.basename(n) == self.only for n in names):
                 return
+            changed = {""}
+        else:
+            changed = {os.path.relpath(n, self.root).replace(os.sep, "/") for n in names}
+            changed = {"" if c == "." else c for c in changed if not c.startswith("../")}
+        with self.lock:
+            self.paths.update(changed)
         self.flag.set()
 
 
@@ -65,7 +74,7 @@ def watch(
     log: Callable[[str], None],
     *,
     stop: threading.Event | None = None,
-    settle: float = 0.2,
+    settle: float = 0.05,
     full_check: float = 300.0,
     publishers: Sequence[bytes] = (),
 ) -> None:
@@ -80,10 +89,13 @@ def watch(
         raise PublishError(f"{target}: 目录不存在", "检查目标路径是否写对")
     stop = stop or threading.Event()
     changed = threading.Event()
+    paths: set[str] = set()
+    lock = threading.Lock()
     observer = InotifyObserver()
-    observer.schedule(_Changed(changed, only=CURRENT), str(dest.root), recursive=False)
+    observer.schedule(_Changed(changed, paths, lock, only=CURRENT), str(dest.root), recursive=False)
     observer.start()
     watched: tuple[str, Any] | None = None
+    only: set[str] | None = None  # None: check everything
     log(f"开始值守 {dest.display}:网站文件一有改动即核对并从原始副本恢复")
     try:
         while not stop.is_set():
@@ -91,10 +103,12 @@ def watch(
             if live is not None and (watched is None or watched[0] != live):
                 if watched is not None:
                     observer.unschedule(watched[1])
-                watched = (live, observer.schedule(_Changed(changed), str(dest.root / RELEASES / live), recursive=True))
+                release = str(dest.root / RELEASES / live)
+                watched = (live, observer.schedule(_Changed(changed, paths, lock, root=release), release, recursive=True))
                 log(f"当前版本:{live}")
+                only = None
             changed.clear()
-            _check(dest, log, publishers)
+            _check(dest, log, publishers, only)
             deadline = time.monotonic() + full_check
             while not stop.is_set() and not changed.wait(0.5) and time.monotonic() < deadline:
                 pass
@@ -102,6 +116,9 @@ def watch(
             while not stop.is_set() and changed.is_set():
                 changed.clear()
                 time.sleep(settle)
+            with lock:
+                only = set(paths) if paths else None  # nothing reported: the periodic full check
+                paths.clear()
     finally:
         observer.stop()
         observer.join(10)
@@ -117,9 +134,9 @@ def _live_dir(dest: LocalTarget) -> str | None:
     return name if os.path.basename(parent) == RELEASES and (dest.root / RELEASES / name).is_dir() else None
 
 
-def _check(dest: Target, log: Callable[[str], None], publishers: Sequence[bytes]) -> None:
+def _check(dest: Target, log: Callable[[str], None], publishers: Sequence[bytes], only: set[str] | None) -> None:
     try:
-        result = repair(dest, quarantine_stamp(), publishers)
+        result = repair(dest, quarantine_stamp(), publishers, only)
     except PublishError as exc:
         log(f"无法核对或修复 {dest.display}:{exc}")
         return
