@@ -5,7 +5,11 @@ tests/integration/test_publish_ssh.py.
 """
 from __future__ import annotations
 
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +18,7 @@ from gongkai.cli import main
 from gongkai.publish.guard import watch
 from gongkai.publish.releases import publish
 from gongkai.publish.verify import repair_target, verify
-from tests.test_publish import make_site
+from tests.test_publish import child_env, make_site
 
 PAGES = {
     "index.html": "<h1>首页</h1>",
@@ -123,3 +127,27 @@ def test_the_watcher_repairs_within_a_second_and_follows_a_switch(tmp_path):
         stop.set()
         thread.join(10)
     assert lines[-1].startswith("停止值守")
+
+
+def test_gongkai_watch_writes_the_duty_log_and_stops_on_sigterm(tmp_path):
+    target = tmp_path / "www"
+    publish(str(target), make_site(tmp_path / "s", PAGES))
+    log = tmp_path / "值班读网.log"
+    code = "import sys; from gongkai.cli import main; sys.exit(main())"
+    proc = subprocess.Popen([sys.executable, "-c", code, "watch", str(target), "--log", str(log)], cwd=tmp_path,
+                            env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: log.exists() and "当前版本" in log.read_text(encoding="utf-8"), limit=30)
+        page = target / "current" / "index.html"
+        page.unlink()
+        page.write_text("<h1>被篡改</h1>", encoding="utf-8")
+        wait_for(lambda: page.read_bytes() == PAGES["index.html"].encode())
+        wait_for(lambda: "已全部恢复" in log.read_text(encoding="utf-8"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()
+    text = log.read_text(encoding="utf-8")
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 开始值守 ", text, re.M)
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d   index.html: 内容被改动,已从原始副本恢复", text, re.M), text
+    assert text.rstrip().endswith(f"停止值守 {target}") and "Traceback" not in err.decode()

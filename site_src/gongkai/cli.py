@@ -717,10 +717,15 @@ def _duty_log(path: str | None):
 def cmd_watch(args) -> int:
     """Watches the live release until interrupted (systemd stops it with SIGTERM)."""
     # Loaded on demand: the other verbs need none of the publishing modules.
+    import signal
+    import threading
+
     from gongkai.publish import guard, manifest
 
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # systemctl stop: log the end, then exit 0
     try:
-        guard.watch(args.target, _duty_log(args.log), publishers=_publishers(args))
+        guard.watch(args.target, _duty_log(args.log), publishers=_publishers(args), stop=stop)
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("值守失败", exc)
     except KeyboardInterrupt:
