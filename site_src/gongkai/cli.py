@@ -6,7 +6,9 @@ import ipaddress
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from gongkai import __version__
@@ -717,9 +719,6 @@ def _duty_log(path: str | None):
 def cmd_watch(args) -> int:
     """Watches the live release until interrupted (systemd stops it with SIGTERM)."""
     # Loaded on demand: the other verbs need none of the publishing modules.
-    import signal
-    import threading
-
     from gongkai.publish import guard, manifest
 
     stop = threading.Event()
