@@ -129,3 +129,15 @@ def test_a_rewritten_manifest_with_its_signature_file_still_fails(tmp_path, publ
     write_manifest(current, commit="0123456789abcdef", built_at="2025-03-01T08:00:00+08:00", strict=True)
     result = verify_target(str(target), publishers=pinned)
     assert {m.path for m in result.mismatches} == {"index.html", "manifest.json"}
+
+
+def test_pruning_removes_the_signatures_of_removed_releases(tmp_path, publisher):
+    key, pinned = publisher
+    target = tmp_path / "www"
+    digests = []
+    for n in range(3):
+        site = make_site(tmp_path / f"s{n}", {"index.html": f"v{n}"}, commit=f"{n}abcdef")
+        publish(str(target), site, key=key, publishers=pinned, keep=2)
+        digests.append(hashlib.sha256((site / "manifest.json").read_bytes()).hexdigest())
+    assert sorted(os.listdir(target / "signatures")) == sorted([f"{d}.sig" for d in digests[1:]] + ["csp.txt.sig"])
+    assert verify_target(str(target), publishers=pinned).signed_by

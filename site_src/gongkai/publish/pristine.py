@@ -34,7 +34,7 @@ from gongkai.publish.manifest import (
     parse_manifest,
     scan_tree,
 )
-from gongkai.publish.targets import RELEASES, LocalTarget, Target, _rsync_error, _run, live_release
+from gongkai.publish.targets import RELEASES, LocalTarget, Target, live_release, run_rsync
 
 PRISTINE = "pristine"
 QUARANTINE = "quarantine"
@@ -57,9 +57,7 @@ def upload_objects(dest: Target, site: Path, manifest: Manifest, extra: Sequence
             os.symlink((site / rel).resolve(), folder / digest)
         argv = ["rsync", "-rL", "--ignore-existing", "--chmod=D755,F444", "--quiet", *extra, *dest.rsync_transport(),
                 "--", f"{staging}/", dest.rsync_dest(PRISTINE) + "/"]
-        proc = _run(argv)
-        if proc.returncode != 0:
-            raise _rsync_error(proc, dest.display)
+        run_rsync(argv, dest.display)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -87,14 +85,25 @@ def stored_manifest(dest: Target, history: journal.History, name: str) -> Manife
 
 
 def collect_garbage(dest: Target, keep: Sequence[Manifest]) -> None:
-    """Removes the stored objects no kept release refers to."""
+    """Removes the stored objects, and the manifest signatures, no kept release refers to."""
     wanted = {d for m in keep for d in m.files.values()} | {m.digest for m in keep}
-    listing = dest.sh(f"cd -- {dest.q} || exit 90\n[ -d {PRISTINE} ] || exit 0\nfind {PRISTINE} -type f -printf '%f\\n'\n",
-                      what="列出原始副本")
-    stale = [d for d in listing.decode("ascii", "replace").split() if len(d) == 64 and d not in wanted]
+    manifests = {m.digest for m in keep}
+    listing = dest.sh(
+        f"cd -- {dest.q} || exit 90\n"
+        f"[ -d {PRISTINE} ] && find {PRISTINE} -type f -printf 'O%f\\n'\n"
+        f"[ -d {signature.SIGNATURES} ] && find {signature.SIGNATURES} -type f -name '*.sig' -printf 'S%f\\n'\n"
+        "exit 0\n",
+        what="列出原始副本",
+    )
+    stale = []
+    for line in listing.decode("ascii", "replace").split():
+        kind, name = line[:1], line[1:]
+        if kind == "O" and len(name) == 64 and name not in wanted:
+            stale.append(object_rel(name))
+        elif kind == "S" and len(name) == 68 and name[:64] not in manifests:
+            stale.append(signature.manifest_signature_rel(name[:64]))
     if stale:
-        dest.sh(f"cd -- {dest.q} || exit 90\nxargs -r rm -f --\n", input="\n".join(object_rel(d) for d in stale).encode() + b"\n",
-                what="清理原始副本")
+        dest.sh(f"cd -- {dest.q} || exit 90\nxargs -r rm -f --\n", input="\n".join(stale).encode() + b"\n", what="清理原始副本")
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,13 @@ def _rsync_error(proc: subprocess.CompletedProcess, where: str) -> PublishError:
     return PublishError(f"上传到 {where} 失败(rsync 退出码 {proc.returncode}):{stderr[-800:]}", hint)
 
 
+def run_rsync(argv: Sequence[str], where: str) -> None:
+    """Runs rsync; a failure raises PublishError with the hint for its exit code."""
+    proc = _run(argv)
+    if proc.returncode != 0:
+        raise _rsync_error(proc, where)
+
+
 class Target(ABC):
     """One place releases live in. Subclasses: a local directory, or a directory on an SSH host."""
 
@@ -147,9 +154,7 @@ class Target(ABC):
         return argv
 
     def upload(self, site_dir: Path, dest_rel: str, copy_dest: str | None, extra: Sequence[str]) -> None:
-        proc = _run(self.upload_argv(site_dir, dest_rel, copy_dest, extra))
-        if proc.returncode != 0:
-            raise _rsync_error(proc, self.display)
+        run_rsync(self.upload_argv(site_dir, dest_rel, copy_dest, extra), self.display)
 
     @contextmanager
     def session(self) -> Iterator[None]:
