@@ -23,10 +23,12 @@ from gongkai.cli import main
 from gongkai.publish.manifest import PublishError, read_manifest, sha256_file
 from gongkai.publish.releases import Release, publish, rollback
 from gongkai.publish.targets import LockBusy, open_target
-from gongkai.publish.verify import verify
+from gongkai.publish.verify import verify, verify_target
+from gongkai.trust import sshsig
 from tests.kit import free_port, require  # noqa: E402
 from tests.test_publish import make_site  # noqa: E402
 from tests.test_publish_journal import bad_rollback_fix, journal_lines  # noqa: E402
+from tests.test_publish_signature import forge  # noqa: E402
 
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 pytestmark = pytest.mark.sshd
@@ -181,6 +183,17 @@ def test_verify_repair_over_ssh_restores_the_exact_bytes(sshd, tmp_path, capsys)
     assert verify(target, ssh_options=sshd.options) == []
     [stamp] = list((www / "quarantine").iterdir())
     assert (stamp / "index.html").read_text(encoding="utf-8") == "<h1>被篡改</h1>"
+
+
+def test_a_forged_release_over_ssh_fails_the_signature_check(sshd, tmp_path, keys):
+    pinned = [sshsig.key_blob(keys["bm"].with_name("bm.pub").read_text())]
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    publish(target, make_site(tmp_path / "v1", V1, commit="1111111aa"), key=keys["bm"], publishers=pinned, ssh_options=sshd.options)
+    assert verify_target(target, publishers=pinned, ssh_options=sshd.options).signed_by == sshsig.fingerprint(pinned[0])
+    forge(www, tmp_path)
+    with pytest.raises(PublishError, match="没有发布签名"):
+        verify_target(target, publishers=pinned, ssh_options=sshd.options)
 
 
 def tamper(current: Path) -> None:
