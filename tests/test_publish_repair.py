@@ -14,8 +14,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from gongkai.cli import main
 from gongkai.publish.guard import watch
+from gongkai.publish.manifest import PublishError
 from gongkai.publish.releases import publish
 from gongkai.publish.verify import repair_target, verify
 from tests.test_publish import child_env, make_site
@@ -151,3 +154,17 @@ def test_gongkai_watch_writes_the_duty_log_and_stops_on_sigterm(tmp_path):
     assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 开始值守 ", text, re.M)
     assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d   index.html: 内容被改动,已从原始副本恢复", text, re.M), text
     assert text.rstrip().endswith(f"停止值守 {target}") and "Traceback" not in err.decode()
+
+
+def test_repair_without_the_journal_uses_the_manifest_the_store_holds(tmp_path):
+    target = tmp_path / "www"
+    publish(str(target), make_site(tmp_path / "s", PAGES))
+    (target / "journal").unlink()
+    (target / "current" / "index.html").unlink()
+    result = repair_target(str(target))
+    assert [r.mismatch.path for r in result.repairs] == ["index.html"] and not result.remaining
+    # A manifest the store does not hold is not trusted to repair from.
+    (target / "current" / "manifest.json").unlink()
+    (target / "current" / "manifest.json").write_text("{}")
+    with pytest.raises(PublishError, match="没有它的清单,无法修复"):
+        repair_target(str(target))

@@ -147,9 +147,15 @@ def repair(dest: Target, stamp: str, publishers: Sequence[bytes] = (), only: Col
     history = journal.read_history(dest, name)
     manifest = stored_manifest(dest, history, name)
     if manifest is None:
+        # No journal line for it (a target published before the store, or a journal deleted): the
+        # release's own manifest is used only when the store holds the very same bytes.
+        raw = dest.read_bytes(f"{RELEASES}/{name}/{MANIFEST_NAME}")
+        if raw is not None and read_object(dest, hashlib.sha256(raw).hexdigest()) is not None:
+            manifest = parse_manifest(raw, f"{dest.display}/{RELEASES}/{name}/{MANIFEST_NAME}")
+    if manifest is None:
         raise PublishError(
-            f"{dest.display}: 当前版本 {name} 发布于原始副本库启用之前,没有可用来修复的原始副本",
-            "请重新发布一次(gongkai publish),之后即可自动修复",
+            f"{dest.display}: 发布日志 journal 中没有当前版本 {name} 的上传记录,原始副本库中也没有它的清单,无法修复",
+            "若这个版本发布于原始副本库启用之前,重新发布一次即可;否则发布日志可能被删改,请保留现场、按应急预案报告,并从构建机重新发布",
         )
     if publishers:
         data = read_object(dest, manifest.digest) or b""
