@@ -5,7 +5,10 @@ import argparse
 import ipaddress
 import json
 import logging
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from gongkai import __version__
@@ -94,12 +97,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
     p.add_argument("--keep", type=int, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
+    p.add_argument("--init", action="store_true", help="首次发布:目标中还没有 gongkai 的版本时必须加上(防止路径写错时悄悄新建目录)")
+    p.add_argument("--key", metavar="FILE", help="发布私钥:为 manifest.json 和内容安全策略签名(reviewers.yml 中角色含“发布”的密钥)")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT", help="传给 ssh 的参数,如 '-p 2222'")
     p = command("verify", "比对线上文件与 manifest.json(防篡改)", cmd_verify)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--archive", action="store_true", help="TARGET 是 gongkai package 生成的站点包")
     p.add_argument("--manifest", metavar="FILE", help="保存在服务器之外的可信 manifest.json")
+    p.add_argument("--repair", action="store_true", help="从原始副本恢复当前版本中被改动、增加或删除的文件(改动的文件移入 quarantine/ 留证)")
+    p.add_argument("--log", metavar="FILE", help="把修复记录追加到这个值班读网日志文件")
+    p.add_argument("--signers", metavar="FILE", help="发布公钥文件(每行一个公钥);默认取 reviewers.yml 中角色含“发布”的密钥")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT")
+    p = command("watch", "在 Web 服务器上值守:网站文件一有改动即从原始副本恢复,并写值班读网日志", cmd_watch)
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--log", metavar="FILE", help="值班读网日志文件(默认只输出到屏幕或 journalctl)")
+    p.add_argument("--signers", metavar="FILE", help="发布公钥文件:修复前核对原始清单的发布签名")
     p = command("rollback", "把 current 原子切回上一个(或指定)版本", cmd_rollback)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--to", metavar="RELEASE", help="要切回的版本名")
@@ -621,6 +633,22 @@ def _with_strict_site(args, run) -> int:
         return run(args)
 
 
+def _stdout_may_close(func):
+    """Returns the verb quiet when its reader goes away (``gongkai verify … | head``): no traceback."""
+
+    def wrapper(args) -> int:
+        try:
+            return func(args)
+        except BrokenPipeError:
+            # Python would complain again when it flushes stdout at exit: point it at /dev/null.
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")
+            return EXIT_PROBLEMS
+
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+@_stdout_may_close
 @_guarded
 def cmd_publish(args) -> int:
     return _with_strict_site(args, _publish_site)
@@ -632,7 +660,8 @@ def _publish_site(args) -> int:
     from gongkai.publish import manifest, releases, targets
 
     try:
-        release = releases.publish(args.target, Path(args.site), keep=args.keep, ssh_options=_ssh_words(args))
+        release = releases.publish(args.target, Path(args.site), keep=args.keep, ssh_options=_ssh_words(args),
+                                   key=args.key, publishers=_publishers(args), init=args.init)
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("发布失败", exc)
     except KeyboardInterrupt:
@@ -675,17 +704,21 @@ def _package_site(args) -> int:
     return EXIT_OK
 
 
+@_stdout_may_close
 @_guarded
 def cmd_verify(args) -> int:
     """Returns 0 when the live release (or the package) matches its manifest.json, 1 otherwise."""
     # Loaded on demand: the other verbs need none of the publishing modules.
     from gongkai.publish import manifest, package, verify
 
+    if args.repair:
+        return _repair(args)
     try:
         if args.archive:
             result = package.verify_archive_result(args.target)
         else:
-            result = verify.verify_target(args.target, manifest=args.manifest, ssh_options=_ssh_words(args))
+            publishers = _publishers(args)
+            result = verify.verify_target(args.target, manifest=args.manifest, ssh_options=_ssh_words(args), publishers=publishers)
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("核对失败", exc)
     if args.archive:
@@ -693,7 +726,14 @@ def cmd_verify(args) -> int:
     else:
         what = f"{result.target} 的当前版本 {result.release}" if result.release else f"站点目录 {result.target}"
     built = f"构建于 {result.manifest.built_at},提交 {result.manifest.commit or '(无)'}"
-    if not result.mismatches:
+    if not args.archive:
+        if result.signed_by:
+            print(f"发布签名有效:清单由登记的发布密钥 {result.signed_by} 签名")
+        elif not publishers:
+            print("注意:未核对发布签名(reviewers.yml 中没有角色含“发布”的密钥,也没有给出 --signers)", file=sys.stderr)
+        for problem in result.problems:
+            print(f"{problem}", file=sys.stderr)
+    if not result.mismatches and not getattr(result, "problems", None):
         print(f"核对通过:{what}({built})的 {result.checked} 个文件与 manifest.json 完全一致")
         return EXIT_OK
     print(f"核对不通过:{what}({built})有 {len(result.mismatches)} 处与 manifest.json 不符:")
@@ -709,6 +749,61 @@ def cmd_verify(args) -> int:
     return EXIT_PROBLEMS
 
 
+def _repair(args) -> int:
+    """Returns 0 when the live release was intact, 1 when something had to be (or could not be) repaired."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import guard, manifest, verify
+
+    if args.archive or args.manifest:
+        raise UsageError("--repair 不能与 --archive 或 --manifest 同时使用:修复只依据服务器上的原始副本")
+    log = _duty_log(args.log)
+    try:
+        result = verify.repair_target(args.target, ssh_options=_ssh_words(args), publishers=_publishers(args))
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("修复失败", exc)
+    lines = guard.repair_lines(result)
+    if not lines:
+        print(f"核对通过:{result.target} 的当前版本 {result.release} 的 {len(result.manifest.files)} 个文件与发布时完全一致,无需修复")
+        return EXIT_OK
+    for line in lines:
+        log(line)
+    return EXIT_PROBLEMS
+
+
+def _duty_log(path: str | None):
+    """Returns a function printing a line and, with --log, appending it with the time to the 值班读网 log."""
+    # Loaded on demand: only verify --repair and watch write the log.
+    from datetime import datetime
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+        if path:
+            stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(f"{stamp} {line}\n")
+
+    return log
+
+
+@_stdout_may_close
+@_guarded
+def cmd_watch(args) -> int:
+    """Watches the live release until interrupted (systemd stops it with SIGTERM)."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import guard, manifest
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # systemctl stop: log the end, then exit 0
+    try:
+        guard.watch(args.target, _duty_log(args.log), publishers=_publishers(args), stop=stop)
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("值守失败", exc)
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK
+
+
+@_stdout_may_close
 @_guarded
 def cmd_rollback(args) -> int:
     # Loaded on demand: the other verbs need none of the publishing modules.
@@ -723,6 +818,20 @@ def cmd_rollback(args) -> int:
     return EXIT_OK
 
 
+def _publishers(args) -> list[bytes]:
+    """Returns the pinned publishing keys: --signers, else the reviewers.yml entries with the role 发布."""
+    from gongkai.portal import load_context  # loaded on demand: only publish, verify and watch pin keys
+    from gongkai.publish import signature  # loaded on demand, like the other publishing modules
+
+    if getattr(args, "signers", None):
+        return signature.read_signers(args.signers)
+    if not Path(args.config_file).exists():
+        return []
+    config = _load_config(args)
+    _settings, trust = load_context(Path(config.config_file_path).parent, (config.extra or {}).get("gongkai"), config.site_name)
+    return signature.publisher_keys(trust)
+
+
 def _ssh_words(args) -> list[str]:
     """Returns ssh arguments from repeated --ssh-option values, each split like a shell would ("-p 2222")."""
     # Loaded on demand, with the publishing modules that need it.
@@ -734,6 +843,11 @@ def _ssh_words(args) -> list[str]:
     return words
 
 
+# The operating system's reasons, in Chinese (its own text is English on most servers).
+_OS_ERRORS = {2: "文件或目录不存在", 13: "权限不足", 28: "磁盘空间不足", 30: "文件系统是只读的", 20: "路径中有一段不是目录",
+              21: "这是一个目录", 36: "文件名太长", 122: "超出磁盘配额", 5: "磁盘读写错误"}
+
+
 def _publish_failed(label: str, exc: Exception) -> int:
     """Returns the exit code of a publish, verify, rollback or package that failed, having printed why."""
     if isinstance(exc, UsageError):
@@ -741,7 +855,8 @@ def _publish_failed(label: str, exc: Exception) -> int:
         return EXIT_USAGE
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"{label}:{where}{exc.strerror or exc}\n  处理办法:检查路径是否存在、磁盘空间和读写权限", file=sys.stderr)
+        why = _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
+        print(f"{label}:{where}{why}\n  处理办法:检查路径是否存在、磁盘空间和读写权限", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"{label}:{exc}", file=sys.stderr)
     return EXIT_PROBLEMS

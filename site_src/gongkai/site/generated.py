@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from gongkai import gitrepo
 from gongkai.errors import Problem
 from gongkai.law import layout
 from gongkai.model import Decision, Item, Verdict
@@ -97,13 +98,14 @@ def report_output(portal: Portal, decision: Decision) -> ReportOutput | None:
 
 def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
     """Yields every page and export the engine generates, in the order the site lists them."""
-    settings, day = portal.settings, portal.today
+    settings = portal.settings
 
     def url_of(src: str) -> str:
         return layout.page_url(src, site.directory_urls)
 
     src_of = page_sources(portal)
     entries = catalog.build_entries(portal.decisions, settings, lambda item: url_of(src_of(item)), portal.cache)
+    day = shown_day(portal, entries)
     generated = [pages.site_home(site.site_name, entries, settings, url_of, day), pages.xxgk_home(entries, settings, url_of, day)]
     generated += catalog.catalog_pages(entries, settings, url_of, day, portal.cache)
     generated.append(guide.guide_page(settings, url_of, day))
@@ -134,6 +136,18 @@ def reports_index(portal: Portal, day: date) -> str:
     index = list_reports([d.item for d in shown if d.item is not None], portal.settings, {d.path: d.published for d in shown})
     intro = "<p>根据《中华人民共和国政府信息公开条例》第四十九条、第五十条,各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告。</p>\n\n"
     return catalog.front_matter("政府信息公开工作年度报告", layout.KIND_REPORT_INDEX, day) + "# 政府信息公开工作年度报告\n\n" + intro + render_reports_index_html(index, portal.settings)
+
+
+def shown_day(portal: Portal, entries) -> date:
+    """Returns the 更新日期 of the generated pages: the day (China time) of the commit built, or the
+    newest publication date when an item went live after it (a scheduled one); the build's clock
+    only without Git. Two builds of one commit on the same content agree, wherever and whenever."""
+    epoch = gitrepo.head_time(Path(portal.root))
+    if not epoch:
+        return portal.today
+    day = datetime.fromtimestamp(int(epoch), timezone(timedelta(hours=8))).date()
+    dates = [e.field("published") for e in entries if not e.on_demand and e.field("published")]
+    return max(day, date.fromisoformat(max(dates))) if dates else day
 
 
 def feed_updated(entries, day: date) -> datetime:
