@@ -38,6 +38,7 @@ from gongkai.gate.unique import settle_duplicates
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Decision, Settings, Verdict
 from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
+from gongkai.read.wording import Wording, load_wording
 from gongkai.report.figures import ReportTables
 from gongkai.report.labels import DOCUMENT_CATEGORIES
 from gongkai.report.tables import annual_report_tables, previous_report
@@ -61,11 +62,12 @@ class Portal:
     reports: dict[str, ReportTables] = field(default_factory=dict)  # item path -> tables
     workers: int = 1  # processes that read and decided the content files
     cache: BuildCache = field(default_factory=BuildCache)  # what the next evaluate() of this portal may reuse
+    wording: Wording = field(default_factory=Wording)  # 表述检查: the built-in list and the portal's wording.yml
 
     @property
     def problems(self) -> list[Problem]:
         """Returns every problem of the portal, sorted by path and line, each once."""
-        found = set(self.trust.problems) | set(self.tree.problems)
+        found = set(self.trust.problems) | set(self.tree.problems) | set(self.wording.problems)
         for decision in self.decisions:
             found.update(decision.problems)
         for tables in self.reports.values():
@@ -113,7 +115,8 @@ def evaluate(
     cache = cache if cache is not None else BuildCache()
     settings, trust = load_context(root, extra, site_name)
     today = today or build_date()
-    gate = Gate(settings, Verifier(trust, cache=cache), today, docs_dir)
+    wording = load_wording(root)
+    gate = Gate(settings, Verifier(trust, cache=cache), today, docs_dir, wording)
     paths, skipped = content_files(docs_dir, root)
     count = worker_count(len(paths), workers, min_files)
     files = _read_in_workers(paths, docs_dir, root, settings, gate, count) if count > 1 else None
@@ -123,7 +126,7 @@ def evaluate(
     tree = finish_tree(docs_dir, files, skipped, cache)
     settle_duplicates(tree.files, gate.verifier, settings, root)
     decisions = decide_all(tree.files, gate)
-    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache)
+    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, wording)
 
 
 def worker_count(files: int, workers: int | None = None, min_files: int | None = None) -> int:
