@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable
 from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache
 from gongkai.errors import WARNING, Problem
 from gongkai.gate import scan, visible, wording
+from gongkai.law.schema import FIELDS
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Review, Settings, Stale, Verdict
 from gongkai.read.attachments import AttachmentText, attachment_text
@@ -334,13 +335,16 @@ def wording_readings(item: Item, body: str) -> list[wording.Reading]:
     return readings + (wording.body_readings(body, item.body_line) if body else [])
 
 
+_FIELD_NAMES = {f.key: f.label for f in FIELDS}
+
+
 def field_labels(item: Item) -> Iterable[str]:
     """Yields, for each text of ``published_fields``, how a finding in it is introduced."""
     yield "路径"
     for key, value in item.meta.items():
         if key in ("reviews",):
             continue
-        label = "标题" if key == "title" else f"字段 {key} "
+        label = "标题" if key == "title" else f"{_FIELD_NAMES.get(key, '字段')}({key})"
         for _ in _strings(value):
             yield label
 

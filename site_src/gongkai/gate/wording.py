@@ -47,6 +47,7 @@ class Hit:
     end: int  # column after the last character
     entry: Term | Leader
     title: str = ""  # for a leader: the title written next to the name
+    title_first: bool = False  # that title is written before the name
 
 
 class Matcher:
@@ -92,7 +93,7 @@ class Matcher:
                 before = text[max(0, start - WINDOW) : start].rsplit("\n", 1)[-1]
                 after = text[end + 1 : end + 1 + WINDOW].split("\n", 1)[0]
                 entry: Term | Leader
-                title = ""
+                title, side = "", 0
                 if role == "term":
                     entry = self.wording.terms[index]
                     if not _in_context(entry, before, after, created):
@@ -101,9 +102,13 @@ class Matcher:
                     entry = self.wording.leaders[index]
                     if entry.since is not None and (created is None or created < entry.since):
                         continue
-                    title = self._wrong_title(index, before, after)
+                    title, side = self._wrong_title(index, before, after)
                     if not title:
                         continue
+                    if side < 0:
+                        start -= len(title)
+                    else:
+                        end += len(title)
                 if feeds is None:
                     feeds = [m.start() for m in re.finditer("\n", text)]
                     lines = folded.split("\n")
@@ -112,23 +117,24 @@ class Matcher:
                 line_start = feeds[line - 1] + 1 if line else 0
                 column = _unstripped(lines[line], start - line_start)
                 stop = _unstripped(lines[line], end - line_start) + 1
-                found.append(Hit(line, column, stop, entry, title))
+                found.append(Hit(line, column, stop, entry, title, side < 0 if title else False))
         return found
 
-    def _wrong_title(self, index: int, before: str, after: str) -> str:
-        """Returns the title written right after or before a leader's name when it is not theirs."""
+    def _wrong_title(self, index: int, before: str, after: str) -> tuple[str, int]:
+        """Returns (the title written right after (1) or before (-1) a leader's name when it is
+        not theirs, that side), or ("", 0)."""
         own = self.leader_titles[index]
         for title in self.titles:
             if after.startswith(title):
                 if title not in own:
-                    return title
+                    return title, 1
                 break
         for title in self.titles:
             if before.endswith(title):
                 if title not in own and not before[: -len(title)].endswith(("原", "前任")):
-                    return title
+                    return title, -1
                 break
-        return ""
+        return "", 0
 
 
 def _in_context(term: Term, before: str, after: str, created: date | None) -> bool:
@@ -185,7 +191,8 @@ def describe(hit: Hit, found: str) -> tuple[str, str]:
     entry = hit.entry
     if isinstance(entry, Leader):
         titles = "、".join(entry.titles)
-        return f"应为“{entry.name}{entry.titles[0]}”({entry.name}的现任职务是{titles},此处写作“{hit.title}”)", "领导职务"
+        right = f"{entry.titles[0]}{entry.name}" if hit.title_first else f"{entry.name}{entry.titles[0]}"
+        return f"应为“{right}”({entry.name}的现任职务是{titles},此处写作“{hit.title}”)", "领导职务"
     if entry.correct:
         return f"应为“{entry.correct}”" + (f":{entry.reason}" if entry.reason else ""), entry.kind
     return f"不得出现:{entry.reason}", entry.kind

@@ -253,7 +253,9 @@ def _term(entry: Any, where: str, display: str, lines: dict, problems: list[Prob
 
 
 def _level(value: Any, where: str, bad) -> str | None:
-    if value not in LEVELS:
+    if value is False:
+        value = "off"  # YAML reads an unquoted off as false
+    if not isinstance(value, str) or value not in LEVELS:
         bad("level 只能是 error(拒绝发布)、warning(报告,供审核人判断)或 off(关闭同名内置词条)", "level")
         return WARNING
     return LEVELS[value]
