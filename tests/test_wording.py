@@ -305,11 +305,21 @@ def test_the_stats_count_items_findings_and_fixes_per_unit_and_month(portal):
     import json
 
     rows = {(r["unit"], r["month"]): r for r in json.loads(result.stdout)["rows"]}
-    assert rows[("xzf", "2025-03")] | {} == rows[("xzf", "2025-03")]
     march = rows[("xzf", "2025-03")]
     assert (march["items"], march["published"], march["warnings"], march["errors"], march["fixed"], march["with_findings"]) == (2, 2, 1, 0, 1, 1)
     assert march["rate"] == 0.5
     april = rows[("fgj", "2025-04")]
     assert (april["items"], april["warnings"], april["fixed"]) == (1, 0, 0)
     text = portal.run("check", "--stats", env={"GONGKAI_TODAY": "2025-06-01"})
-    assert "示例" in text.stdout or "2025-03" in text.stdout
+    assert "测试县人民政府办公室\t2025-03\t2\t2\t0\t1\t1\t1\t50.0%" in text.stdout, text.stdout
+
+
+def test_a_change_to_the_list_is_flagged_in_the_summary(portal):
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b"}
+    subprocess.run(["git", "init", "-q", "-b", "main", str(portal.root)], check=True)
+    subprocess.run(["git", "-C", str(portal.root), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(portal.root), "commit", "-qm", "start"], check=True, env=env)
+    (portal.root / PORTAL_FILE).write_text("terms:\n  - word: 甲\n", encoding="utf-8")
+    result = portal.run("check", "--changed", "HEAD", env=TODAY)
+    assert "修改了表述检查词表" in result.stdout and "wording.yml:2" in result.stdout.replace("\\", "")
+    assert result.returncode == 1  # the malformed entry is an error

@@ -331,7 +331,7 @@ def wording_readings(item: Item, body: str) -> list[wording.Reading]:
     written = ["|" + text.replace("\n", " ") for _, text in fields]
     joined = "\n".join(written)
     line_of = lambda k: fields[k][0] if 0 <= k < len(fields) else 1  # noqa: E731
-    readings: list[wording.Reading] = [(joined, written, line_of, labels), (visible.markdown_text(joined), written, line_of, labels)]
+    readings: list[wording.Reading] = [(visible.markdown_text(joined), written, line_of, labels), (joined, written, line_of, labels)]
     return readings + (wording.body_readings(body, item.body_line) if body else [])
 
 

@@ -215,8 +215,18 @@ def text_problems(matcher: Matcher | None, path: str, readings: Iterable[Reading
         return []
     seen: dict[tuple[int, str, int], tuple[Hit, str, str, int]] = {}
     counts: dict[tuple[int, str, int], int] = {}
+    first_reading: dict[int, list[str]] = {}  # id of the written lines -> the first reading's folded lines
     for text, written, line_of, labels in readings:
         folded = normalized(text)
+        earlier = first_reading.get(id(written))
+        if earlier is None:
+            first_reading[id(written)] = folded.split("\n")
+        else:
+            # Another reading of the same lines: only the lines it reads differently (most lines
+            # of a body read the same as written and as rendered).
+            lines = folded.split("\n")
+            if len(lines) == len(earlier):
+                folded = "\n".join(line if line != other else "" for line, other in zip(lines, earlier))
         hits = matcher.hits(folded, created)
         if not hits:
             continue
@@ -266,7 +276,7 @@ def _column(raw: str, found: str, column: int) -> int:
 
 
 def body_readings(body: str, first_line: int) -> list[Reading]:
-    """Returns the readings of a Markdown body: as written and as a reader likely sees it."""
+    """Returns the readings of a Markdown body: as a reader likely sees it, and as written."""
     written = body.split("\n")
     line_of = lambda k: first_line + k  # noqa: E731
-    return [(body, written, line_of, None), (markdown_text(body), written, line_of, None)]
+    return [(markdown_text(body), written, line_of, None), (body, written, line_of, None)]
