@@ -25,9 +25,9 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "site_src"))
 
-import generate  # noqa: E402
 import yaml  # noqa: E402
 
+import generate  # noqa: E402
 from gongkai import portal as portal_module  # noqa: E402
 from gongkai.gate import scan  # noqa: E402
 from gongkai.gate import wording as W  # noqa: E402

@@ -2,7 +2,9 @@
 findings in `gongkai check`, the PR summary and the build."""
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 from datetime import date
 
@@ -163,7 +165,7 @@ def test_jiezhi_is_flagged_only_right_before_a_date(text):
     position = text.find("截止")
     while position >= 0:
         after = text[position + 2 :]
-        if __import__("re").match(r"\d{1,4}年|\d{1,2}月|\d{1,2}日|目前", after):
+        if re.match(r"\d{1,4}年|\d{1,2}月|\d{1,2}日|目前", after):
             expected += 1
         position = text.find("截止", position + 1)
     assert len(hits) == expected
@@ -302,8 +304,6 @@ def test_the_stats_count_items_findings_and_fixes_per_unit_and_month(portal):
         portal.sign(rel)
     result = portal.run("check", "--stats", "--json", env={"GONGKAI_TODAY": "2025-06-01"})
     assert result.returncode == 0, result.stderr
-    import json
-
     rows = {(r["unit"], r["month"]): r for r in json.loads(result.stdout)["rows"]}
     march = rows[("xzf", "2025-03")]
     assert (march["items"], march["published"], march["warnings"], march["errors"], march["fixed"], march["with_findings"]) == (2, 2, 1, 0, 1, 1)

@@ -95,9 +95,10 @@ class Matcher:
                 entry: Term | Leader
                 title, side = "", 0
                 if role == "term":
-                    entry = self.wording.terms[index]
-                    if not _in_context(entry, before, after, created):
+                    term = self.wording.terms[index]
+                    if not _in_context(term, before, after, created):
                         continue
+                    entry = term
                 else:
                     entry = self.wording.leaders[index]
                     if entry.since is not None and (created is None or created < entry.since):
