@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -323,3 +324,16 @@ def test_a_change_to_the_list_is_flagged_in_the_summary(portal):
     result = portal.run("check", "--changed", "HEAD", env=TODAY)
     assert "修改了表述检查词表" in result.stdout and "wording.yml:2" in result.stdout.replace("\\", "")
     assert result.returncode == 1  # the malformed entry is an error
+
+
+def test_the_sample_portal_shows_a_warning_from_its_own_list():
+    from tests.kit import REPO
+
+    result = subprocess.run([sys.executable, "-m", "gongkai.cli", "check"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    findings = [line for line in result.stdout.splitlines() if W.TAG in line]
+    assert findings == [
+        "content/fgj/2026/jiage-jiance-2026q1.md:25: 警告: 第24字 “梅溪乡”: 应为“梅溪镇”:2026年1月起撤乡设镇"
+        "(表述检查·地名;原文“…排，我局对城区及青石镇、梅溪乡共6个监测点的粮油、肉禽…”)"
+    ]
+    assert "content/fgj/2026/jiage-jiance-2026q1.md: 待发布" in result.stdout  # a pending item: reviewers see it before signing
