@@ -77,7 +77,7 @@ class Matcher:
         """Returns every finding in folded text (many lines), in order."""
         if self.automaton is None:
             return []
-        text = _BLANK.sub("", folded) if " " in folded or "\t" in folded else folded
+        text = _BLANK.sub("", folded)
         raw = list(self.automaton.iter(text))
         if not raw:
             return []
@@ -106,18 +106,17 @@ class Matcher:
                     title, side = self._wrong_title(index, before, after)
                     if not title:
                         continue
-                    if side < 0:
-                        start -= len(title)
-                    else:
-                        end += len(title)
+                # The finding's span: a leader's with the title written next to the name.
+                first = start - len(title) if side < 0 else start
+                last = end + len(title) if side > 0 else end
                 if feeds is None:
                     feeds = [m.start() for m in re.finditer("\n", text)]
                     lines = folded.split("\n")
                 assert lines is not None
-                line = bisect.bisect_left(feeds, start)
+                line = bisect.bisect_left(feeds, first)
                 line_start = feeds[line - 1] + 1 if line else 0
-                column = _unstripped(lines[line], start - line_start)
-                stop = _unstripped(lines[line], end - line_start) + 1
+                column = _unstripped(lines[line], first - line_start)
+                stop = _unstripped(lines[line], last - line_start) + 1
                 found.append(Hit(line, column, stop, entry, title, side < 0 if title else False))
         return found
 
@@ -127,15 +126,22 @@ class Matcher:
         own = self.leader_titles[index]
         for title in self.titles:
             if after.startswith(title):
-                if title not in own:
+                if not _holds(title, own):
                     return title, 1
                 break
         for title in self.titles:
             if before.endswith(title):
-                if title not in own and not before[: -len(title)].endswith(("原", "前任")):
+                if not _holds(title, own) and not before[: -len(title)].endswith(("原", "前任")):
                     return title, -1
                 break
         return "", 0
+
+
+def _holds(title: str, own: frozenset[str]) -> bool:
+    """Whether a leader holding the titles ``own`` may be called ``title``: one of them, or the
+    end of one that leaves out no 副 (a 县委书记 is 张三书记; a 常务副县长 is a 副县长; a 副县长
+    is not a 县长)."""
+    return any(held == title or (held.endswith(title) and "副" not in held[: -len(title)]) for held in own)
 
 
 def _in_context(term: Term, before: str, after: str, created: date | None) -> bool:
@@ -152,11 +158,11 @@ def _in_context(term: Term, before: str, after: str, created: date | None) -> bo
 
 def _unstripped(line: str, column: int) -> int:
     """Returns the column in a line of the text with blanks of a column in it without them."""
-    if " " not in line and "\t" not in line:
+    if not _BLANK.search(line):
         return column
     seen = 0
     for position, char in enumerate(line):
-        if char in " \t" or (char.isspace() and char != "\n"):
+        if char.isspace():
             continue
         if seen == column:
             return position
