@@ -320,6 +320,16 @@ def test_the_stats_count_items_findings_and_fixes_per_unit_and_month(portal):
     assert (april["items"], april["warnings"], april["fixed"]) == (1, 0, 0)
     text = portal.run("check", "--stats", env={"GONGKAI_TODAY": "2025-06-01"})
     assert "测试县人民政府办公室\t2025-03\t2\t2\t0\t1\t1\t1\t50.0%" in text.stdout, text.stdout
+    # The page for the 政务公开办: a workbook on its computer, never part of the site.
+    from openpyxl import load_workbook
+
+    out = portal.root.parent / "错误率.xlsx"
+    assert portal.run("check", "--stats", "-o", str(out), env={"GONGKAI_TODAY": "2025-06-01"}).returncode == 0
+    book = load_workbook(out)
+    assert [c.value for c in book["错误率"][2]][:8] == ["测试县人民政府办公室", "2025-03", 2, 2, 0, 1, 1, 1]
+    (finding,) = list(book["问题清单"].iter_rows(min_row=2, values_only=True))
+    assert finding[:5] == ("测试县人民政府办公室", "2025-03", "content/xzf/a.md", _line(portal, "xzf/a.md", "震憾"), "警告") and "震憾" in finding[5]
+    assert portal.run("check", "-o", str(out)).returncode == 2  # -o only with --stats
 
 
 def test_a_change_to_the_list_is_flagged_in_the_summary(portal):

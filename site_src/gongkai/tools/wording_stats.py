@@ -11,6 +11,9 @@ Per unit (the item's `unit`) and month (of the date the public sees, else of `pu
   expression: two 截止 then, one now, is one fixed). An approximation: a finding made and
   corrected between two commits, or after the first commit and before the last, counts only
   through these two versions; outside Git (or for an uncommitted item) it is 0.
+
+`gongkai check --stats -o FILE.xlsx` writes the same table and the list of every finding for the
+政务公开办 (a file on the office's computer: it is never part of the site).
 """
 from __future__ import annotations
 
@@ -19,7 +22,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
 from gongkai import gitrepo
+from gongkai.errors import GongkaiError, Problem
 from gongkai.gate import wording
 from gongkai.gate.decide import wording_readings
 from gongkai.model import Decision, Item
@@ -129,3 +136,52 @@ def _findings_in(text: str, current: Item, matcher: wording.Matcher) -> list:
     except (KeyError, TypeError, ValueError):
         pass
     return wording.text_problems(matcher, item.path, wording_readings(item, body), created)
+
+
+class StatsWriteError(GongkaiError):
+    """The statistics file cannot be written: the CLI exits with 1."""
+
+
+HEADER = ("发布机构", "月份", "信息", "已发布", "错误", "警告", "有问题的信息", "已改正", "错误率")
+FINDINGS_HEADER = ("发布机构", "月份", "文件", "行", "级别", "问题")
+
+
+def findings(portal) -> list[tuple[str, str, Problem]]:
+    """Returns (unit name, month, problem) for every wording finding, by unit and path."""
+    names = {unit.id: unit.name for unit in portal.settings.units}
+    found = []
+    for decision in portal.decisions:
+        item = decision.item
+        if item is not None:
+            month = _month(decision, item)
+            found += [(names.get(item.unit, item.unit), month, p) for p in sorted(set(decision.problems)) if is_finding(p)]
+    return sorted(found, key=lambda entry: (entry[0], entry[1], entry[2]))
+
+
+def write_workbook(portal, rows: list[Row], target: Path) -> None:
+    """Writes the 错误率 table and the list of findings to an .xlsx; raises StatsWriteError."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "错误率"
+    sheet.append(HEADER)
+    for r in rows:
+        sheet.append((r.unit_name, r.month, r.items, r.published, r.errors, r.warnings, r.with_findings, r.fixed, r.rate))
+        sheet.cell(row=sheet.max_row, column=len(HEADER)).number_format = "0.0%"
+    listing = workbook.create_sheet("问题清单")
+    listing.append(FINDINGS_HEADER)
+    for unit, month, problem in findings(portal):
+        listing.append((unit, month, problem.path, problem.line, "错误" if problem.is_error else "警告", problem.message))
+    for ws, widths in ((sheet, (28, 10, 8, 8, 8, 8, 12, 8, 10)), (listing, (28, 10, 40, 6, 6, 100))):
+        for index, width in enumerate(widths):
+            ws.column_dimensions[chr(ord("A") + index)].width = width
+        for cell in ws[1]:
+            cell.font = Font(name="宋体", bold=True)
+            cell.alignment = Alignment(horizontal="center")
+        ws.freeze_panes = "A2"
+    workbook.properties.title = "表述检查错误率"
+    workbook.properties.creator = "gongkai"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        workbook.save(str(target))
+    except OSError as exc:
+        raise StatsWriteError(f"无法写入 {target}:{exc}") from exc
