@@ -292,3 +292,37 @@ def stop_server(server: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
+
+
+@dataclass
+class Desk:
+    """A `gongkai review` running in its own session, as a reviewer starts it."""
+
+    process: subprocess.Popen
+    url: str  # the link it printed, with its token
+
+    @property
+    def base(self) -> str:
+        return self.url.split("/?", 1)[0]
+
+
+def start_desk(root: Path, *args: str, env: dict | None = None) -> Desk:
+    """Starts `gongkai review --no-browser ARGS` in ``root`` and returns it once it printed its link."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gongkai.cli", "review", "--no-browser", *args],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})}, start_new_session=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "http://127.0.0.1:" in line:
+            return Desk(process, line[line.index("http://") :].strip())
+    process.wait(timeout=30)
+    raise AssertionError(f"gongkai review did not start (exit {process.returncode}):\n{process.stderr.read() if process.stderr else ''}")
+
+
+def git(root: Path, *args: str) -> str:
+    """Runs git in root as a test user; returns its output (fails the test when git does)."""
+    run = subprocess.run(["git", "-c", "user.name=测试", "-c", "user.email=t@example.invalid", "-C", str(root), *args], capture_output=True, text=True)
+    assert run.returncode == 0, f"git {' '.join(args)}: {run.stderr}"
+    return run.stdout

@@ -288,6 +288,13 @@ def test_actions_check_step_runs_on_a_real_repository(repo, tmp_path, forge, con
     assert "索引号冲突" in summary and "缺少复审、终审、保密审查" in summary  # … and the comment says why
     if forge == "github":
         assert step_summary.read_text(encoding="utf-8") == summary
+    # The reviewer's preview of the pull request, kept as the run's artifact.
+    preview, _ = actions_step(CI / forge / "gongkai.yml", "check-changed", "审核预览")
+    made = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", preview], cwd=repo.root, capture_output=True, text=True, env=run_env)
+    assert made.returncode == 0, made.stderr[-2000:]
+    assert any("审核预览·未发布" in p.read_text(encoding="utf-8") for p in (repo.root / "gongkai-preview").rglob("*.html"))
+    upload = next(s for s in yaml.safe_load((CI / forge / "gongkai.yml").read_text(encoding="utf-8"))["jobs"]["check-changed"]["steps"] if s.get("name") == "保存审核预览")
+    assert upload["with"]["path"] == "gongkai-preview/" and upload["if"] == "always()"
     jobs = yaml.safe_load((CI / forge / "gongkai.yml").read_text(encoding="utf-8"))["jobs"]
     checkout = jobs["check-changed"]["steps"][0]
     assert checkout["with"]["fetch-depth"] == 0 and "head.sha" in checkout["with"]["ref"]
@@ -307,8 +314,9 @@ def test_gitlab_check_job_runs_on_a_real_repository(repo, tmp_path):
     result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo.root, capture_output=True, text=True, env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "索引号冲突" in result.stdout  # the job log shows the summary
-    assert (repo.root / "gongkai-summary.md").exists()
-    assert job["artifacts"]["when"] == "always"
+    assert "**审核预览**" in (repo.root / "gongkai-summary.md").read_text(encoding="utf-8")
+    assert any("审核预览·未发布" in p.read_text(encoding="utf-8") for p in (repo.root / "gongkai-preview").rglob("*.html"))
+    assert job["artifacts"]["when"] == "always" and "gongkai-preview/" in job["artifacts"]["paths"]
     build = pipeline["gongkai-build"]
     assert build["script"] == ["gongkai build --strict"] and build["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
 

@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="reviewer", required=True, help="审核人 id(reviewers.yml)")
     p.add_argument("--key", required=True, help="SSH 私钥文件")
     p.add_argument("--at", default=None, help=argparse.SUPPRESS)
+    p = command("review", "打开审核工作台:在本机浏览器中查看待您审核的信息、预览、改动和检查结果,并签署、提交、推送", cmd_review)
+    p.add_argument("--key", default=None, help="SSH 私钥文件(默认用 ssh-agent 中的密钥或 ~/.ssh/id_ed25519)")
+    p.add_argument("--as", dest="reviewer", default=None, help="审核人 id(一把密钥对应多位审核人时才需要)")
+    p.add_argument("--base", default=None, help="比较改动的基准分支(默认 origin/main 或 main)")
+    p.add_argument("--port", type=int, default=0, help="本机端口(默认自动选择)")
+    p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器,只打印链接")
+    p = command("preview", "把审核预览(含待审信息,标有“审核预览·未发布”)写入一个目录,供合并请求的审核人下载查看;不能发布", cmd_preview)
+    p.add_argument("-d", "--dir", required=True, metavar="DIR", help="输出目录(不能是网站的 site_dir)")
     p = command("statement", "导出某审核环节的签名声明和签名文件,供核验人员用 ssh-keygen -Y verify 独立核验", cmd_statement)
     p.add_argument("item", help="信息文件")
     p.add_argument("--stage", required=True, help="审核环节:初审 复审 终审 保密审查")
@@ -452,6 +460,75 @@ def cmd_unsign(args) -> int:
     for gone in removed:
         print(f"已清除:{args.item} {gone.review.stage} {gone.review.by} {gone.review.at}({gone.state})")
     print(f"共清除 {len(removed)} 个签名;这些环节须由审核人用 gongkai sign 重新签名后才能发布")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_review(args) -> int:
+    """`gongkai review`: the review desk on 127.0.0.1 until Ctrl+C (tools.desk, tools.deskweb)."""
+    import webbrowser  # each verb imports what it runs: start-up time
+
+    from gongkai.glue import commands  # (as above)
+    from gongkai.portal import evaluate  # (as above)
+    from gongkai.tools import desk as reviewdesk  # (as above)
+    from gongkai.tools.deskweb import DeskServer  # (as above)
+
+    _setup_logging()
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)  # the preview's builds: problems only
+    config = _load_config(args)
+    root, docs_dir = Path(config.config_file_path).parent.resolve(), Path(config.docs_dir).resolve()
+    extra = (config.extra or {}).get("gongkai")
+    state: dict = {}
+
+    def current():
+        portal = evaluate(root, docs_dir, extra, config.site_name, cache=state.get("cache"))
+        state["cache"] = portal.cache
+        return portal
+
+    workdir = reviewdesk.make_workdir()
+    try:
+        try:
+            portal = current()
+        except ConfigError as exc:
+            raise GongkaiError(str(exc)) from None
+        identity = reviewdesk.find_identity(portal, workdir, args.key, args.reviewer)
+        desk = reviewdesk.Desk(root, docs_dir, current, identity, args.base, workdir)
+        try:
+            server = DeskServer(desk, lambda site: commands.build_preview(args.config_file, site), config.site_name, args.port)
+        except OSError as exc:
+            raise UsageError(f"无法在 127.0.0.1:{args.port} 上打开审核工作台:{exc.strerror or exc}") from None
+        me = identity.reviewer
+        print(f"审核工作台已打开:{me.name}({'、'.join(me.roles)}),密钥 {identity.fingerprint}")
+        print(f"请在浏览器中打开(仅本机、本次有效):{server.url}", flush=True)
+        print("关闭工作台:在此窗口按 Ctrl+C", flush=True)
+        if not args.no_browser:
+            webbrowser.open(server.url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("审核工作台已关闭")
+        finally:
+            server.shutdown()
+    finally:
+        reviewdesk.close_workdir(workdir)
+    return EXIT_OK
+
+
+@_guarded
+def cmd_preview(args) -> int:
+    """`gongkai preview -d DIR`: the draft preview as files, for the pull request's CI artifact."""
+    from gongkai.glue import commands  # each verb imports what it runs: start-up time
+
+    _setup_logging()
+    config = _load_config(args)
+    target, site = Path(args.dir).resolve(), Path(config.site_dir).resolve()
+    if target == site or target.is_relative_to(site) or site.is_relative_to(target):
+        raise UsageError(f"-d {args.dir}:审核预览含未发布的信息,不能写入网站目录 {config.site_dir} 或包含它的目录;请另选目录,如 -d preview")
+    error = commands.build_preview(args.config_file, target, file_urls=True, wait=True)
+    if error:
+        print(f"审核预览失败:{error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"审核预览已写入 {args.dir}(用浏览器打开其中的 index.html;待审信息的页面标有“审核预览·未发布”,不能发布)", file=sys.stderr)
     return EXIT_OK
 
 

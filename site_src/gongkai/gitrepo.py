@@ -2,11 +2,12 @@
 
 Every call runs `git -C ROOT` with file names left as they are (core.quotePath off: names in
 Chinese, not octal escapes), text decoded as UTF-8 (undecodable bytes replaced) and a time limit.
-Nothing here writes to a repository. Outside a repository, or without Git, the answers are empty
+Nothing here writes to a repository but ``write`` (the review desk's commit and push). Outside a repository, or without Git, the answers are empty
 (``run`` raises GitError only when asked to check).
 """
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -36,6 +37,21 @@ def run(root: Path, *args: str, check: bool = False) -> str:
             raise GitError(result.stderr.strip() or f"git {' '.join(args)} 失败")
         return ""
     return result.stdout
+
+
+def write(root: Path, *args: str, env: dict[str, str] | None = None, timeout: int = TIMEOUT) -> subprocess.CompletedProcess:
+    """Runs ``git ARGS`` in ``root`` that changes the repository (add, commit, push) and returns its
+    result: never prompts (no terminal: credentials must be set up beforehand); raises GitError
+    when Git cannot be run at all."""
+    quiet = {"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes"}
+    try:
+        return subprocess.run(
+            ["git", "-c", "core.quotePath=false", "-C", str(root), *args],
+            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout,
+            stdin=subprocess.DEVNULL, env={**(env or os.environ), **quiet},
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(f"无法运行 git {' '.join(args)}:{exc}") from None
 
 
 def toplevel(root: Path) -> Path | None:

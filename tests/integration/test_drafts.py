@@ -115,3 +115,28 @@ def test_only_serve_sets_the_drafts_flag_and_a_build_clears_it(pending):
     assert "drafts after build: False" in result.stdout
     assert (pending.site / "xzf" / "pub" / "index.html").is_file()
     assert not (pending.site / "xzf" / "pending").exists() and pending.leaks(pending.canary) == []
+
+
+def test_preview_writes_the_drafts_for_a_pull_request_and_they_never_publish(pending, tmp_path):
+    """`gongkai preview -d DIR` (the CI templates' PR artifact): the pending page, marked and
+    redacted, linked as NAME.html so it opens from disk; never the site, never published."""
+    p = pending
+    refused = p.run("preview", "-d", "site")
+    assert refused.returncode == 2 and "不能写入网站目录" in refused.stderr
+    refused = p.run("preview", "-d", ".")  # a folder holding the site
+    assert refused.returncode == 2
+    out = tmp_path / "pr-preview"
+    made = p.run("preview", "-d", str(out))
+    assert made.returncode == 0, made.stderr
+    page = (out / "xzf" / "pending.html").read_text(encoding="utf-8")
+    assert "审核预览·未发布" in page and p.canary in page
+    partial = (out / "xzf" / "partial.html").read_text(encoding="utf-8")
+    assert p.withheld not in partial and "gongkai-draft-redacted" in partial
+    assert not any(p.withheld.encode() in f.read_bytes() for f in out.rglob("*") if f.is_file())
+    for verb in (["publish", str(tmp_path / "live")], ["package", "-o", str(tmp_path / "site.tar.gz")]):
+        run = p.run(*verb, "--site", str(out))
+        assert run.returncode != 0, verb
+    assert not (tmp_path / "live").exists() and not (tmp_path / "site.tar.gz").exists()
+    build = p.build("--strict")
+    assert build.returncode == 0, build.stderr
+    assert not p.leaks(p.canary)

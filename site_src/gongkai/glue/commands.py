@@ -73,6 +73,31 @@ def serve(config_file: str, dev_addr: str, drafts: bool = False) -> None:
         raise Failed(_reason(exc)) from None
 
 
+def build_preview(config_file: str, site_dir: Path, *, file_urls: bool = False, wait: bool = False) -> str | None:
+    """Builds the review preview of the portal (pending items marked 审核预览·未发布, as
+    `gongkai serve --drafts` shows them) into ``site_dir``, a folder of the review desk or of
+    `gongkai preview` that is never the site; returns None, or why it failed (Chinese).
+    ``file_urls`` links pages as NAME.html (opened from disk, without a server); ``wait`` waits
+    for the search index, which a preview otherwise makes in the background."""
+    overrides: dict = {"site_dir": str(site_dir)}
+    if file_urls:
+        overrides["use_directory_urls"] = False
+    try:
+        config = load_config(Path(config_file), **overrides)
+    except GongkaiError as exc:
+        return str(exc)
+    install_gate_guard(config)
+    state = session()
+    state.preview, state.drafts = True, True
+    try:
+        mkdocs_build(config, dirty=True)
+    except (Abort, BuildError, ConfigurationError) as exc:
+        return _reason(exc) or "构建预览失败(原因见终端中的 ERROR)"
+    if wait and state.indexing is not None:
+        state.indexing.join()
+    return None
+
+
 def _reason(exc: Exception) -> str:
     message = str(exc)
     return message if message and "Aborted with a BuildError" not in message else ""

@@ -16,7 +16,10 @@ from gongkai.trust.review import NAMESPACE, Trust, Verifier, item_digest, now_at
 
 
 def public_key_line(key_path: Path) -> str:
-    """Returns the public key of a private key file: KEY.pub if present, else `ssh-keygen -y`."""
+    """Returns the public key of a key file: the file itself when it is a public key (ssh-agent
+    holds its private half), else KEY.pub if present, else `ssh-keygen -y`."""
+    if key_path.suffix == ".pub":
+        return key_path.read_text(encoding="utf-8", errors="replace").strip()
     pub = key_path.with_name(key_path.name + ".pub")
     if pub.exists():
         return pub.read_text().strip()
@@ -61,10 +64,10 @@ def _state(verifier: Verifier, item: Item, review: Review, digest: str) -> str |
     return f"无效:{why}"
 
 
-def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item_path: Path, stage: str, reviewer_id: str, key_path: Path, at: str | None = None) -> Signed:
+def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item_path: Path, stage: str, reviewer_id: str, key_path: Path, at: str | None = None, env: dict[str, str] | None = None) -> Signed:
     """Returns what it signed: the new review written into the item file in place of every earlier
     signature of that stage (re-signing is deliberate: one signature a stage); raises
-    GongkaiError with the reason."""
+    GongkaiError with the reason. ``env`` is the environment of ssh-keygen (default: this process's)."""
     item, display = _signable(root, docs_dir, settings, item_path)
     if stage not in STAGES:
         raise GongkaiError(f"审核环节 {stage} 无效:只能是 {'、'.join(STAGES)}")
@@ -87,7 +90,7 @@ def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item
     digest = item_digest(item)
     message = statement(item.index_no, stage, reviewer_id, at, digest)
     try:
-        signature = sshsig.sign_with_ssh_keygen(message, key_path, NAMESPACE)
+        signature = sshsig.sign_with_ssh_keygen(message, key_path, NAMESPACE, env)
     except sshsig.SignatureError as exc:
         raise GongkaiError(str(exc)) from None
     review = Review(stage, reviewer_id, at, signature.strip() + "\n")

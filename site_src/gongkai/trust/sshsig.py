@@ -224,8 +224,10 @@ def _verify_blob(public_blob: bytes, signature_blob: bytes, data: bytes) -> bool
     return False
 
 
-def sign_with_ssh_keygen(message: bytes, key_path: str | Path, namespace: str) -> str:
-    """Returns the armored signature `ssh-keygen -Y sign` makes over ``message``."""
+def sign_with_ssh_keygen(message: bytes, key_path: str | Path, namespace: str, env: dict[str, str] | None = None) -> str:
+    """Returns the armored signature `ssh-keygen -Y sign` makes over ``message``. ``key_path`` is a
+    private key file, or a public key whose private half ssh-agent holds (SSH_AUTH_SOCK); ``env``
+    replaces the environment of ssh-keygen (the review desk passes its passphrase this way)."""
     with tempfile.TemporaryDirectory(prefix="gongkai-sign-") as tmp:
         data = Path(tmp) / "statement"
         data.write_bytes(message)
@@ -234,6 +236,8 @@ def sign_with_ssh_keygen(message: bytes, key_path: str | Path, namespace: str) -
                 ["ssh-keygen", "-Y", "sign", "-n", namespace, "-f", str(key_path), str(data)],
                 capture_output=True,
                 text=True,
+                stdin=subprocess.DEVNULL,
+                env=env,
             )
         except FileNotFoundError:
             raise SignatureError("找不到 ssh-keygen:请安装 OpenSSH 客户端") from None
@@ -242,5 +246,7 @@ def sign_with_ssh_keygen(message: bytes, key_path: str | Path, namespace: str) -
             hint = ""
             if "UNPROTECTED" in result.stderr or "too open" in result.stderr:
                 hint = f";私钥文件权限过宽,请执行 chmod 600 {key_path}"
+            elif "passphrase" in result.stderr:
+                hint = ";密钥口令不正确或未输入"
             raise SignatureError(f"ssh-keygen 签名失败:{detail[-1] if detail else result.returncode}{hint}")
         return (Path(tmp) / "statement.sig").read_text()
