@@ -127,6 +127,17 @@ def test_no_finding_inside_a_longer_correct_word_or_outside_its_context(text):
     assert found(text, created=date(2024, 12, 1)) == []
 
 
+def test_allow_and_before_rules_of_the_portals_list():
+    local = (
+        "terms:\n  - word: 工业园\n    correct: 高新技术产业开发区\n    kind: 地名\n    before: 示例县\n"
+        "allow: [工商局旧址]\n"
+    )
+    assert [f for f, _ in found("示例县工业园管委会", local)] == ["工业园"]
+    assert found("城东工业园", local) == []  # before: only right after 示例县
+    assert found("县工商局旧址修缮", local) == []  # inside an allowed word
+    assert [f for f, _ in found("县工商局", local)] == ["工商局"]
+
+
 def test_what_renders_alike_is_found_alike():
     # Invisible characters, blanks, full-width digits and emphasis do not hide a word from a reader.
     for text in ("截\u200b止2025年底", "截 止 2025 年底", "截止２０２５年底", "**截**止2025年底"):
@@ -243,13 +254,17 @@ def _line(portal, rel, needle):
 
 def test_a_finding_in_each_field_and_in_the_body(portal):
     (portal.root / PORTAL_FILE).write_text(LOCAL, encoding="utf-8")
-    portal.item("xzf/a.md", "正文第一行。\n县国土资源局和县工商局联合检查。", title="关于截止2025年底养老机构情况的通报", summary="示列县养老机构", doc_no="示府字〔2025〕1号")
+    portal.item(
+        "xzf/a.md", "正文第一行。\n县国土资源局和县工商局联合检查。", title="关于截止2025年底养老机构情况的通报", summary="示列县养老机构",
+        doc_no="示府字〔2025〕1号", source={"name": "国家旅游局网站", "url": "https://www.gov.cn/a.html"},
+    )
     portal.sign("xzf/a.md")
     result = portal.run("check", env=TODAY)
     out = result.stdout
     path = "content/xzf/a.md"
     assert f"{path}:{_line(portal, 'xzf/a.md', 'title:')}: 警告: 标题第3字 “截止”: 应为“截至”" in out, out
     assert f"{path}:{_line(portal, 'xzf/a.md', 'summary:')}: 内容概述(summary)第1字 “示列县”: 应为“示例县”" in out, out
+    assert f"{path}:{_line(portal, 'xzf/a.md', 'source:')}: 警告: 转载来源(source)第1字 “国家旅游局”: 应为“文化和旅游部”" in out, out
     body = _line(portal, "xzf/a.md", "国土资源局")
     assert f"{path}:{body}: 警告: 第2字 “国土资源局”: 应为“自然资源局”(表述检查·机构改革" in out
     assert f"{path}:{body}: 警告: 第9字 “工商局”: 应为“市场监督管理局”" in out

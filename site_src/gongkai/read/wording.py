@@ -28,7 +28,7 @@ TOP_KEYS = ("terms", "leaders", "titles", "allow")
 MAX_WORD = 64  # characters of a word, a title or an allowed word
 # Context patterns are read on a window of this many characters around a match: a pattern of the
 # portal's list cannot make one match cost more than this much text.
-WINDOW = 24
+WINDOW = 16
 
 
 @dataclass(frozen=True)
