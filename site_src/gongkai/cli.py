@@ -55,6 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--slug", default=None, help="文件名(小写字母、数字和 -),默认按日期和序号生成")
     p.add_argument("--author", default=None, help="撰稿人姓名(默认取 git config user.name;用于发布台账)")
     p.add_argument("title", help="标题")
+    p = sub.add_parser("init", help="新建门户仓库(设置、审核人信任文件、CI、每种公开属性一条示例信息)", description="在新目录中创建门户仓库:只有内容和设置,引擎和主题来自安装的 gongkai 包。缺少的参数在终端中逐项询问")
+    p.set_defaults(func=cmd_init)
+    p.add_argument("dir", metavar="DIR", help="新门户仓库的目录(不存在或为空)")
+    p.add_argument("--name", help="门户名称,如 某某县人民政府信息公开")
+    p.add_argument("--agency", help="主办单位(默认第一个发布机构的名称)")
+    p.add_argument("--unit", action="append", metavar="id=…,name=…,code=…", help="发布机构(可重复):id、名称、统一社会信用代码,可加 address phone email hours fax postcode")
+    p.add_argument("--site-code", help="网站标识码")
+    p.add_argument("--url", help="门户的正式网址(可以以后在 mkdocs.yml 中填写)")
+    p.add_argument("--forge", choices=["github", "gitlab", "gitea", "none"], help="代码托管平台:生成它的 CI 流水线和 CODEOWNERS(默认 github)")
     p = command("ledger", "生成信息发布台账(.xlsx)", cmd_ledger)
     p.add_argument("--month", required=True, help="月份 YYYY-MM")
     p.add_argument("-o", "--output", default=None, help="输出文件(默认 台账-YYYY-MM.xlsx)")
@@ -240,10 +249,11 @@ def cmd_check(args) -> int:
     reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
     # Lazy: the allow-lists of the glue and the site's outputs, for this command only.
     from gongkai.glue.guard import config_problems
+    from gongkai.glue.installed import layout_problems  # lazy, as the line above
     from gongkai.site.generated import output_problems  # lazy, as the line above
 
     outputs = output_problems(portal, config.use_directory_urls)  # pages and attachments that would collide
-    problems = sorted(set(portal.problems) | set(missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)))
+    problems = sorted(set(portal.problems) | set(missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)) | set(layout_problems(config)))
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     counts = portal.counts()
@@ -378,6 +388,65 @@ def cmd_new(args) -> int:
         if new.deadline.estimated:
             print("警告: 已安装的 chinesecalendar 没有这些日期的节假日安排,期限按周一至周五估算;请升级 chinesecalendar", file=sys.stderr)
     return EXIT_OK
+
+
+@_guarded
+def cmd_init(args) -> int:
+    from gongkai.portal import build_date  # each verb imports what it runs: start-up time
+    from gongkai.tools import init  # (as above)
+
+    init.check_target(Path(args.dir))  # before asking anything
+    answers = _init_answers(args, init)
+    try:
+        made = init.init_portal(Path(args.dir), answers, build_date())
+    except OSError as exc:
+        print(f"gongkai: 无法写入 {exc.filename or args.dir}:{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    for path in made.files:
+        print(path.as_posix())
+    print(f"已在 {args.dir} 创建门户仓库(git init 完成,尚未提交)。接下来:", file=sys.stderr)
+    print(f"  1. cd {args.dir} && gongkai build   # 示例信息待审,不会发布", file=sys.stderr)
+    print("  2. 在 reviewers.yml 中登记第一位审核人和他的公钥(文件开头有说明)", file=sys.stderr)
+    print(f"  3. 为示例信息签名:gongkai sign {made.examples[0].as_posix()} --stage 终审 --as 审核人id --key ~/.ssh/id_ed25519(保密审查同样签一次)", file=sys.stderr)
+    print("  4. gongkai build --strict 通过后提交;正式上线前删除 content/ 中的示例信息", file=sys.stderr)
+    return EXIT_OK
+
+
+def _init_answers(args, init):
+    """Returns the answers of `gongkai init`: its flags, and in a terminal, what they leave out."""
+    ask = sys.stdin.isatty()
+
+    def answer(value, flag: str, question: str, default: str = "", required: bool = True, parse=str):
+        while value is None and ask:
+            typed = input(f"{question}{f'(回车即 {default})' if default else ''}:").strip() or default
+            if not typed:
+                if not required:
+                    return ""
+                continue
+            try:
+                return parse(typed)
+            except UsageError as exc:
+                print(f"gongkai: {exc}", file=sys.stderr)  # and ask again
+        if value is None:
+            if default or not required:
+                return parse(default) if default else ""
+            raise UsageError(f"缺少 {flag}({question}):不在终端中运行时,请用参数给出(见 gongkai init --help)")
+        return parse(value)
+
+    name = answer(args.name, "--name", "门户名称,如 某某县人民政府信息公开", parse=init.parse_name)
+    units = [init.parse_unit(text) for text in args.unit or []]
+    if not units:
+        units.append(answer(None, "--unit", "发布机构,如 id=xzf,name=某县人民政府办公室,code=统一社会信用代码,phone=电话", parse=init.parse_unit))
+        while ask and (more := answer(None, "--unit", "下一个发布机构(格式同上,直接回车结束)", required=False, parse=init.parse_unit)):
+            units.append(more)
+    return init.PortalAnswers(
+        name=name,
+        units=tuple(units),
+        agency=answer(args.agency, "--agency", "主办单位", units[0]["name"]),
+        site_code=answer(args.site_code, "--site-code", "网站标识码,没有可直接回车", required=False),
+        site_url=answer(args.url, "--url", "门户的正式网址,以后再填可直接回车", required=False),
+        forge=answer(args.forge, "--forge", "代码托管平台 github gitlab gitea none", "github", parse=init.parse_forge),
+    )
 
 
 @_guarded
