@@ -89,6 +89,7 @@ def test_github_and_gitea_pipelines(tmp_path):
     assert "pip install -r requirements.txt" in (gitea / ".gitea" / "workflows" / "gongkai.yml").read_text(encoding="utf-8")
     owners = (gitea / ".gitea" / "CODEOWNERS").read_text(encoding="utf-8")
     assert "content/xzf/.*" in owners and r"reviewers\.yml" in owners  # Gitea's rules are regular expressions
+    assert r"wording\.yml" in owners
 
 
 def test_init_refuses_a_folder_in_use(tmp_path):

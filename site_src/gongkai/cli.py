@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--strict", action="store_true", help="有警告也以 1 退出")
     p.add_argument("--changed", metavar="BASE", help="只检查相对于 Git 提交 BASE 改动的信息,输出适合 PR 评论的 Markdown 摘要")
+    p.add_argument("--stats", action="store_true", help="表述检查的错误率:按发布机构和月份统计信息数、发现的问题和已改正的问题")
+    p.add_argument("-o", "--output", default=None, help="与 --stats 一起用:把错误率和问题清单写入 .xlsx 文件(供政务公开办,不进网站)")
     p = command("new", "新建一条信息:分配下一个索引号,生成带注释的 front-matter", cmd_new)
     p.add_argument("--unit", required=True, help="发布机构 id")
     p.add_argument("--category", required=True, help="目录类别")
@@ -249,9 +251,13 @@ def cmd_check(args) -> int:
     from gongkai.report.index import missing_reports  # (as above)
     from gongkai.site import health  # (as above)
 
+    if args.output and not args.stats:
+        raise UsageError("-o 只能与 --stats 一起使用(把错误率写入 .xlsx 文件)")
     config, portal = _portal(args)
     if args.changed:
         return _check_changed(args, config, portal)
+    if args.stats:
+        return _check_stats(args, portal)
     reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
     # Lazy: the allow-lists of the glue and the site's outputs, for this command only.
     from gongkai.glue.guard import config_problems
@@ -318,6 +324,23 @@ def _check_changed(args, config, portal) -> int:
         sys.stdout.write(changes.render_markdown(summary))
     if summary.errors or (args.strict and summary.warnings):
         return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _check_stats(args, portal) -> int:
+    """`gongkai check --stats`: prints the 错误率 table (or JSON) of the wording check; 0."""
+    from gongkai.tools.wording_stats import error_rates, write_workbook  # each verb imports what it runs: start-up time
+
+    rows = error_rates(portal)
+    if args.output:
+        write_workbook(portal, rows, Path(args.output))  # a StatsWriteError is printed by _guarded
+        print(args.output, file=sys.stderr)
+    if args.json:
+        print(json.dumps({"rows": [r.as_dict() for r in rows]}, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print("发布机构\t月份\t信息\t已发布\t错误\t警告\t有问题的信息\t已改正\t错误率")
+    for r in rows:
+        print(f"{r.unit_name}\t{r.month}\t{r.items}\t{r.published}\t{r.errors}\t{r.warnings}\t{r.with_findings}\t{r.fixed}\t{r.rate:.1%}")
     return EXIT_OK
 
 

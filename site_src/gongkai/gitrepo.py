@@ -122,3 +122,39 @@ def first_seen(root: Path, path: str) -> int | None:
             break
         path, revision = renamed, f"{commit}^"
     return when
+
+
+def first_versions(root: Path, folder: str) -> dict[str, str]:
+    """Returns {path: text} of every file under ``folder`` (relative to ``root``) as the commit
+    that added it holds it (the oldest such commit; renames are not followed), with two Git
+    processes whatever the number of files; {} outside a repository."""
+    added: dict[str, str] = {}
+    commit = ""
+    listing = run(root, "log", "--diff-filter=A", "--no-renames", "--relative", "--format=%x00%H", "--name-only", "HEAD", "--", f":(literal){folder}")
+    for line in listing.splitlines():
+        if line.startswith("\0"):
+            commit = line[1:].strip()
+        elif line.strip() and commit:
+            added[line.strip()] = commit  # newest first: the oldest commit that added it wins
+    if not added:
+        return {}
+    paths = sorted(added)
+    request = "".join(f"{added[p]}:./{p}\n" for p in paths).encode("utf-8")
+    try:
+        result = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input=request, capture_output=True, timeout=TIMEOUT * 5)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    texts: dict[str, str] = {}
+    data, position = result.stdout, 0
+    for path in paths:
+        end = data.find(b"\n", position)
+        if end < 0:
+            break
+        header = data[position:end].split()
+        position = end + 1
+        if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+            continue  # "<spec> missing"
+        size = int(header[2])
+        texts[path] = data[position : position + size].decode("utf-8", "replace")
+        position += size + 1
+    return texts

@@ -41,6 +41,7 @@ from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Decision, Settings, Verdict
 from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
 from gongkai.read.standard import Standards, load_standards
+from gongkai.read.wording import Wording, load_wording
 from gongkai.report.figures import ReportTables, aggregate_units, report_year
 from gongkai.report.labels import DOCUMENT_CATEGORIES
 from gongkai.report.tables import aggregate_report_tables, annual_report_tables, previous_report
@@ -68,11 +69,12 @@ class Portal:
     standards: Standards = field(default_factory=Standards)  # each unit's 政务公开事项标准目录 (standards/)
     adjustments: list[Filed] = field(default_factory=list)  # the 动态调整 records with a valid 备案, oldest first
     adjustment_problems: list[Problem] = field(default_factory=list)
+    wording: Wording = field(default_factory=Wording)  # 表述检查: the built-in list and the portal's wording.yml
 
     @property
     def problems(self) -> list[Problem]:
         """Returns every problem of the portal, sorted by path and line, each once."""
-        found = set(self.trust.problems) | set(self.tree.problems) | set(self.standards.problems) | set(self.adjustment_problems)
+        found = set(self.trust.problems) | set(self.tree.problems) | set(self.standards.problems) | set(self.adjustment_problems) | set(self.wording.problems)
         for decision in self.decisions:
             found.update(decision.problems)
         for tables in self.reports.values():
@@ -120,7 +122,8 @@ def evaluate(
     cache = cache if cache is not None else BuildCache()
     settings, trust = load_context(root, extra, site_name)
     today = today or build_date()
-    gate = Gate(settings, Verifier(trust, cache=cache), today, docs_dir)
+    wording = load_wording(root)
+    gate = Gate(settings, Verifier(trust, cache=cache), today, docs_dir, wording)
     paths, skipped = content_files(docs_dir, root)
     count = worker_count(len(paths), workers, min_files)
     files = _read_in_workers(paths, docs_dir, root, settings, gate, count) if count > 1 else None
@@ -133,7 +136,7 @@ def evaluate(
     standards = screened_standards(load_standards(root, settings))
     filed, record_problems = filed_records(root, settings, gate.verifier, standards)
     filed, record_problems = screened_records(filed, record_problems)
-    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, standards, filed, record_problems)
+    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, standards, filed, record_problems, wording)
 
 
 def worker_count(files: int, workers: int | None = None, min_files: int | None = None) -> int:

@@ -9,11 +9,13 @@ from typing import Any, Callable, Iterable
 
 from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache
 from gongkai.errors import WARNING, Problem
-from gongkai.gate import scan, visible
+from gongkai.gate import scan, visible, wording
+from gongkai.law.schema import FIELDS
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Review, Settings, Stale, Verdict
 from gongkai.read.attachments import AttachmentText, attachment_text
 from gongkai.read.loader import Loaded
+from gongkai.read.wording import Wording
 from gongkai.report.validate import validate_report
 from gongkai.trust.review import Verifier, signed_on
 
@@ -123,16 +125,18 @@ def field_markers(item: Item) -> list[Problem]:
 class Gate:
     """Decides, item by item, what reaches the site."""
 
-    def __init__(self, settings: Settings, verifier: Verifier, today: date, docs_dir: Path | None = None):
+    def __init__(self, settings: Settings, verifier: Verifier, today: date, docs_dir: Path | None = None, wording_lists: Wording | None = None):
         self.settings, self.verifier, self.today = settings, verifier, today
         self.docs_dir = docs_dir  # where attachments are read from (None: their text is not checked)
+        self.wording = wording_lists  # 表述检查 (None: no wording check)
+        self.matcher = wording.matcher_for(wording_lists)
         self.cache: BuildCache = verifier.cache  # one cache for the gate and the signatures it relies on
         self._context: tuple | None = None
 
     def context(self) -> tuple:
         """Returns what every decision depends on besides the file itself (one object per gate)."""
         if self._context is None:
-            context = (self.cache.settings_key(self.settings), self.verifier.trust_key(), self.today)
+            context = (self.cache.settings_key(self.settings), self.verifier.trust_key(), self.today, self.wording.key if self.wording else "")
             # One comparison here, then identity in the caches' keys: comparing the trust roots
             # field by field for every item was a tenth of a preview rebuild's gate.
             if context == self.cache.context:
@@ -186,6 +190,7 @@ class Gate:
         if attribute is Attribute.依申请公开:
             body_text = ""  # only the catalog entry is published
         problems += field_markers(item)
+        problems += self._wording(item, body_text)
         ids = self._id_numbers(item, body_text) + attachment_ids
         mobiles = self._mobiles(item, body_text)
         held, completed = self._held(item, problems)
@@ -290,6 +295,13 @@ class Gate:
                 refusals.append(Problem(item.path, line, f"附件 {name} 中有不公开标记“{written}”:附件原样公开,不会删节。请导出已删去不公开内容的附件再发布"))
         return sorted(set(marks)), sorted(set(ids)), refusals
 
+    def _wording(self, item: Item, body: str) -> list[Problem]:
+        """Returns the 表述检查 findings in the published fields and the published body (an error
+        refuses the item in any state: it must be corrected before anyone can publish it)."""
+        if self.matcher is None:
+            return []
+        return wording.text_problems(self.matcher, item.path, wording_readings(item, body), _created(item))
+
     def _mobiles(self, item: Item, body: str) -> list[Problem]:
         found = []
         severity = "error" if self.settings.pii_mobile == "error" else WARNING
@@ -309,6 +321,39 @@ def _readings(item: Item, body: str) -> list[tuple[str, Callable[[int], int], st
     of_body = lambda k: k  # noqa: E731
     readings = [("字段", of_field, joined), ("字段", of_field, visible.markdown_text(joined))]
     return readings + [("正文", of_body, reading) for reading in _body_texts(body)]
+
+
+def wording_readings(item: Item, body: str) -> list[wording.Reading]:
+    """Returns the readings 表述检查 runs on: the published fields (as in ``_readings``: the same
+    folded text, computed once), each line labelled with its field, and the body."""
+    fields = list(published_fields(item))
+    labels = list(field_labels(item))
+    written = ["|" + text.replace("\n", " ") for _, text in fields]
+    joined = "\n".join(written)
+    line_of = lambda k: fields[k][0] if 0 <= k < len(fields) else 1  # noqa: E731
+    readings: list[wording.Reading] = [(visible.markdown_text(joined), written, line_of, labels), (joined, written, line_of, labels)]
+    return readings + (wording.body_readings(body, item.body_line) if body else [])
+
+
+_FIELD_NAMES = {f.key: f.label for f in FIELDS}
+
+
+def field_labels(item: Item) -> Iterable[str]:
+    """Yields, for each text of ``published_fields``, how a finding in it is introduced."""
+    yield "路径"
+    for key, value in item.meta.items():
+        if key in ("reviews",):
+            continue
+        label = "标题" if key == "title" else f"{_FIELD_NAMES.get(key, '字段')}({key})"
+        for _ in _strings(value):
+            yield label
+
+
+def _created(item: Item) -> date | None:
+    try:
+        return item.created
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def attachment_text_of(path: Path, digest: str, cache: BuildCache | None = None) -> AttachmentText:

@@ -193,9 +193,13 @@ _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>=])")
 _MD_EMPHASIS = re.compile(r"[*_~`=^]+")
 
 
+@lru_cache(maxsize=256)
 def markdown_text(markdown: str) -> str:
     """Returns what a reader would likely see of Markdown source, line for line: tags, emphasis
     and link syntax removed, entities decoded, link targets kept (they are published too).
+
+    Computed once per text for the last few texts: the gate reads each item's fields and body
+    this way for several checks (密级 marks, ID numbers, markers, 表述检查).
 
     An approximation for checks before anything is rendered (`gongkai check`, pending items): the
     rendered page is checked again after the build."""

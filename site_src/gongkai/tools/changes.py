@@ -24,6 +24,7 @@ from gongkai.model import VERDICT_LABELS, Decision, Stale, Verdict
 from gongkai.read import yamlsafe
 from gongkai.read.counter import COUNTER_FILE, counter_problems
 from gongkai.read.loader import read_text, split_front_matter
+from gongkai.read.wording import PORTAL_FILE as WORDING_FILE
 from gongkai.site import health
 from gongkai.trust.review import Verifier, load_trust
 
@@ -257,6 +258,10 @@ def summarize(portal, base: str, config=None) -> Summary:
         conflicts += [p for p in portal.trust.problems if p.is_error]
     if config_name in changed_names:
         flags += _settings_flags(root, base, base_commit, config_name)
+    if WORDING_FILE in changed_names:
+        # What the list now finds is in the items' rows; what it no longer finds is not.
+        flags.append(f"本次改动修改了表述检查词表 {md_code(WORDING_FILE)}:哪些表述被报告或拒绝发布因此改变,须经政务公开办审核同意(见 CODEOWNERS)。")
+        conflicts += list(portal.wording.problems)
     other = [p for p in other if p not in (counter_rel,)]
     return Summary(base, merge_base, items, sorted(set(conflicts)), flags, other)
 

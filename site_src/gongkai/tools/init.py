@@ -294,9 +294,9 @@ def _codeowners(answers: PortalAnswers) -> str:
         lines.append(f"{rule('/content/' + unit['id'] + '/')}  @请改为本单位的账号/{unit['id']}-审核人")
     lines += [
         "",
-        "# 信任根、站点设置、索引号计数器和流水线:只能由政务公开办审批",
+        "# 信任根、站点设置、表述检查词表、索引号计数器和流水线:只能由政务公开办审批",
     ]
-    for path in ("/reviewers.yml", "/mkdocs.yml", "/requirements.txt", "/content/.gongkai-index.yml", "/theme/", "/ci/"):
+    for path in ("/reviewers.yml", "/mkdocs.yml", "/wording.yml", "/requirements.txt", "/content/.gongkai-index.yml", "/theme/", "/ci/"):
         lines.append(f"{rule(path)}  {owner}")
     ci_folder = {"github": "/.github/", "gitlab": "/.gitlab/", "gitea": "/.gitea/"}[answers.forge]
     lines.append(f"{rule(ci_folder)}  {owner}")
