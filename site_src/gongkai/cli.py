@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import logging
@@ -15,8 +16,10 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    with _argparse_in_chinese():
+        parser = _parser()
+        _chinese_metavars(parser)
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -26,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description="政府信息公开专栏:先审后发的静态网站构建工具")
-    parser.add_argument("--version", action="version", version=f"gongkai {__version__}")
+    parser.add_argument("--version", action="version", version=f"gongkai {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
     def command(name: str, help: str, func) -> argparse.ArgumentParser:
@@ -84,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("publish", "把严格构建的站点原子发布到目录或 用户@主机:/目录", cmd_publish)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
-    p.add_argument("--keep", type=int, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
+    p.add_argument("--keep", type=_integer, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT", help="传给 ssh 的参数,如 '-p 2222'")
     p = command("verify", "比对线上文件与 manifest.json(防篡改)", cmd_verify)
     p.add_argument("target", metavar="TARGET")
@@ -99,6 +102,84 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
     p.add_argument("-o", "--output", metavar="OUT", help="输出文件")
     return parser
+
+
+# ---------------------------------------------------------------- argparse in Chinese
+
+# argparse asks gettext for each text it shows (usage:, error:, the headings, "the following
+# arguments are required" …), by the English text itself: these are their Chinese, a translation
+# catalogue in effect while the parser is built and parses (_argparse_in_chinese).
+_ARGPARSE_ZH = {
+    "usage: ": "用法: ",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "subcommands": "命令",
+    "%(heading)s:": "%(heading)s:",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: 错误: %(message)s\n(查看用法:%(prog)s -h)\n",
+    "%(prog)s: warning: %(message)s\n": "%(prog)s: 警告: %(message)s\n",
+    "the following arguments are required: %s": "缺少必需的参数:%s",
+    "one of the arguments %s is required": "必须给出以下参数之一:%s",
+    "unrecognized arguments: %s": "无法识别的参数:%s",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s:%(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "没有 %(value)r 这一项,可选:%(choices)s",
+    "invalid %(type)s value: %(value)r": "%(value)r 不是有效的%(type)s",
+    "ignored explicit argument %r": "这个选项不带值,却给了值 %r",
+    "expected one argument": "后面缺少一个值",
+    "expected at most one argument": "后面最多只能有一个值",
+    "expected at least one argument": "后面至少要有一个值",
+    "expected %s argument": "后面需要 %s 个值",
+    "expected %s arguments": "后面需要 %s 个值",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确,可能是 %(matches)s",
+    "unexpected option string: %s": "多余的选项 %s",
+    " (default: %(default)s)": "(默认 %(default)s)",
+}
+
+# What argparse would name from the English dest (CONFIG_FILE, SITE_DIR, title …), in Chinese.
+_METAVARS = {
+    "config_file": "配置文件", "site_dir": "目录", "dev_addr": "地址", "unit": "机构", "category": "类别",
+    "attribute": "公开属性", "date": "日期", "slug": "文件名", "author": "姓名", "title": "标题", "month": "月份",
+    "output": "文件", "item": "信息文件", "stage": "环节", "reviewer": "审核人", "key": "私钥文件", "at": "时间",
+    "ssh_option": "参数",
+}
+
+
+@contextlib.contextmanager
+def _argparse_in_chinese():
+    """Gives argparse the Chinese of its texts for the time of the block (its gettext lookups are
+    its module's ``_`` and ``ngettext``); put back afterwards."""
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+
+    def translate(message: str) -> str:
+        return _ARGPARSE_ZH.get(message, message)
+
+    argparse._ = translate  # type: ignore[attr-defined]
+    argparse.ngettext = lambda singular, plural, n: translate(singular if n == 1 else plural)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+def _chinese_metavars(parser: argparse.ArgumentParser) -> None:
+    """Names the values of the options and arguments that have no metavar of their own in Chinese,
+    in the help and in the errors (`-f 配置文件`, `缺少必需的参数:标题`), for every verb."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for verb in dict.fromkeys(action.choices.values()):
+                _chinese_metavars(verb)
+        elif action.metavar is None and action.dest in _METAVARS:
+            action.metavar = _METAVARS[action.dest]
+
+
+def _integer(text: str) -> int:
+    return int(text)
+
+
+_integer.__name__ = "整数"  # argparse names the type in its error: '抽' 不是有效的整数
 
 
 # ---------------------------------------------------------------- helpers
