@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 from gongkai import __version__
-from gongkai.errors import ConfigError, GongkaiError, UsageError
+from gongkai.errors import ConfigError, GongkaiError, UsageError, describe_os_error
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+LEDGER_DIR = "台账"  # gongkai ledger's default folder, in .gitignore
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("title", help="标题")
     p = command("ledger", "生成信息发布台账(.xlsx)", cmd_ledger)
     p.add_argument("--month", required=True, help="月份 YYYY-MM")
-    p.add_argument("-o", "--output", default=None, help="输出文件(默认 台账-YYYY-MM.xlsx)")
+    p.add_argument("-o", "--output", default=None, help="输出文件(默认门户仓库的 台账/台账-YYYY-MM.xlsx,该目录不提交到 Git)")
     p.add_argument("--unit", action="append", default=None, help="只列出这些发布机构(可重复)")
     p = command("digest", "打印信息的摘要 sha256:…", cmd_digest)
     p.add_argument("item", help="信息文件")
@@ -427,7 +428,7 @@ def cmd_new(args) -> int:
         print(f"gongkai: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
-        print(f"gongkai: {exc}", file=sys.stderr)
+        print(f"gongkai: {describe_os_error(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(display_path(new.path, root))
     print(f"索引号 {new.index_no}", file=sys.stderr)
@@ -443,7 +444,8 @@ def cmd_ledger(args) -> int:
     from gongkai.tools import ledger  # each verb imports what it runs: start-up time
 
     _, portal = _portal(args)
-    target = Path(args.output or f"台账-{args.month}.xlsx")
+    # By default into 台账/ beside mkdocs.yml, a folder .gitignore leaves out: a ledger is printed and signed, not committed.
+    target = Path(args.output) if args.output else Path(args.config_file).parent / LEDGER_DIR / f"台账-{args.month}.xlsx"
     try:
         rows = ledger.month_ledger(portal, args.month, target, args.unit)
     except UsageError as exc:
@@ -750,8 +752,7 @@ def _publish_failed(label: str, exc: Exception) -> int:
         print(f"错误:{exc}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"{label}:{where}{exc.strerror or exc}\n  处理办法:检查路径是否存在、磁盘空间和读写权限", file=sys.stderr)
+        print(f"{label}:{describe_os_error(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"{label}:{exc}", file=sys.stderr)
     return EXIT_PROBLEMS
