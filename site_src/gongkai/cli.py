@@ -187,11 +187,12 @@ _integer.__name__ = "整数"  # argparse names the type in its error: '抽' 不�
 
 
 def _setup_logging(verbose: bool = False) -> None:
+    # Lazy, with the glue that only build and serve load: MkDocs' log lines in Chinese, a warning not repeated.
+    from gongkai.glue.messages import terminal_handler
+
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_gongkai", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        # One problem a line, never wrapped: editors and CI grep for `path:line: message`.
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler = terminal_handler()  # one problem a line, never wrapped: editors and CI grep for `path:line: message`
         handler._gongkai = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -256,7 +257,7 @@ def cmd_build(args) -> int:
     try:
         commands.build(config)
     except commands.Failed as exc:
-        print(f"构建失败:{exc}" if str(exc) else "构建失败(原因见上方 ERROR)", file=sys.stderr)
+        print(f"构建失败:{exc}" if str(exc) else "构建失败(原因见上方的错误信息)", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -271,7 +272,7 @@ def cmd_serve(args) -> int:
     try:
         commands.serve(args.config_file, dev_addr, drafts=bool(args.drafts))
     except commands.Failed as exc:
-        print(f"预览失败:{exc}" if str(exc) else "预览失败(原因见上方 ERROR)", file=sys.stderr)
+        print(f"预览失败:{exc}" if str(exc) else "预览失败(原因见上方的错误信息)", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
 
