@@ -147,6 +147,17 @@ def _quote_how(line: str) -> str:
     return f"请把整个值用英文引号括起来,如 {key}: {quote}{value}{quote}"
 
 
+def _text_after_brackets(value: str) -> bool:
+    """Whether text follows the bracket that closes the one ``value`` starts with (`[转发]关于…`)."""
+    depth = 0
+    for index, char in enumerate(value):
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
+        if depth == 0:
+            rest = value[index + 1 :].strip()
+            return bool(rest) and not rest.startswith("#")
+    return False
+
+
 def explain(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
     """Returns (line, message) of a PyYAML or libyaml error in ``text``: the line to fix (1-based
     within ``text``), what is wrong there and how to fix it, in Chinese."""
@@ -209,8 +220,16 @@ def explain(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
     if "block end" in problem or "expected key" in problem or "'-' indicator" in problem:
         if _QUOTED_THEN_TEXT.match(here):
             return at(line, "引号闭合后还有文字:请把整个值放在一对引号之内")
+        value = here.strip().partition(": ")[2].strip()
+        if value[:1] in ("[", "{") and _text_after_brackets(value):
+            kind = "列表" if value[0] == "[" else "字段表"
+            return at(line, f"值以 {value[0]} 开头,YAML 把它当作{kind}:如果 {value[0]} 是文字的一部分,{_quote_how(here)}")
         layer = "列表项(-)" if "collection" in context or "'-'" in problem else "字段"
-        return at(line, f"缩进不一致:这一行没有与上面同一层的{layer}对齐(这一层从第 {opened} 行开始):同一层左边的空格数必须相同")
+        before = next((text for text in reversed(lines[: line - 1]) if text.strip() and not text.lstrip().startswith("#")), "")
+        spaces, above = len(here) - len(here.lstrip(" ")), len(before) - len(before.lstrip(" "))
+        if spaces == above and before.lstrip().startswith("-") != here.lstrip().startswith("-"):
+            return at(line, "同一层里既有列表项(以 - 开头)又有字段:请把这一行缩进到它所属的字段之下,或都写成列表项")
+        return at(line, f"缩进不一致:这一行前面有 {spaces} 个空格,上一行有 {above} 个,与上面同一层的{layer}对不齐:同一层左边的空格数必须相同")
     if "document" in context or "document" in problem:
         return at(line, "出现了第二个文档(--- 分隔线):一个文件只能有一个 YAML 文档,请删除多余的 --- 行")
     return at(line, "这一行无法解析:请检查本行和上一行的冒号(半角“: ”)、引号和缩进")
