@@ -133,6 +133,31 @@ def fullwidth_colon(text: str, upto: int | None = None) -> tuple[int, str] | Non
     return found
 
 
+def _fullwidth_culprit(text: str, upto: int) -> tuple[int, str] | None:
+    """Returns (line, key) of the line up to ``upto`` whose full-width colon, made half-width, lets
+    the text parse past the error at ``upto``: the mistake itself, not a line that only looks like it."""
+    lines = text.split("\n")
+    candidates = [(n, m.group("key")) for n in range(1, min(upto, len(lines)) + 1) if (m := _FULLWIDTH_KEY.match(lines[n - 1]))]
+
+    def parses_past(numbers: set[int]) -> bool:
+        fixed = [line.replace("：", ": ", 1) if n in numbers else line for n, line in enumerate(lines, 1)]
+        try:
+            yaml.compose("\n".join(fixed), Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            return mark is not None and mark.line + 1 > upto
+        except yaml.YAMLError:
+            return False
+        return True
+
+    for number, key in reversed(candidates):  # the nearest line whose fix alone is enough
+        if parses_past({number}):
+            return number, key
+    if len(candidates) > 1 and parses_past({n for n, _ in candidates}):
+        return candidates[0]  # several typed so: the first of them
+    return None
+
+
 def fullwidth_colon_message(key: str) -> str:
     return f"“{key}：”用的是全角冒号“：”(中文输入法),YAML 只认半角冒号:请改为“{key}: ”(半角冒号后加一个空格)"
 
@@ -197,7 +222,7 @@ def explain(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
         return at(opened, f"值以 & 开头,YAML 把它当作锚点:{_quote_how(line_at(opened))}")
     if "tag" in context or "tag" in problem:
         return at(opened, f"值以 ! 开头,YAML 把它当作标签:{_quote_how(line_at(opened))}")
-    culprit = fullwidth_colon(text, max(line, opened))
+    culprit = _fullwidth_culprit(text, max(line, opened))
     if culprit is not None:
         return at(culprit[0], fullwidth_colon_message(culprit[1]))
     if "mapping values are not allowed" in problem:
