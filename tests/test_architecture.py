@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("publish", ("gongkai.publish", "gongkai.publish.*")),
     ("tools", ("gongkai.tools", "gongkai.tools.*")),
     ("glue", ("gongkai.glue", "gongkai.glue.*")),
-    ("cli", ("gongkai.cli",)),
+    ("cli", ("gongkai.cli", "gongkai.cli_text")),
 ]
 MAX_LINES = 800
 

@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from gongkai import __version__
+from gongkai import __version__, cli_text
 from gongkai.errors import ConfigError, GongkaiError, UsageError, describe_os_error
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default=None, help="SSH 私钥文件(默认用 ssh-agent 中的密钥或 ~/.ssh/id_ed25519)")
     p.add_argument("--as", dest="reviewer", default=None, help="审核人 id(一把密钥对应多位审核人时才需要)")
     p.add_argument("--base", default=None, help="比较改动的基准分支(默认 origin/main 或 main)")
-    p.add_argument("--port", type=int, default=0, help="本机端口(默认自动选择)")
+    p.add_argument("--port", type=_integer, default=0, help="本机端口(默认自动选择)")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器,只打印链接")
     p = command("preview", "把审核预览(含待审信息,标有“审核预览·未发布”)写入一个目录,供合并请求的审核人下载查看;不能发布", cmd_preview)
     p.add_argument("-d", "--dir", required=True, metavar="DIR", help="输出目录(不能是网站的 site_dir)")
@@ -107,55 +107,16 @@ def _parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------- argparse in Chinese
 
-# argparse asks gettext for each text it shows (usage:, error:, the headings, "the following
-# arguments are required" …), by the English text itself: these are their Chinese, a translation
-# catalogue in effect while the parser is built and parses (_argparse_in_chinese).
-_ARGPARSE_ZH = {
-    "usage: ": "用法: ",
-    "positional arguments": "位置参数",
-    "options": "选项",
-    "optional arguments": "选项",
-    "subcommands": "命令",
-    "%(heading)s:": "%(heading)s:",
-    "show this help message and exit": "显示本帮助并退出",
-    "show program's version number and exit": "显示版本号并退出",
-    "%(prog)s: error: %(message)s\n": "%(prog)s: 错误: %(message)s\n(查看用法:%(prog)s -h)\n",
-    "%(prog)s: warning: %(message)s\n": "%(prog)s: 警告: %(message)s\n",
-    "the following arguments are required: %s": "缺少必需的参数:%s",
-    "one of the arguments %s is required": "必须给出以下参数之一:%s",
-    "unrecognized arguments: %s": "无法识别的参数:%s",
-    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s:%(message)s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "没有 %(value)r 这一项,可选:%(choices)s",
-    "invalid %(type)s value: %(value)r": "%(value)r 不是有效的%(type)s",
-    "ignored explicit argument %r": "这个选项不带值,却给了值 %r",
-    "expected one argument": "后面缺少一个值",
-    "expected at most one argument": "后面最多只能有一个值",
-    "expected at least one argument": "后面至少要有一个值",
-    "expected %s argument": "后面需要 %s 个值",
-    "expected %s arguments": "后面需要 %s 个值",
-    "not allowed with argument %s": "不能与参数 %s 同时使用",
-    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确,可能是 %(matches)s",
-    "unexpected option string: %s": "多余的选项 %s",
-    " (default: %(default)s)": "(默认 %(default)s)",
-}
-
-# What argparse would name from the English dest (CONFIG_FILE, SITE_DIR, title …), in Chinese.
-_METAVARS = {
-    "config_file": "配置文件", "site_dir": "目录", "dev_addr": "地址", "unit": "机构", "category": "类别",
-    "attribute": "公开属性", "date": "日期", "slug": "文件名", "author": "姓名", "title": "标题", "month": "月份",
-    "output": "文件", "item": "信息文件", "stage": "环节", "reviewer": "审核人", "key": "私钥文件", "at": "时间",
-    "ssh_option": "参数",
-}
-
-
 @contextlib.contextmanager
 def _argparse_in_chinese():
-    """Gives argparse the Chinese of its texts for the time of the block (its gettext lookups are
-    its module's ``_`` and ``ngettext``); put back afterwards."""
+    """Gives argparse the Chinese of its texts (cli_text.PARSER) for the time of the block: argparse
+    asks gettext for each text it shows (usage:, error:, the headings, "the following arguments are
+    required" …) by the English text itself, through its module's ``_`` and ``ngettext``, which are
+    put back afterwards."""
     saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
 
     def translate(message: str) -> str:
-        return _ARGPARSE_ZH.get(message, message)
+        return cli_text.PARSER.get(message, message)
 
     argparse._ = translate  # type: ignore[attr-defined]
     argparse.ngettext = lambda singular, plural, n: translate(singular if n == 1 else plural)  # type: ignore[attr-defined]
@@ -172,8 +133,8 @@ def _chinese_metavars(parser: argparse.ArgumentParser) -> None:
         if isinstance(action, argparse._SubParsersAction):
             for verb in dict.fromkeys(action.choices.values()):
                 _chinese_metavars(verb)
-        elif action.metavar is None and action.dest in _METAVARS:
-            action.metavar = _METAVARS[action.dest]
+        elif action.metavar is None and action.dest in cli_text.VALUE_NAMES:
+            action.metavar = cli_text.VALUE_NAMES[action.dest]
 
 
 def _integer(text: str) -> int:
