@@ -21,8 +21,9 @@ class Problem:
 
     def __str__(self) -> str:
         label = "" if self.severity == ERROR else "警告: "
+        where = f"{self.path}:{self.line}" if self.line > 0 else self.path  # line 0: about the file as a whole
         # A bidirectional control in a file name or in quoted text would reorder what the terminal shows.
-        return show_invisible(f"{self.path}:{self.line}: {label}{self.message}")
+        return show_invisible(f"{where}: {label}{self.message}")
 
     @property
     def is_error(self) -> bool:
