@@ -140,3 +140,59 @@ def test_a_parsing_error_is_one_message_at_the_line_to_fix(portal):
     said = portal.run("check").stdout
     lines = [line for line in said.splitlines() if re.match(r"content/xzf/bad\.md:\d+: ", line)]
     assert lines == [lines[0]] and lines[0].startswith("content/xzf/bad.md:3: "), said
+
+
+def test_serve_says_in_chinese_why_a_rebuild_failed_and_repeats_no_warning(portal, tmp_path):
+    """While `gongkai serve` runs, an edit that breaks mkdocs.yml or stops the gate is said in
+    Chinese at its line (MkDocs' server would print a traceback or "Aborted with …"), and a
+    warning that stays the same is shown once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.kit import free_port, http_get, wait_until
+
+    portal.item("xzf/a.md", "正文。")
+    portal.sign("xzf/a.md")
+    portal.item("xzf/w.md", "正文。", created="2025-03-02", published="2025-03-01")  # a warning on every build
+    _yaml_settings(portal, lambda t: t)
+    settings = (portal.root / "mkdocs.yml").read_text(encoding="utf-8")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "w", encoding="utf-8") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gongkai.cli", "serve", "-a", f"127.0.0.1:{port}"], cwd=portal.root, env={**os.environ, "GONGKAI_TODAY": "2025-03-05"},
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    said = lambda: log.read_text(encoding="utf-8")  # noqa: E731
+
+    try:
+        wait_until(lambda: http_get(port, "/xzf/a/")[0] == 200, server)
+        wait_until(lambda: "预览地址" in said(), server)
+        with open(portal.root / "mkdocs.yml", "r+", encoding="utf-8") as handle:  # in place, as an editor saves
+            handle.write(settings.replace("docs_dir: content", "docs_dir：content"))
+        wait_until(lambda: "重新构建失败" in said(), server)
+        (portal.root / "mkdocs.yml").write_text(settings, encoding="utf-8")
+        wait_until(lambda: said().count("网站构建完成") >= 2, server)
+        portal.item("xzf/secret.md", "正文。", secrecy="秘密")
+        wait_until(lambda: said().count("重新构建失败") >= 2, server)
+        time.sleep(1)
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    text = said()
+    line = next(n for n, x in enumerate(settings.split("\n"), 1) if x.startswith("docs_dir:"))
+    assert f"mkdocs.yml:{line}: YAML 格式错误" in text and "全角冒号" in text, text
+    assert "content/xzf/secret.md:" in text and "构建已停止" in text, text
+    english = [phrase for phrase in ENGLISH if phrase in text]
+    assert not english, f"English left: {english}\n{text}"
+    # The same warnings on every rebuild: shown at the first build only, then counted.
+    assert len([x for x in text.splitlines() if x.startswith("content/xzf/w.md:")]) == 1, text
+    assert text.count("增量构建") == 1, text
+    assert "另有 2 条警告与上次构建相同,不再重复显示" in text, text

@@ -170,10 +170,11 @@ def _reason(exc: Exception) -> str:
 
 @contextlib.contextmanager
 def _gongkai_serving():
-    """Has MkDocs' serve() watch with glue.watch.Watcher and install the gate guard before each
-    build, for the time of the block. serve() makes its server and calls build() itself, with no
-    way to pass either in: its module's names are replaced, and put back afterwards."""
-    server_class, build = mkdocs_serve.LiveReloadServer, mkdocs_serve.build
+    """Has MkDocs' serve() watch with glue.watch.Watcher, read mkdocs.yml with load_config (errors
+    in Chinese) and install the gate guard before each build, for the time of the block. serve()
+    makes its server, reads its config and calls build() itself, with no way to pass any of them
+    in: its module's names are replaced, and put back afterwards."""
+    server_class, build, load = mkdocs_serve.LiveReloadServer, mkdocs_serve.build, mkdocs_serve.load_config
 
     class LiveReloadServer(server_class):
         """MkDocs' live-reload server watching with kernel events for folders on a local disk
@@ -188,16 +189,26 @@ def _gongkai_serving():
         messages.new_build()  # a warning the build before showed is not repeated
         try:
             return build(config, **options)
+        except Abort as exc:  # the server prints its text as it is: in Chinese
+            raise Abort(messages.abort_reason(str(exc))) from None
         finally:
             repeated = messages.repeated_warnings()
             if repeated:
                 _log.info("另有 %d 条警告与上次构建相同,不再重复显示", repeated)
 
-    mkdocs_serve.LiveReloadServer, mkdocs_serve.build = LiveReloadServer, guarded_build
+    def chinese_load_config(config_file=None, **overrides):
+        """mkdocs.yml read again for each rebuild, its errors said as `gongkai build` says them (an
+        Abort: the server prints it without a traceback and waits for the next edit)."""
+        try:
+            return load_config(Path(config_file or "mkdocs.yml"), **overrides)
+        except GongkaiError as exc:
+            raise Abort(str(exc)) from None
+
+    mkdocs_serve.LiveReloadServer, mkdocs_serve.build, mkdocs_serve.load_config = LiveReloadServer, guarded_build, chinese_load_config
     try:
         yield
     finally:
-        mkdocs_serve.LiveReloadServer, mkdocs_serve.build = server_class, build
+        mkdocs_serve.LiveReloadServer, mkdocs_serve.build, mkdocs_serve.load_config = server_class, build, load
 
 
 class _DropDirtyNotice(logging.Filter):

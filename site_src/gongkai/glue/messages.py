@@ -41,6 +41,7 @@ _LINES: list[tuple[re.Pattern[str], str]] = [
         (r"A reference to '(?P<a>[^']+)' is included in the 'nav' configuration, which is not found in the documentation files\.", "mkdocs.yml 的 nav 中列出了 {a},但内容目录中没有这个文件"),
         (r"The following pages exist in the docs directory, but are not included in the \"nav\" configuration:(?P<a>.*)", "这些页面不在 mkdocs.yml 的 nav 中:{a}"),
         (r"Aborted with a BuildError!", "构建已停止(原因见上)"),
+        (r"An error happened during the rebuild\..*", "重新构建失败(原因见上):改正后保存,预览会再次构建;在此之前浏览器中仍是上一次的页面"),
     ]
 ]
 _CONFIG = re.compile(r"Config value '(?P<name>[^']*)': (?P<message>.*)", re.DOTALL)
