@@ -55,3 +55,11 @@ def test_yaml_errors_in_chinese_at_the_line_to_fix(name, loader):
 def test_a_front_matter_of_full_width_colons_only_is_read_as_text_and_explained():
     assert yamlsafe.parse("title：示例\n").data == "title：示例"  # no error from YAML itself
     assert yamlsafe.fullwidth_colon("title：示例\n") == (1, "title")
+
+
+@pytest.mark.parametrize("text", ["title: &x 通知\n", "a:\n  - &x b\n", "a: [&x 1]\n"])
+def test_an_anchor_is_refused_not_dropped(text):
+    """PyYAML keeps no anchor on its nodes: `title: &x 通知` would silently read as 通知."""
+    with pytest.raises(yamlsafe.YamlProblem, match="锚点.*引号"):
+        yamlsafe.parse(text)
+    assert yamlsafe.parse('title: "&x 通知"\n').data == {"title": "&x 通知"}

@@ -83,7 +83,7 @@ def parse(text: str) -> Parsed:
     parsed = Parsed(None)
     if node is None:
         return parsed
-    parsed.data = _build(loader, node, "", parsed.lines, set())
+    parsed.data = _build(loader, node, "", parsed.lines, set(), text=text)
     return parsed
 
 
@@ -259,14 +259,15 @@ def explain(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
         return at(line, "出现了第二个文档(--- 分隔线):一个文件只能有一个 YAML 文档,请删除多余的 --- 行")
     return at(line, "这一行无法解析:请检查本行和上一行的冒号(半角“: ”)、引号和缩进")
 
-def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[int], depth: int = 0) -> Any:
+def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[int], depth: int = 0, text: str = "") -> Any:
     line = node.start_mark.line + 1
     if depth > MAX_DEPTH:
         raise YamlProblem(line, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层")
     if id(node) in seen:
         raise YamlProblem(line, "不支持 YAML 别名(*引用):请把内容直接写出;如果 * 是文字的一部分,请把整个值用英文引号括起来")
     seen.add(id(node))
-    if getattr(node, "anchor", None):
+    # PyYAML's nodes keep no anchor: a node starts at its anchor's "&" when it has one.
+    if getattr(node, "anchor", None) or text[node.start_mark.index : node.start_mark.index + 1] == "&":
         raise YamlProblem(line, "不支持 YAML 锚点(&名称):请把内容直接写出;如果 & 是文字的一部分,请把整个值用英文引号括起来")
     if isinstance(node, ScalarNode):
         if node.tag == _STR_TAG:
@@ -291,7 +292,7 @@ def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[i
         for index, child in enumerate(node.value):
             child_path = f"{path}[{index}]"
             lines[child_path] = child.start_mark.line + 1
-            items.append(_build(loader, child, child_path, lines, seen, depth + 1))
+            items.append(_build(loader, child, child_path, lines, seen, depth + 1, text))
         return items
     if isinstance(node, MappingNode):
         if node.tag != _MAP_TAG:
@@ -308,7 +309,7 @@ def _build(loader: Any, node: Any, path: str, lines: dict[str, int], seen: set[i
                 raise YamlProblem(key_line, f"字段 {key} 重复出现(第 {lines[_join(path, key)]} 行已有):请只保留一处")
             child_path = _join(path, key)
             lines[child_path] = key_line
-            result[key] = _build(loader, value_node, child_path, lines, seen, depth + 1)
+            result[key] = _build(loader, value_node, child_path, lines, seen, depth + 1, text)
         return result
     raise YamlProblem(line, "无法识别的 YAML 内容")  # pragma: no cover
 
