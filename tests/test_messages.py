@@ -51,7 +51,8 @@ def test_gongkai_messages_are_untouched_and_labelled_once():
 
     assert shown("mkdocs.plugins.gongkai", logging.WARNING, "reviewers.yml:4: 警告: 示例密钥") == "reviewers.yml:4: 警告: 示例密钥"
     assert shown("mkdocs.commands.build", logging.INFO, "Cleaning site directory") == "清空输出目录"
-    assert shown("mkdocs.structure.pages", logging.WARNING, "Doc file 'a.md' contains an absolute link '/x', it was left as is.").startswith("警告: a.md:")
+    assert "a.md: 警告: 链接 /x 是绝对路径" in shown("mkdocs.structure.pages", logging.WARNING, "Doc file 'a.md' contains an absolute link '/x', it was left as is.")
+    assert shown("mkdocs.commands.build", logging.WARNING, "Template skipped: 'x.html' not found in theme directories.") == "警告: 找不到模板 x.html,已跳过"
 
 
 def test_a_preview_repeats_only_new_warnings():

@@ -50,6 +50,9 @@ def load_config(path: Path, **overrides):
         config_log.propagate = propagate
     for problem in _setting_problems(path, said.records):
         _log.warning(str(problem))
+    docs = Path(config.docs_dir)
+    root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+    messages.set_docs_dir(docs.relative_to(root).as_posix() if docs.is_relative_to(root) else str(docs))
     return config
 
 

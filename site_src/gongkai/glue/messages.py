@@ -28,16 +28,16 @@ _LINES: list[tuple[re.Pattern[str], str]] = [
         (r"Reloading browsers", "刷新浏览器中的页面"),
         (r"Browser connected: (?P<a>.+)", "浏览器已打开 {a}"),
         (r"Shutting down\.\.\.", "正在停止预览……"),
-        (r"Doc file '(?P<a>[^']+)' contains a link '(?P<b>[^']+)', but the target(?: '[^']*')? is not found among documentation files\.(?P<c>.*)", "{a}: 链接 {b} 指向的文件不存在(或尚未发布):请检查链接"),
-        (r"Doc file '(?P<a>[^']+)' contains a link '(?P<b>[^']+)', but the doc '(?P<c>[^']+)' does not contain an anchor '(?P<d>[^']+)'\..*", "{a}: 链接 {b} 指向的 {c} 中没有 {d} 这个位置:请检查链接"),
-        (r"Doc file '(?P<a>[^']+)' contains an absolute link '(?P<b>[^']+)', it was left as is\..*", "{a}: 链接 {b} 是绝对路径,未作转换"),
-        (r"Doc file '(?P<a>[^']+)' contains an unrecognized relative link '(?P<b>[^']+)', it was left as is\..*", "{a}: 无法识别的相对链接 {b},未作转换"),
-        (r"Excluding '(?P<a>[^']+)' from the site because it conflicts with '(?P<b>[^']+)'\.", "{a} 与 {b} 生成同一个网页,{a} 未放入网站"),
+        (r"Doc file '(?P<f>[^']+)' contains a link '(?P<b>[^']+)', but the target(?: '[^']*')? is not found among documentation files\.(?P<c>.*)", "{f}: 链接 {b} 指向的文件不存在(或尚未发布):请检查链接"),
+        (r"Doc file '(?P<f>[^']+)' contains a link '(?P<b>[^']+)', but the doc '(?P<c>[^']+)' does not contain an anchor '(?P<d>[^']+)'\..*", "{f}: 链接 {b} 指向的 {c} 中没有 {d} 这个位置:请检查链接"),
+        (r"Doc file '(?P<f>[^']+)' contains an absolute link '(?P<b>[^']+)', it was left as is\..*", "{f}: 链接 {b} 是绝对路径,未作转换"),
+        (r"Doc file '(?P<f>[^']+)' contains an unrecognized relative link '(?P<b>[^']+)', it was left as is\..*", "{f}: 无法识别的相对链接 {b},未作转换"),
+        (r"Excluding '(?P<f>[^']+)' from the site because it conflicts with '(?P<b>[^']+)'\.", "{f} 与 {b} 生成同一个网页,{f} 未放入网站"),
         (r"Template skipped: '(?P<a>[^']+)' not found in (?:theme directories|docs_dir)\.", "找不到模板 {a},已跳过"),
         (r"Template skipped: '(?P<a>[^']+)' generated empty output\.", "模板 {a} 没有输出内容,已跳过"),
-        (r"Page skipped: '(?P<a>[^']+)'\. Generated empty output\.", "页面 {a} 没有输出内容,已跳过"),
-        (r"Error reading page '(?P<a>[^']+)':\s*(?P<b>.*)", "读取页面 {a} 时出错:{b}"),
-        (r"Error building page '(?P<a>[^']+)':\s*(?P<b>.*)", "生成页面 {a} 时出错:{b}"),
+        (r"Page skipped: '(?P<f>[^']+)'\. Generated empty output\.", "页面 {f} 没有输出内容,已跳过"),
+        (r"Error reading page '(?P<f>[^']+)':\s*(?P<b>.*)", "读取页面 {f} 时出错:{b}"),
+        (r"Error building page '(?P<f>[^']+)':\s*(?P<b>.*)", "生成页面 {f} 时出错:{b}"),
         (r"A reference to '(?P<a>[^']+)' is included in the 'nav' configuration, which is not found in the documentation files\.", "mkdocs.yml 的 nav 中列出了 {a},但内容目录中没有这个文件"),
         (r"The following pages exist in the docs directory, but are not included in the \"nav\" configuration:(?P<a>.*)", "这些页面不在 mkdocs.yml 的 nav 中:{a}"),
         (r"Aborted with a BuildError!", "构建已停止(原因见上)"),
@@ -73,8 +73,19 @@ _SETTINGS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# The docs folder as mkdocs.yml names it ("content"): MkDocs names a page by its path inside it,
+# gongkai by its path in the repository, as an editor opens it. Set by glue.commands on each config load.
+_docs = {"dir": ""}
+
+
+def set_docs_dir(folder: str) -> None:
+    _docs["dir"] = folder.strip("/")
+
+
 def _fill(template: str, match: re.Match, **more: str) -> str:
     values = {k: (_TYPES.get(v, v) if k in ("a", "b") else v) for k, v in match.groupdict(default="").items()}
+    if values.get("f") and _docs["dir"]:
+        values["f"] = f"{_docs['dir']}/{values['f']}"
     return template.format(**values, **more)
 
 
@@ -153,6 +164,7 @@ def yaml_problem(error: BaseException, display: str) -> Problem | None:
 
 _LABELS = {logging.WARNING: "警告", logging.ERROR: "错误", logging.CRITICAL: "错误", logging.DEBUG: "调试"}
 _LABELLED = re.compile(r"(^|: )(警告|错误)[::]")
+_FILE_FIRST = re.compile(r"^([^\s:]+\.(?:md|yml|yaml|html)): ")
 
 
 class ChineseFormatter(logging.Formatter):
@@ -165,7 +177,8 @@ class ChineseFormatter(logging.Formatter):
             message = translate(message)
         label = _LABELS.get(record.levelno)
         if label and not _LABELLED.search(message):
-            message = f"{label}: {message}"
+            where = _FILE_FIRST.match(message)  # `path: 警告: …`, as gongkai's own problems
+            message = f"{where.group(1)}: {label}: {message[where.end():]}" if where else f"{label}: {message}"
         if record.exc_info and record.levelno <= logging.DEBUG:
             message += "\n" + self.formatException(record.exc_info)
         return message
