@@ -21,9 +21,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def copy_sample(root: Path) -> dict:
-    """Copies the repository's sample portal (content, settings, trust file) to ``root``; returns
-    its mkdocs.yml as data."""
+    """Copies the repository's sample portal (content, settings, trust file, 标准目录) to ``root``;
+    returns its mkdocs.yml as data."""
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "standards", root / "standards")
     for name in ("mkdocs.yml", "reviewers.yml"):
         shutil.copy(REPO / name, root / name)
     return yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
@@ -256,20 +257,26 @@ class Portal:
 
     def leaks(self, canary: str) -> list[str]:
         """Returns every built file whose bytes contain the canary (UTF-8, or its JSON/HTML escapes)."""
-        needles = {canary.encode("utf-8"), json.dumps(canary).strip('"').encode("ascii")}
-        found = []
-        for path in self.site_files():
-            data = path.read_bytes()
-            if data[:2] == b"\x1f\x8b":  # sitemap.xml.gz, search fragments
-                try:
-                    data += gzip.decompress(data)
-                except (OSError, EOFError):
-                    pass
-            # Pagefind separates segmented Chinese words with zero-width spaces.
-            data = data.replace("\u200b".encode(), b"")
-            if any(n in data for n in needles):
-                found.append(str(path.relative_to(self.site)))
-        return found
+        return site_leaks(self.site, canary)
+
+
+def site_leaks(site: Path, canary: str) -> list[str]:
+    """Returns every file of the built site whose bytes contain the canary (UTF-8, or its JSON/HTML
+    escapes), gzip-compressed files (sitemap.xml.gz, search fragments) read uncompressed too."""
+    needles = {canary.encode("utf-8"), json.dumps(canary).strip('"').encode("ascii")}
+    found = []
+    for path in (p for p in site.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":  # sitemap.xml.gz, search fragments
+            try:
+                data += gzip.decompress(data)
+            except (OSError, EOFError):
+                pass
+        # Pagefind separates segmented Chinese words with zero-width spaces.
+        data = data.replace("\u200b".encode(), b"")
+        if any(n in data for n in needles):
+            found.append(str(path.relative_to(site)))
+    return found
 
 
 def http_get(port: int, path: str) -> tuple[int, str]:

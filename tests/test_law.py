@@ -69,9 +69,9 @@ def test_positions_are_one_to_n(where):
 
 def test_pages_and_exports_read_the_schema():
     assert [f.label for f in pages.ITEM_FIELDS] == ["索引号", "发布机构", "主题分类", "成文日期", "文号", "发布日期", "有效性", "公开属性"]
-    assert catalog.COLUMNS == ("index_no", "title", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url")
-    assert catalog.CSV_HEADERS == ("索引号", "标题", "发布机构", "公开属性", "目录类别", "主题分类", "文种", "文号", "成文日期", "发布日期", "有效性", "网址")
-    assert [f.label for f in schema.shown("listing")] == ["索引号", "标题", "文号", "发布机构", "成文日期", "发布日期", "有效性"]
+    assert catalog.COLUMNS == ("index_no", "title", "summary", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url")
+    assert catalog.CSV_HEADERS == ("索引号", "标题", "内容概述", "发布机构", "公开属性", "目录类别", "主题分类", "文种", "文号", "成文日期", "发布日期", "有效性", "网址")
+    assert [f.label for f in schema.shown("listing")] == ["索引号", "标题", "内容概述", "文号", "发布机构", "成文日期", "发布日期", "有效性"]
     assert [f.label for f in schema.shown("on_demand_listing")] == ["索引号", "标题", "发布机构", "成文日期", "内容概述"]
     assert "url" not in schema.KEYS
 

@@ -21,9 +21,10 @@ import gongkai
 from gongkai.cli import main
 from gongkai.errors import GongkaiError
 from gongkai.publish.csp import content_security_policy, csp_config_texts, inline_script_hashes
+from gongkai.publish.journal import parse_journal, prune_plan, replay
 from gongkai.publish.manifest import CHANGED, EXTRA, MISSING, PublishError, UsageError, read_manifest, sha256_file, verify_tree, write_manifest
 from gongkai.publish.package import package, verify_archive
-from gongkai.publish.releases import prune_plan, publish, rollback
+from gongkai.publish.releases import publish, rollback
 from gongkai.publish.targets import LocalTarget, LockBusy, SshTarget, open_target, release_key
 from gongkai.publish.verify import verify
 from tests.kit import require  # noqa: E402
@@ -157,11 +158,13 @@ def test_publish_verify_tamper_rollback_local(tmp_path):
     write_manifest(v2, commit="2222222bbbb", built_at="2025-03-02T08:00:00+08:00", strict=True)
     r2 = publish(str(target), v2)
     assert live(target) == f"releases/{r2.name}" and r2.previous == r1.name
-    # Unchanged files are hard links to the previous release (rsync --link-dest): no second copy.
+    # No two releases share a file (copies, never hard links), nor a release and the pristine store;
+    # a complete release is read-only.
     old, new = target / "releases" / r1.name, target / "releases" / r2.name
-    assert (old / "catalog.csv").stat().st_ino == (new / "catalog.csv").stat().st_ino
-    assert (old / "index.html").stat().st_ino != (new / "index.html").stat().st_ino
-    assert oct((new / "index.html").stat().st_mode & 0o777) == "0o644"
+    assert (old / "catalog.csv").stat().st_ino != (new / "catalog.csv").stat().st_ino
+    assert all(p.stat().st_nlink == 1 for p in target.rglob("*") if p.is_file() and not p.is_symlink())
+    assert oct((new / "index.html").stat().st_mode & 0o777) == "0o444"
+    assert oct(new.stat().st_mode & 0o777) == "0o555"
 
     (target / "current" / "index.html").write_text("<h1>被篡改</h1>", encoding="utf-8")
     (target / "current" / "xxgk" / "shell.php").write_text("<?php ?>")
@@ -193,8 +196,9 @@ def test_verify_with_trusted_manifest_catches_a_rewritten_manifest(tmp_path):
     current = target / "current"
     (current / "index.html").write_text("<h1>被篡改</h1>", encoding="utf-8")
     write_manifest(current, commit="0123456789abcdef", built_at="2025-03-01T08:00:00+08:00", strict=True)
-    assert verify(str(target)) == []
-    # …is still caught against the copy kept off the server.
+    # …is caught against the manifest the release was uploaded with (the pristine store, named in the journal)…
+    assert {m.path for m in verify(str(target))} == {"index.html", "manifest.json"}
+    # …and against the copy kept off the server.
     found = {m.path for m in verify(str(target), manifest=trusted)}
     assert found == {"index.html", "manifest.json"}
 
@@ -207,10 +211,10 @@ def test_keep_prunes_old_releases_but_never_the_live_one(tmp_path):
         names.append(publish(str(target), site, keep=2).name)
     assert sorted(os.listdir(target / "releases")) == sorted(names[-2:])
     assert names == sorted(names, key=release_key)  # several in one second still sort in publish order
-    assert prune_plan(["20250101T000000Z-a", "20250102T000000Z-b", "20250103T000000Z-c"], "20250101T000000Z-a", 1) == [
-        "20250102T000000Z-b"
-    ]
-    assert prune_plan(["20250101T000000Z-a", "by-hand", "20250103T000000Z-c"], None, 1) == ["20250101T000000Z-a"]
+    # Pruning follows the journal, not the names: c went live, then a again (a rollback), then b.
+    history = replay(parse_journal(b"1 publish c from -\n2 publish a from c\n3 publish b from a\n4 upload x manifest " + b"0" * 64 + b"\n"), "b")
+    assert prune_plan(history, ["a", "b", "c", "x", "by-hand"], "b", 1) == ["c", "x"]
+    assert prune_plan(history, ["a", "b", "c", "x", "by-hand"], "b", 3) == ["x"]
 
 
 def test_publish_refuses_what_must_not_go_live(tmp_path):
@@ -448,7 +452,7 @@ def test_publish_writes_csp_snippets_that_keep_older_releases_working(tmp_path):
 def test_cli_prints_chinese_and_returns_exit_codes(tmp_path, capsys, monkeypatch):
     target = tmp_path / "www"
     site = make_site(tmp_path / "s")
-    assert main(["publish", str(target), "--site", str(site), "--keep", "3"]) == 0
+    assert main(["publish", str(target), "--site", str(site), "--keep", "3", "--init"]) == 0
     out = capsys.readouterr().out
     assert "已发布版本" in out and "逐一核对" in out
 
@@ -485,5 +489,5 @@ def test_cli_prints_chinese_and_returns_exit_codes(tmp_path, capsys, monkeypatch
 def test_docs_show_the_deploy_files_verbatim():
     repo = Path(__file__).resolve().parent.parent
     docs = (repo / "docs" / "publish.md").read_text(encoding="utf-8")
-    for name in ("nginx.conf", "apache.conf", "gongkai-verify.service", "gongkai-verify.timer"):
+    for name in ("nginx.conf", "apache.conf", "gongkai-verify.service", "gongkai-verify.timer", "gongkai-watch.service"):
         assert (repo / "deploy" / name).read_text(encoding="utf-8") in docs, f"docs/publish.md is out of date with deploy/{name}"

@@ -814,17 +814,35 @@ def test_table2_documents_from_the_catalog():
     item = simple_item(report, BODY_OK)
     assert validate_report(item) == []
     tables = annual_report_tables(item, catalog)
+    # the declared figures are the report's; the catalog's count cross-checks them
     assert tables.disclosure["规章"] == (1, 1, 1)
-    assert tables.disclosure["行政规范性文件"] == (2, 1, 4)
+    assert tables.disclosure["行政规范性文件"] == (3, 1, 3)
+    assert tables.declared == ("规章", "行政规范性文件")
     assert [p.message for p in tables.problems] == [
         "report.documents.行政规范性文件.本年制发: 填报行政规范性文件本年制发件数 3 件，"
-        "但信息公开目录中为 2 件；报告表格采用目录数字 2",
+        "但信息公开目录中为 2 件；报告表格采用填报数字 3，请核对是否有文件未录入目录或登记有误",
         "report.documents.行政规范性文件.现行有效: 填报行政规范性文件现行有效件数 3 件，"
-        "但信息公开目录中为 4 件；报告表格采用目录数字 4",
+        "但信息公开目录中为 4 件；报告表格采用填报数字 3，请核对是否有文件未录入目录或登记有误",
     ]
     assert all(p.severity == WARNING for p in tables.problems)
-    t2 = parse_tables(render_report_html(item, tables, split_report_body(BODY_OK))).tables[0]
-    assert [[c["text"] for c in row] for row in t2["rows"][2:4]] == [["规章", "1", "1", "1"], ["行政规范性文件", "2", "1", "4"]]
+    page = render_report_html(item, tables, split_report_body(BODY_OK))
+    t2 = parse_tables(page).tables[0]
+    assert [[c["text"] for c in row] for row in t2["rows"][2:4]] == [["规章", "1", "1", "1"], ["行政规范性文件", "3", "1", "3"]]
+    assert "注：第二十条第（一）项中，规章、行政规范性文件件数为本机关填报数。" in page
+    # without a declaration the catalog's count is the report's, and the page says so
+    counted = annual_report_tables(simple_item({"year": 2023}, BODY_OK), catalog)
+    assert counted.disclosure["行政规范性文件"] == (2, 1, 4) and counted.declared == () and counted.problems == ()
+    assert "规章、行政规范性文件件数据本网站政府信息公开目录统计" in render_report_html(item, counted, split_report_body(BODY_OK))
+
+
+def test_a_partial_declaration_fills_the_rest_from_the_catalog():
+    catalog = [doc("规范性文件", "2023-03-01"), doc("规范性文件", "2019-02-01")]
+    report = {"year": 2023, "documents": {"行政规范性文件": {"现行有效": 40}}}
+    tables = annual_report_tables(simple_item(report, BODY_OK), catalog)
+    assert tables.disclosure["行政规范性文件"] == (1, 0, 40) and tables.disclosure["规章"] == (0, 0, 0)
+    assert tables.declared == ("行政规范性文件",)
+    (warning,) = tables.problems
+    assert "填报行政规范性文件现行有效件数 40 件，但信息公开目录中为 2 件；报告表格采用填报数字 40" in warning.message
 
 
 def test_declared_document_line_with_source():

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ipaddress
 import json
 import logging
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from gongkai import __version__, cli_text
@@ -17,9 +19,9 @@ LEDGER_DIR = "台账"  # gongkai ledger's default folder, in .gitignore
 
 
 def main(argv: list[str] | None = None) -> int:
-    with _argparse_in_chinese():
+    with cli_text.argparse_in_chinese():
         parser = _parser()
-        _chinese_metavars(parser)
+        cli_text.chinese_metavars(parser)
         args = parser.parse_args(argv)
     try:
         return args.func(args)
@@ -57,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--slug", default=None, help="文件名(小写字母、数字和 -),默认按日期和序号生成")
     p.add_argument("--author", default=None, help="撰稿人姓名(默认取 git config user.name;用于发布台账)")
     p.add_argument("title", help="标题")
+    p = sub.add_parser("init", help="新建门户仓库(设置、审核人信任文件、CI、每种公开属性一条示例信息)", description="在新目录中创建门户仓库:只有内容和设置,引擎和主题来自安装的 gongkai 包。缺少的参数在终端中逐项询问")
+    p.set_defaults(func=cmd_init)
+    p.add_argument("dir", metavar="DIR", help="新门户仓库的目录(不存在或为空)")
+    p.add_argument("--name", help="门户名称,如 某某县人民政府信息公开")
+    p.add_argument("--agency", help="主办单位(默认第一个发布机构的名称)")
+    p.add_argument("--unit", action="append", metavar="id=…,name=…,code=…", help="发布机构(可重复):id、名称、统一社会信用代码,可加 address phone email hours fax postcode")
+    p.add_argument("--site-code", help="网站标识码")
+    p.add_argument("--url", help="门户的正式网址(可以以后在 mkdocs.yml 中填写)")
+    p.add_argument("--forge", choices=["github", "gitlab", "gitea", "none"], help="代码托管平台:生成它的 CI 流水线和 CODEOWNERS(默认 github)")
     p = command("ledger", "生成信息发布台账(.xlsx)", cmd_ledger)
     p.add_argument("--month", required=True, help="月份 YYYY-MM")
     p.add_argument("-o", "--output", default=None, help="输出文件(默认门户仓库的 台账/台账-YYYY-MM.xlsx,该目录不提交到 Git)")
@@ -73,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default=None, help="SSH 私钥文件(默认用 ssh-agent 中的密钥或 ~/.ssh/id_ed25519)")
     p.add_argument("--as", dest="reviewer", default=None, help="审核人 id(一把密钥对应多位审核人时才需要)")
     p.add_argument("--base", default=None, help="比较改动的基准分支(默认 origin/main 或 main)")
-    p.add_argument("--port", type=_integer, default=0, help="本机端口(默认自动选择)")
+    p.add_argument("--port", type=cli_text.integer, default=0, help="本机端口(默认自动选择)")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器,只打印链接")
     p = command("preview", "把审核预览(含待审信息,标有“审核预览·未发布”)写入一个目录,供合并请求的审核人下载查看;不能发布", cmd_preview)
     p.add_argument("-d", "--dir", required=True, metavar="DIR", help="输出目录(不能是网站的 site_dir)")
@@ -88,13 +99,22 @@ def _parser() -> argparse.ArgumentParser:
     p = command("publish", "把严格构建的站点原子发布到目录或 用户@主机:/目录", cmd_publish)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
-    p.add_argument("--keep", type=_integer, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
+    p.add_argument("--keep", type=cli_text.integer, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
+    p.add_argument("--init", action="store_true", help="首次发布:目标中还没有 gongkai 的版本时必须加上(防止路径写错时悄悄新建目录)")
+    p.add_argument("--key", metavar="FILE", help="发布私钥:为 manifest.json 和内容安全策略签名(reviewers.yml 中角色含“发布”的密钥)")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT", help="传给 ssh 的参数,如 '-p 2222'")
     p = command("verify", "比对线上文件与 manifest.json(防篡改)", cmd_verify)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--archive", action="store_true", help="TARGET 是 gongkai package 生成的站点包")
     p.add_argument("--manifest", metavar="FILE", help="保存在服务器之外的可信 manifest.json")
+    p.add_argument("--repair", action="store_true", help="从原始副本恢复当前版本中被改动、增加或删除的文件(改动的文件移入 quarantine/ 留证)")
+    p.add_argument("--log", metavar="FILE", help="把修复记录追加到这个值班读网日志文件")
+    p.add_argument("--signers", metavar="FILE", help="发布公钥文件(每行一个公钥);默认取 reviewers.yml 中角色含“发布”的密钥")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT")
+    p = command("watch", "在 Web 服务器上值守:网站文件一有改动即从原始副本恢复,并写值班读网日志", cmd_watch)
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--log", metavar="FILE", help="值班读网日志文件(默认只输出到屏幕或 journalctl)")
+    p.add_argument("--signers", metavar="FILE", help="发布公钥文件:修复前核对原始清单的发布签名")
     p = command("rollback", "把 current 原子切回上一个(或指定)版本", cmd_rollback)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--to", metavar="RELEASE", help="要切回的版本名")
@@ -103,45 +123,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
     p.add_argument("-o", "--output", metavar="OUT", help="输出文件")
     return parser
-
-
-# ---------------------------------------------------------------- argparse in Chinese
-
-@contextlib.contextmanager
-def _argparse_in_chinese():
-    """Gives argparse the Chinese of its texts (cli_text.PARSER) for the time of the block: argparse
-    asks gettext for each text it shows (usage:, error:, the headings, "the following arguments are
-    required" …) by the English text itself, through its module's ``_`` and ``ngettext``, which are
-    put back afterwards."""
-    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
-
-    def translate(message: str) -> str:
-        return cli_text.PARSER.get(message, message)
-
-    argparse._ = translate  # type: ignore[attr-defined]
-    argparse.ngettext = lambda singular, plural, n: translate(singular if n == 1 else plural)  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
-
-
-def _chinese_metavars(parser: argparse.ArgumentParser) -> None:
-    """Names the values of the options and arguments that have no metavar of their own in Chinese,
-    in the help and in the errors (`-f 配置文件`, `缺少必需的参数:标题`), for every verb."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for verb in dict.fromkeys(action.choices.values()):
-                _chinese_metavars(verb)
-        elif action.metavar is None and action.dest in cli_text.VALUE_NAMES:
-            action.metavar = cli_text.VALUE_NAMES[action.dest]
-
-
-def _integer(text: str) -> int:
-    return int(text)
-
-
-_integer.__name__ = "整数"  # argparse names the type in its error: '抽' 不是有效的整数
 
 
 # ---------------------------------------------------------------- helpers
@@ -278,10 +259,11 @@ def cmd_check(args) -> int:
     reports = [d.item for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
     # Lazy: the allow-lists of the glue and the site's outputs, for this command only.
     from gongkai.glue.guard import config_problems
+    from gongkai.glue.installed import layout_problems  # lazy, as the line above
     from gongkai.site.generated import output_problems  # lazy, as the line above
 
     outputs = output_problems(portal, config.use_directory_urls)  # pages and attachments that would collide
-    problems = sorted(set(portal.problems) | set(missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)))
+    problems = sorted(set(portal.problems) | set(missing_reports(portal.settings, reports, portal.today)) | set(health.health_problems(portal, config)) | set(outputs.values()) | set(config_problems(config)) | set(layout_problems(config)))
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     counts = portal.counts()
@@ -343,8 +325,9 @@ def _check_changed(args, config, portal) -> int:
     return EXIT_OK
 
 
-def _load_one(args, path: str):
-    """Returns (config, root, docs dir, item path) of an item file named on the command line."""
+def _load_one(args, path: str, inside_docs: bool = True):
+    """Returns (config, root, docs dir, item path) of an item file named on the command line (of
+    any file of the portal when not ``inside_docs``: a 动态调整 record lies in standards/)."""
     config = _load_config(args)
     root = Path(config.config_file_path).parent.resolve()
     item_path = Path(path).resolve()
@@ -352,9 +335,9 @@ def _load_one(args, path: str):
     if not item_path.is_file():
         raise UsageError(f"找不到信息文件 {path}")
     try:
-        item_path.relative_to(docs_dir)
+        item_path.relative_to(docs_dir if inside_docs else root)
     except ValueError:
-        raise UsageError(f"{path} 不在内容目录 {docs_dir} 中") from None
+        raise UsageError(f"{path} 不在内容目录 {docs_dir} 中" if inside_docs else f"{path} 不在门户仓库 {root} 中") from None
     return config, root, docs_dir, item_path
 
 
@@ -399,6 +382,65 @@ def cmd_new(args) -> int:
         if new.deadline.estimated:
             print("警告: 已安装的 chinesecalendar 没有这些日期的节假日安排,期限按周一至周五估算;请升级 chinesecalendar", file=sys.stderr)
     return EXIT_OK
+
+
+@_guarded
+def cmd_init(args) -> int:
+    from gongkai.portal import build_date  # each verb imports what it runs: start-up time
+    from gongkai.tools import init  # (as above)
+
+    init.check_target(Path(args.dir))  # before asking anything
+    answers = _init_answers(args, init)
+    try:
+        made = init.init_portal(Path(args.dir), answers, build_date())
+    except OSError as exc:
+        print(f"gongkai: 无法写入 {describe_os_error(exc, args.dir)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    for path in made.files:
+        print(path.as_posix())
+    print(f"已在 {args.dir} 创建门户仓库(git init 完成,尚未提交)。接下来:", file=sys.stderr)
+    print(f"  1. cd {args.dir} && gongkai build   # 示例信息待审,不会发布", file=sys.stderr)
+    print("  2. 在 reviewers.yml 中登记第一位审核人和他的公钥(文件开头有说明)", file=sys.stderr)
+    print(f"  3. 为示例信息签名:gongkai sign {made.examples[0].as_posix()} --stage 终审 --as 审核人id --key ~/.ssh/id_ed25519(保密审查同样签一次)", file=sys.stderr)
+    print("  4. gongkai build --strict 通过后提交;正式上线前删除 content/ 中的示例信息", file=sys.stderr)
+    return EXIT_OK
+
+
+def _init_answers(args, init):
+    """Returns the answers of `gongkai init`: its flags, and in a terminal, what they leave out."""
+    ask = sys.stdin.isatty()
+
+    def answer(value, flag: str, question: str, default: str = "", required: bool = True, parse=str):
+        while value is None and ask:
+            typed = input(f"{question}{f'(回车即 {default})' if default else ''}:").strip() or default
+            if not typed:
+                if not required:
+                    return ""
+                continue
+            try:
+                return parse(typed)
+            except UsageError as exc:
+                print(f"gongkai: {exc}", file=sys.stderr)  # and ask again
+        if value is None:
+            if default or not required:
+                return parse(default) if default else ""
+            raise UsageError(f"缺少 {flag}({question}):不在终端中运行时,请用参数给出(见 gongkai init --help)")
+        return parse(value)
+
+    name = answer(args.name, "--name", "门户名称,如 某某县人民政府信息公开", parse=init.parse_name)
+    units = [init.parse_unit(text) for text in args.unit or []]
+    if not units:
+        units.append(answer(None, "--unit", "发布机构,如 id=xzf,name=某县人民政府办公室,code=统一社会信用代码,phone=电话", parse=init.parse_unit))
+        while ask and (more := answer(None, "--unit", "下一个发布机构(格式同上,直接回车结束)", required=False, parse=init.parse_unit)):
+            units.append(more)
+    return init.PortalAnswers(
+        name=name,
+        units=tuple(units),
+        agency=answer(args.agency, "--agency", "主办单位", units[0]["name"]),
+        site_code=answer(args.site_code, "--site-code", "网站标识码,没有可直接回车", required=False),
+        site_url=answer(args.url, "--url", "门户的正式网址,以后再填可直接回车", required=False),
+        forge=answer(args.forge, "--forge", "代码托管平台 github gitlab gitea none", "github", parse=init.parse_forge),
+    )
 
 
 @_guarded
@@ -453,7 +495,8 @@ def cmd_sign(args) -> int:
     from gongkai.portal import load_context  # each verb imports what it runs: start-up time
     from gongkai.trust import signing  # (as above)
 
-    config, root, docs_dir, item_path = _load_one(args, args.item)
+    # The 备案 of a 动态调整 record (standards/adjustments/*.md) signs a file outside content/.
+    config, root, docs_dir, item_path = _load_one(args, args.item, inside_docs=args.stage != signing.FILING_ROLE)
     try:
         settings, trust = load_context(root, (config.extra or {}).get("gongkai"), config.site_name)
         signed = signing.sign_item(root, docs_dir, settings, trust, item_path, args.stage, args.reviewer, Path(args.key), at=args.at)
@@ -595,6 +638,22 @@ def _with_strict_site(args, run) -> int:
         return run(args)
 
 
+def _stdout_may_close(func):
+    """Returns the verb quiet when its reader goes away (``gongkai verify … | head``): no traceback."""
+
+    def wrapper(args) -> int:
+        try:
+            return func(args)
+        except BrokenPipeError:
+            # Python would complain again when it flushes stdout at exit: point it at /dev/null.
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")
+            return EXIT_PROBLEMS
+
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+@_stdout_may_close
 @_guarded
 def cmd_publish(args) -> int:
     return _with_strict_site(args, _publish_site)
@@ -606,7 +665,8 @@ def _publish_site(args) -> int:
     from gongkai.publish import manifest, releases, targets
 
     try:
-        release = releases.publish(args.target, Path(args.site), keep=args.keep, ssh_options=_ssh_words(args))
+        release = releases.publish(args.target, Path(args.site), keep=args.keep, ssh_options=_ssh_words(args),
+                                   key=args.key, publishers=_publishers(args), init=args.init)
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("发布失败", exc)
     except KeyboardInterrupt:
@@ -649,17 +709,21 @@ def _package_site(args) -> int:
     return EXIT_OK
 
 
+@_stdout_may_close
 @_guarded
 def cmd_verify(args) -> int:
     """Returns 0 when the live release (or the package) matches its manifest.json, 1 otherwise."""
     # Loaded on demand: the other verbs need none of the publishing modules.
     from gongkai.publish import manifest, package, verify
 
+    if args.repair:
+        return _repair(args)
     try:
         if args.archive:
             result = package.verify_archive_result(args.target)
         else:
-            result = verify.verify_target(args.target, manifest=args.manifest, ssh_options=_ssh_words(args))
+            publishers = _publishers(args)
+            result = verify.verify_target(args.target, manifest=args.manifest, ssh_options=_ssh_words(args), publishers=publishers)
     except (manifest.PublishError, OSError) as exc:
         return _publish_failed("核对失败", exc)
     if args.archive:
@@ -667,7 +731,14 @@ def cmd_verify(args) -> int:
     else:
         what = f"{result.target} 的当前版本 {result.release}" if result.release else f"站点目录 {result.target}"
     built = f"构建于 {result.manifest.built_at},提交 {result.manifest.commit or '(无)'}"
-    if not result.mismatches:
+    if not args.archive:
+        if result.signed_by:
+            print(f"发布签名有效:清单由登记的发布密钥 {result.signed_by} 签名")
+        elif not publishers:
+            print("注意:未核对发布签名(reviewers.yml 中没有角色含“发布”的密钥,也没有给出 --signers)", file=sys.stderr)
+        for problem in result.problems:
+            print(f"{problem}", file=sys.stderr)
+    if not result.mismatches and not getattr(result, "problems", None):
         print(f"核对通过:{what}({built})的 {result.checked} 个文件与 manifest.json 完全一致")
         return EXIT_OK
     print(f"核对不通过:{what}({built})有 {len(result.mismatches)} 处与 manifest.json 不符:")
@@ -683,6 +754,61 @@ def cmd_verify(args) -> int:
     return EXIT_PROBLEMS
 
 
+def _repair(args) -> int:
+    """Returns 0 when the live release was intact, 1 when something had to be (or could not be) repaired."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import guard, manifest, verify
+
+    if args.archive or args.manifest:
+        raise UsageError("--repair 不能与 --archive 或 --manifest 同时使用:修复只依据服务器上的原始副本")
+    log = _duty_log(args.log)
+    try:
+        result = verify.repair_target(args.target, ssh_options=_ssh_words(args), publishers=_publishers(args))
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("修复失败", exc)
+    lines = guard.repair_lines(result)
+    if not lines:
+        print(f"核对通过:{result.target} 的当前版本 {result.release} 的 {len(result.manifest.files)} 个文件与发布时完全一致,无需修复")
+        return EXIT_OK
+    for line in lines:
+        log(line)
+    return EXIT_PROBLEMS
+
+
+def _duty_log(path: str | None):
+    """Returns a function printing a line and, with --log, appending it with the time to the 值班读网 log."""
+    # Loaded on demand: only verify --repair and watch write the log.
+    from datetime import datetime
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+        if path:
+            stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(f"{stamp} {line}\n")
+
+    return log
+
+
+@_stdout_may_close
+@_guarded
+def cmd_watch(args) -> int:
+    """Watches the live release until interrupted (systemd stops it with SIGTERM)."""
+    # Loaded on demand: the other verbs need none of the publishing modules.
+    from gongkai.publish import guard, manifest
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # systemctl stop: log the end, then exit 0
+    try:
+        guard.watch(args.target, _duty_log(args.log), publishers=_publishers(args), stop=stop)
+    except (manifest.PublishError, OSError) as exc:
+        return _publish_failed("值守失败", exc)
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK
+
+
+@_stdout_may_close
 @_guarded
 def cmd_rollback(args) -> int:
     # Loaded on demand: the other verbs need none of the publishing modules.
@@ -695,6 +821,20 @@ def cmd_rollback(args) -> int:
     print(f"已回滚:{release.target} 的 current 从 {release.previous} 切换到 {release.name}")
     print(f"  该版本构建于 {release.built_at},提交 {release.commit or '(无)'},{release.files} 个文件已核对无误")
     return EXIT_OK
+
+
+def _publishers(args) -> list[bytes]:
+    """Returns the pinned publishing keys: --signers, else the reviewers.yml entries with the role 发布."""
+    from gongkai.portal import load_context  # loaded on demand: only publish, verify and watch pin keys
+    from gongkai.publish import signature  # loaded on demand, like the other publishing modules
+
+    if getattr(args, "signers", None):
+        return signature.read_signers(args.signers)
+    if not Path(args.config_file).exists():
+        return []
+    config = _load_config(args)
+    _settings, trust = load_context(Path(config.config_file_path).parent, (config.extra or {}).get("gongkai"), config.site_name)
+    return signature.publisher_keys(trust)
 
 
 def _ssh_words(args) -> list[str]:

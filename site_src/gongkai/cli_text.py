@@ -1,6 +1,9 @@
-"""The Chinese of what the command line's parser says: usage, help headings, errors, and the names of
-option values. The CLI hands these to the parser (cli.py); nothing else reads them."""
+"""argparse in Chinese: what the command line's parser says (usage, help headings, errors), the names
+of option values, and how they are given to it. Part of the CLI (cli.py); nothing else uses it."""
 from __future__ import annotations
+
+import argparse
+import contextlib
 
 #: The command-line parser's texts (its gettext message ids, as Python 3.10-3.13 write them) -> Chinese.
 PARSER = {
@@ -37,5 +40,42 @@ VALUE_NAMES = {
     "config_file": "配置文件", "site_dir": "目录", "dev_addr": "地址", "unit": "机构", "category": "类别",
     "attribute": "公开属性", "date": "日期", "slug": "文件名", "author": "姓名", "title": "标题", "month": "月份",
     "output": "文件", "item": "信息文件", "stage": "环节", "reviewer": "审核人", "key": "私钥文件", "at": "时间",
-    "ssh_option": "参数", "base": "分支", "port": "端口",
+    "ssh_option": "参数", "base": "分支", "port": "端口", "name": "名称", "agency": "主办单位", "site_code": "网站标识码", "url": "网址",
 }
+
+
+@contextlib.contextmanager
+def argparse_in_chinese():
+    """Gives argparse the Chinese of its texts (PARSER) for the time of the block: argparse
+    asks gettext for each text it shows (usage:, error:, the headings, "the following arguments are
+    required" …) by the English text itself, through its module's ``_`` and ``ngettext``, which are
+    put back afterwards."""
+    saved = argparse._, argparse.ngettext
+
+    def translate(message: str) -> str:
+        return PARSER.get(message, message)
+
+    argparse._ = translate
+    argparse.ngettext = lambda singular, plural, n: translate(singular if n == 1 else plural)
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+def chinese_metavars(parser: argparse.ArgumentParser) -> None:
+    """Names the values of the options and arguments that have no metavar of their own in Chinese,
+    in the help and in the errors (`-f 配置文件`, `缺少必需的参数:标题`), for every verb."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for verb in dict.fromkeys(action.choices.values()):
+                chinese_metavars(verb)
+        elif action.metavar is None and action.dest in VALUE_NAMES:
+            action.metavar = VALUE_NAMES[action.dest]
+
+
+def integer(text: str) -> int:
+    return int(text)
+
+
+integer.__name__ = "整数"  # argparse names the type in its error: '抽' 不是有效的整数

@@ -2,7 +2,8 @@
 
 Every call runs `git -C ROOT` with file names left as they are (core.quotePath off: names in
 Chinese, not octal escapes), text decoded as UTF-8 (undecodable bytes replaced) and a time limit.
-Nothing here writes to a repository but ``write`` (the review desk's commit and push). Outside a repository, or without Git, the answers are empty
+Nothing here writes to a repository but ``write`` (the review desk's commit and push) and
+``init_repository`` (`gongkai init`). Outside a repository, or without Git, the answers are empty
 (``run`` raises GitError only when asked to check).
 """
 from __future__ import annotations
@@ -37,6 +38,11 @@ def run(root: Path, *args: str, check: bool = False) -> str:
             raise GitError(result.stderr.strip() or f"git {' '.join(args)} 失败")
         return ""
     return result.stdout
+
+
+def init_repository(root: Path) -> None:
+    """Makes ``root`` a new Git repository whose first branch is main; raises GitError."""
+    run(root, "init", "-q", "-b", "main", check=True)
 
 
 def write(root: Path, *args: str, env: dict[str, str] | None = None, timeout: int = TIMEOUT) -> subprocess.CompletedProcess:

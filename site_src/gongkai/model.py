@@ -19,6 +19,11 @@ class Attribute(str, enum.Enum):
 
 
 STAGES = ("初审", "复审", "终审", "保密审查")
+# 备案: the 政务公开领导小组办公室 files a 动态调整 of the 标准目录 (a role in reviewers.yml, no stage of an item).
+FILING = "备案"
+# Not a review stage: the role of a reviewers.yml entry whose keys sign what `gongkai publish` puts live.
+PUBLISH_ROLE = "发布"
+ROLES = (*STAGES, FILING, PUBLISH_ROLE)
 # 三审: the three content reviews must be made by three different people.
 THREE_REVIEWS = ("初审", "复审", "终审")
 VALIDITIES = ("有效", "失效", "废止")
@@ -198,6 +203,7 @@ class Settings:
     link_allowlist: tuple[str, ...] = ("*.gov.cn",)
     pii_mobile: str = "warn"
     update_cycles: dict = field(default_factory=dict)  # category -> cycle as written (validated by health)
+    apply_url: str = ""  # where a request can be made online (https), or ""
 
     def unit(self, unit_id: str) -> Unit | None:
         for unit in self.units:

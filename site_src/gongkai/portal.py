@@ -18,6 +18,7 @@ The files are read here, one by one, when:
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import multiprocessing
 import os
@@ -34,14 +35,17 @@ from typing import Any
 from gongkai.cache import BuildCache
 from gongkai.errors import Problem
 from gongkai.gate.decide import Gate, decide_all, decide_each, remember
+from gongkai.gate.scan import id_numbers, secrecy_marks
 from gongkai.gate.unique import settle_duplicates
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Decision, Settings, Verdict
 from gongkai.read.loader import Loaded, Tree, content_files, finish_tree, load_item, put_cached, take_cached
-from gongkai.report.figures import ReportTables
+from gongkai.read.standard import Standards, load_standards
+from gongkai.report.figures import ReportTables, aggregate_units, report_year
 from gongkai.report.labels import DOCUMENT_CATEGORIES
-from gongkai.report.tables import annual_report_tables, previous_report
+from gongkai.report.tables import aggregate_report_tables, annual_report_tables, previous_report
 from gongkai.settings import load_settings
+from gongkai.trust.adjust import Filed, filed_records
 from gongkai.trust.review import Trust, Verifier, load_trust, remember_verified, verified_mark, verified_since
 
 PARALLEL_MIN_FILES = 300  # below this, the files are read in this process
@@ -61,11 +65,14 @@ class Portal:
     reports: dict[str, ReportTables] = field(default_factory=dict)  # item path -> tables
     workers: int = 1  # processes that read and decided the content files
     cache: BuildCache = field(default_factory=BuildCache)  # what the next evaluate() of this portal may reuse
+    standards: Standards = field(default_factory=Standards)  # each unit's 政务公开事项标准目录 (standards/)
+    adjustments: list[Filed] = field(default_factory=list)  # the 动态调整 records with a valid 备案, oldest first
+    adjustment_problems: list[Problem] = field(default_factory=list)
 
     @property
     def problems(self) -> list[Problem]:
         """Returns every problem of the portal, sorted by path and line, each once."""
-        found = set(self.trust.problems) | set(self.tree.problems)
+        found = set(self.trust.problems) | set(self.tree.problems) | set(self.standards.problems) | set(self.adjustment_problems)
         for decision in self.decisions:
             found.update(decision.problems)
         for tables in self.reports.values():
@@ -123,7 +130,10 @@ def evaluate(
     tree = finish_tree(docs_dir, files, skipped, cache)
     settle_duplicates(tree.files, gate.verifier, settings, root)
     decisions = decide_all(tree.files, gate)
-    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache)
+    standards = screened_standards(load_standards(root, settings))
+    filed, record_problems = filed_records(root, settings, gate.verifier, standards)
+    filed, record_problems = screened_records(filed, record_problems)
+    return Portal(root, docs_dir, settings, trust, tree, decisions, today, annual_reports(decisions), count, cache, standards, filed, record_problems)
 
 
 def worker_count(files: int, workers: int | None = None, min_files: int | None = None) -> int:
@@ -239,10 +249,53 @@ def annual_reports(decisions: list[Decision]) -> dict[str, ReportTables]:
             if item.category in documents:
                 by_unit.setdefault(item.unit, []).append(item)
     result = {}
-    for item in reports:
-        previous = previous_report(item, reports)
+    units = [item for item in reports if aggregate_units(item) is None]
+    for item in units:
+        previous = previous_report(item, units)
         result[item.path] = annual_report_tables(item, by_unit.get(item.unit, []), previous, source=item.lines)
+    for item in reports:
+        listed = aggregate_units(item)
+        if listed is None:
+            continue
+        year = report_year(item)
+        found = {(other.unit, report_year(other)): result[other.path] for other in units}
+        result[item.path] = aggregate_report_tables(item, {unit: found.get((unit, year)) for unit in listed})
     return result
+
+
+def _withheld(text: str, path: str, line: int) -> list[Problem]:
+    """Returns an error for each 密级 mark or 居民身份证号 in text the portal would publish as it is."""
+    found = [Problem(path, line, f"含有密级标志 {mark}:涉密信息不得上网,此内容不予公布") for _, mark in secrecy_marks(text)]
+    found += [Problem(path, line, f"含有居民身份证号码 {masked}:此内容不予公布,请删除") for _, masked in id_numbers(text)]
+    return found
+
+
+def screened_standards(standards: Standards) -> Standards:
+    """Returns the 标准目录 without the 事项 whose text carries a 密级 mark or an ID number (errors)."""
+    problems = list(standards.problems)
+    units = []
+    for unit in standards.units:
+        kept = []
+        for matter in unit.matters:
+            found = _withheld("\n".join(value for _, value in matter.values), matter.path, matter.line)
+            problems += found
+            if not found:
+                kept.append(matter)
+        units.append(dataclasses.replace(unit, matters=tuple(kept)))
+    return Standards(tuple(units), tuple(problems))
+
+
+def screened_records(filed: list[Filed], problems: list[Problem]) -> tuple[list[Filed], list[Problem]]:
+    """Returns the filed 动态调整 records without those whose fields carry a 密级 mark or an ID number."""
+    kept, found = [], list(problems)
+    for entry in filed:
+        record = entry.record
+        text = "\n".join(str(v) for k, v in record.meta.items() if k != "reviews")
+        withheld = _withheld(text, record.path, 1)
+        found += withheld
+        if not withheld:
+            kept.append(entry)
+    return kept, found
 
 
 def _display(path: Path, root: Path) -> str:

@@ -31,6 +31,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "link_allowlist": ("可直接链接的外部主机", ["*.gov.cn"]),
     "pii": ("个人信息检查:mobile: warn|error", {"mobile": "warn"}),
     "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", DEFAULT_CYCLES),
+    "apply_url": ("在线提交政府信息公开申请的网址(指南和依申请公开页链接它)", None),
 }
 UNIT_KEYS = ("id", "name", "code", "address", "hours", "phone", "fax", "email", "postcode")
 # fullmatch: `$` would accept a final newline (a YAML `|` block)
@@ -81,6 +82,10 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
         if mobile not in ("warn", "error"):
             errors.append(f"{prefix}.pii.mobile: 应为 warn 或 error,实际为 {mobile!r}")
             mobile = "warn"
+    apply_url = text("apply_url")
+    if apply_url and not re.fullmatch(r"https://[^\s<>\"']+", apply_url):
+        errors.append(f"{prefix}.apply_url: {apply_url!r} 应为 https:// 开头的网址")
+        apply_url = ""
     cycles = extra.get("update_cycles") or {}
     if cycles:
         _, cycle_problems = update_cycles(cycles, tuple(categories), path)
@@ -98,6 +103,7 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
         link_allowlist=tuple(allowlist),
         pii_mobile=mobile,
         update_cycles=dict(cycles) if isinstance(cycles, dict) else {},
+        apply_url=apply_url,
     )
     if errors:
         raise ConfigError("\n".join(f"{path}: {e}" for e in errors[:1]) if len(errors) == 1 else _joined(errors, path), path)

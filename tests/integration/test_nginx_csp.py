@@ -75,9 +75,9 @@ PAGES = {
 }
 
 
-def build_site(root: Path) -> Path:
+def build_site(root: Path, pages: dict[str, str] = PAGES) -> Path:
     """Returns the directory of a built Material site with a Pagefind index and its manifest."""
-    for rel, text in PAGES.items():
+    for rel, text in pages.items():
         path = root / "docs" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -341,5 +341,47 @@ def test_the_sample_portal_satisfies_its_csp_in_chromium(tmp_path):
             assert hits >= 1
             browser.pump(0.3)
             assert browser.csp_violations() == []
+        finally:
+            browser.close()
+
+
+def test_a_page_opened_before_a_switch_keeps_a_working_search(tmp_path):
+    """Pagefind names its files by content: a page loaded before a publish asks for the old names.
+    nginx serves them from `previous` (the release live until the switch), so the search goes on."""
+    chromium = require("chromium", "/usr/bin/chromium")
+    site = build_site(tmp_path / "v1")
+    target = tmp_path / "www"
+    publish(str(target), site)
+    notice = "xxgk/gkml/tzgg/2025/notice.md"
+    site2 = build_site(tmp_path / "v2", {**PAGES, notice: PAGES[notice] + "\n第二版:清明节期间加强巡山防火。\n"})
+    with nginx_serving(tmp_path, target, site) as served:
+        browser = csp_browser(chromium, tmp_path / "profile")
+        try:
+            browser.load(served.url + "/", settle=SETTLE)
+            # The reader searches once: Pagefind loads the entry, the metadata and the word index.
+            assert browser.evaluate(
+                "(async () => { window.pf = await import('/pagefind/pagefind.js');"
+                " window.found = await window.pf.search('防火'); return window.found.results.length; })()"
+            ) >= 1
+            old = {p.relative_to(site).as_posix() for p in (site / "pagefind").rglob("*.pf_*")}
+            publish(str(target), site2)  # the switch, while the page stays open
+            new = {p.relative_to(site2).as_posix() for p in (site2 / "pagefind").rglob("*.pf_*")}
+            gone = sorted(old - new)
+            assert any(rel.endswith(".pf_fragment") for rel in gone), gone  # the test means something
+            for rel in gone:
+                assert not (target / "current" / rel).exists() and fetch(served.url + "/" + rel)[0] == 200, rel
+            # The results found before the switch open their excerpts (fragments named in the old index).
+            urls = browser.evaluate(
+                "(async () => { const data = await Promise.all(window.found.results.map(r => r.data()));"
+                " return data.map(d => d.url + ' ' + d.excerpt.length); })()"
+            )
+            assert urls and any("notice" in u for u in urls), urls
+            assert browser.csp_violations() == []
+            # A page loaded after the switch searches the new index.
+            browser.load(served.url + "/", settle=SETTLE)
+            assert browser.evaluate(
+                "(async () => { const pf = await import('/pagefind/pagefind.js');"
+                " const found = await pf.search('巡山'); return found.results.length; })()"
+            ) >= 1
         finally:
             browser.close()

@@ -46,7 +46,7 @@ def built(tmp_path_factory, keys):
 def test_catalog_json_lists_exactly_the_published_and_on_demand_entries(built):
     p, canaries = built
     data = json.loads((p.site / "catalog.json").read_text(encoding="utf-8"))
-    assert data["columns"] == ["index_no", "title", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url"]
+    assert data["columns"] == ["index_no", "title", "summary", "unit", "attribute", "category", "topic", "genre", "doc_no", "created", "published", "validity", "url"]
     by_index = {e["index_no"]: e for e in data["entries"]}
     expected = {"11369999MB0000001A/2025-00001", "11369999MB0000001A/2025-00002", "11369999MB0000002B/2025-00001", "11369999MB0000002B/2025-00002"}
     expected |= {f"11369999MB0000001A/2024-{n:05d}" for n in range(7, 62)}
@@ -65,7 +65,7 @@ def test_catalog_csv_opens_in_excel(built):
     raw = (p.site / "catalog.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["索引号", "标题", "发布机构"]
+    assert rows[0][:4] == ["索引号", "标题", "内容概述", "发布机构"]
     assert len(rows) == 1 + 4 + 55
 
 
@@ -73,7 +73,7 @@ def test_catalog_pages_paginate_and_show_the_required_columns(built):
     p, _ = built
     first = (p.site / "xxgk/gkml/tzgg/index.html").read_text(encoding="utf-8")
     second = (p.site / "xxgk/gkml/tzgg/2/index.html").read_text(encoding="utf-8")
-    for label in ("索引号", "标题", "文号", "发布机构", "成文日期", "发布日期", "有效性"):
+    for label in ("索引号", "标题", "内容概述", "文号", "发布机构", "成文日期", "发布日期", "有效性"):
         assert f">{label}</th>" in first
     assert first.count('class="gk-index"') == 50 and second.count('class="gk-index"') == 5
     assert 'rel="next"' in first and 'rel="prev"' in second

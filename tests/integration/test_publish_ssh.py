@@ -23,9 +23,12 @@ from gongkai.cli import main
 from gongkai.publish.manifest import PublishError, read_manifest, sha256_file
 from gongkai.publish.releases import Release, publish, rollback
 from gongkai.publish.targets import LockBusy, open_target
-from gongkai.publish.verify import verify
+from gongkai.publish.verify import verify, verify_target
+from gongkai.trust import sshsig
 from tests.kit import free_port, require  # noqa: E402
 from tests.test_publish import make_site  # noqa: E402
+from tests.test_publish_journal import bad_rollback_fix, journal_lines  # noqa: E402
+from tests.test_publish_signature import forge  # noqa: E402
 
 PACKAGE_ROOT = str(Path(gongkai.__file__).resolve().parent.parent)
 pytestmark = pytest.mark.sshd
@@ -137,7 +140,9 @@ def test_publish_over_ssh_tamper_verify_rollback(sshd, tmp_path):
     r2 = publish(target, v2, ssh_options=sshd.options)
     assert r2.previous == r1.name and live(www) == f"releases/{r2.name}"
     assert (www / "current" / "index.html").read_text(encoding="utf-8").endswith("首页 v2</h1>")
-    assert (www / "releases" / r1.name / "xxgk/gkml/index.html").stat().st_ino == (www / "current/xxgk/gkml/index.html").stat().st_ino
+    # Unchanged files are copied on the server, never hard-linked: no release shares a file with another.
+    assert (www / "releases" / r1.name / "xxgk/gkml/index.html").stat().st_ino != (www / "current/xxgk/gkml/index.html").stat().st_ino
+    assert all(p.stat().st_nlink == 1 for p in www.rglob("*") if p.is_file() and not p.is_symlink())
     assert {"csp.txt", "csp-nginx.conf", "csp-apache.conf"} <= set(os.listdir(www))
 
     (www / "current" / "index.html").write_text("<h1>被篡改</h1>", encoding="utf-8")
@@ -152,12 +157,58 @@ def test_publish_over_ssh_tamper_verify_rollback(sshd, tmp_path):
     assert verify(target, ssh_options=sshd.options) == []
 
 
+def test_bad_rollback_fix_rollback_over_ssh_follows_the_journal(sshd, tmp_path):
+    """Bad B → rollback to A → fix C (the publishing clock a day behind) → rollback lands on A; --keep 2 kept A."""
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    a, b, c = bad_rollback_fix(target, tmp_path, ssh_options=sshd.options)
+    assert sorted(os.listdir(www / "releases")) == sorted([a, c])
+    back = rollback(target, ssh_options=sshd.options)
+    assert back.name == a and live(www) == f"releases/{a}"
+    assert verify(target, ssh_options=sshd.options) == []
+    assert journal_lines(www)[-2:] == [f"8 remove {b}", f"9 rollback {a} from {c}"]
+
+
+def test_verify_repair_over_ssh_restores_the_exact_bytes(sshd, tmp_path, capsys):
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    site = make_site(tmp_path / "v1", V1, commit="1111111aa")
+    publish(target, site, ssh_options=sshd.options)
+    tamper(www / "current")
+    assert main(["verify", target, "--repair", "--ssh-option", " ".join(sshd.options)]) == 1
+    out = capsys.readouterr().out
+    assert "已全部恢复为发布时的内容" in out and "附件/木马.php: 多出的文件已移除" in out
+    for rel in V1:
+        assert sha256_file(www / "current" / rel) == read_manifest(site).files[rel]
+    assert verify(target, ssh_options=sshd.options) == []
+    [stamp] = list((www / "quarantine").iterdir())
+    assert (stamp / "index.html").read_text(encoding="utf-8") == "<h1>被篡改</h1>"
+
+
+def test_a_forged_release_over_ssh_fails_the_signature_check(sshd, tmp_path, keys):
+    pinned = [sshsig.key_blob(keys["bm"].with_name("bm.pub").read_text())]
+    www = tmp_path / "www"
+    target = sshd.target(www)
+    publish(target, make_site(tmp_path / "v1", V1, commit="1111111aa"), key=keys["bm"], publishers=pinned, ssh_options=sshd.options)
+    assert verify_target(target, publishers=pinned, ssh_options=sshd.options).signed_by == sshsig.fingerprint(pinned[0])
+    forge(www, tmp_path)
+    with pytest.raises(PublishError, match="没有发布签名"):
+        verify_target(target, publishers=pinned, ssh_options=sshd.options)
+
+
+def tamper(current: Path) -> None:
+    (current / "index.html").unlink()
+    (current / "index.html").write_text("<h1>被篡改</h1>", encoding="utf-8")
+    (current / "附件" / "木马.php").write_text("<?php ?>")
+    (current / "odd\\name.txt").unlink()
+
+
 def test_cli_over_ssh_takes_ssh_options_from_the_environment(sshd, tmp_path, capsys, monkeypatch):
     www = tmp_path / "www"
     target = sshd.target(www)
     monkeypatch.setenv("GONGKAI_SSH", " ".join(sshd.options))
     site = make_site(tmp_path / "s", V1, commit="3333333")
-    assert main(["publish", target, "--site", str(site), "--keep", "2"]) == 0
+    assert main(["publish", target, "--site", str(site), "--keep", "2", "--init"]) == 0
     assert "已发布版本" in capsys.readouterr().out
     assert main(["verify", target]) == 0
     assert "核对通过" in capsys.readouterr().out

@@ -27,11 +27,14 @@ EXTENSIONS = (
     "pymdownx.blocks.details", "pymdownx.blocks.tab",
 )
 
-#: MkDocs plugins, by class: only the built-in searches, which the glue unregisters (Pagefind
-#: replaces them). Every other plugin runs code on every page after the gate, and a portal needs
-#: none: tags, blog and meta add pages or page data the gate never saw, offline and privacy rewrite
-#: or fetch assets, macros and include plugins insert repository files.
-PLUGINS = ("mkdocs.contrib.search:SearchPlugin", "material.plugins.search.plugin:SearchPlugin")
+#: The gate itself as a plugin (mkdocs.yml: `plugins: [gongkai]`, the engine and theme of the installed package).
+GATE_PLUGIN = "gongkai.glue.installed:GongkaiPortalPlugin"
+
+#: MkDocs plugins, by class: the gate, and the built-in searches, which the glue unregisters
+#: (Pagefind replaces them). Every other plugin runs code on every page after the gate, and a
+#: portal needs none: tags, blog and meta add pages or page data the gate never saw, offline and
+#: privacy rewrite or fetch assets, macros and include plugins insert repository files.
+PLUGINS = (GATE_PLUGIN, "mkdocs.contrib.search:SearchPlugin", "material.plugins.search.plugin:SearchPlugin")
 
 #: Python callables an extension's options may name (`!!python/name:`): heading slugs only.
 CALLABLES = (
@@ -104,6 +107,8 @@ def plugin_problems(plugins: dict, source: str = "mkdocs.yml", line_of=lambda na
 def _callable_allowed(value) -> bool:
     if isinstance(value, functools.partial):
         return _callable_allowed(value.func)
+    if getattr(value, "keeps_slugs", False) and hasattr(value, "__wrapped__"):  # the glue's wrapper (sanitize.keep_slugs)
+        return _callable_allowed(value.__wrapped__)
     return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}" in CALLABLES
 
 

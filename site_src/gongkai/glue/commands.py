@@ -128,8 +128,9 @@ def serve(config_file: str, dev_addr: str, drafts: bool = False) -> None:
     """Serves a live preview of the portal at ``dev_addr`` until interrupted, with the pages of
     pending items marked as drafts when ``drafts``; raises Failed."""
     root = Path(config_file).resolve().parent
-    # Signatures depend on the trust file, pages on the theme: a change to either rebuilds too.
-    watch = [str(p) for p in (root / "reviewers.yml", root / "theme") if p.exists()]
+    # Signatures depend on the trust file, pages on the theme and the 标准目录 (standards/): a
+    # change to any of them rebuilds too.
+    watch = [str(p) for p in (root / "reviewers.yml", root / "theme", root / "standards") if p.exists()]
     # Dirty rebuilds: after an edit only the pages whose Markdown changed are rendered again
     # (the plugin marks the others unmodified); the gate's caches make re-evaluating the portal cheap.
     state = session()

@@ -14,9 +14,10 @@ from gongkai.glue.preview import session
 
 GATE_GUARD = "gongkai/gate-guard"
 _NO_GATE = (
-    "mkdocs.yml: 没有加载 gongkai 的发布闸门:hooks 必须是(且只能是)gongkai 的钩子文件,即\n"
-    "hooks:\n  - hooks/gongkai_hooks.py\n"
-    "否则未经审核的内容会被直接发布。请恢复这一行(文件内容见 gongkai 仓库的 hooks/gongkai_hooks.py)"
+    "mkdocs.yml: 没有加载 gongkai 的发布闸门:mkdocs.yml 中应有\n"
+    "plugins:\n  - gongkai\n"
+    "(旧的门户布局用的是 hooks:\n  - hooks/gongkai_hooks.py ,且只能有这一个钩子文件)\n"
+    "否则未经审核的内容会被直接发布。请加上(或恢复)这几行"
 )
 
 
@@ -44,7 +45,13 @@ def config_problems(config) -> list[Problem]:
     hooks = [n for n, p in config.plugins.items() if isinstance(p, types.ModuleType)]
     problems = allowlist.extension_problems(config.markdown_extensions, dict(config.mdx_configs or {}), source, line_of)
     problems += allowlist.plugin_problems(plugins, source, line_of)
-    for extra in hooks[1:]:
+    gates = [n for n, p in plugins.items() if f"{type(p).__module__}:{type(p).__qualname__}" == allowlist.GATE_PLUGIN]
+    for extra in gates[1:]:
+        problems.append(Problem(source, line_of("gongkai"), f"plugins 中的 gongkai 只能写一次(又出现了 {extra}):请删除重复的一项"))
+    if gates:
+        for extra in hooks:  # the plugin is the gate: a hooks file, even a copy of gongkai's, runs a second one or code after it
+            problems.append(Problem(source, line_of(extra), f"已用 plugins: - gongkai 加载发布闸门,hooks 中不能再有 {extra}:旧布局的 hooks/gongkai_hooks.py 连同 hooks: 一节删除即可,其他钩子是在发布闸门之后运行的代码,也请删除"))
+    for extra in hooks[1:] if not gates else []:
         problems.append(Problem(source, line_of(extra), f"hooks 中只能有 gongkai 的钩子文件 hooks/gongkai_hooks.py,不能再有 {extra}:钩子是在发布闸门之后运行的代码,请删除"))
     return problems
 

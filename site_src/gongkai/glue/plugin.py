@@ -390,8 +390,10 @@ def _disable_builtin_search(config) -> None:
     """Unregisters Material's (or MkDocs') search plugin: Pagefind indexes the published HTML instead."""
     for name in [n for n in config.plugins if n.split("/")[-1] == "search"]:
         plugin = config.plugins[name]
-        for methods in config.plugins.events.values():
-            methods[:] = [m for m in methods if getattr(m, "__self__", None) is not plugin]
+        # New lists, not the old ones cut down: MkDocs is iterating over the on_config list, and
+        # removing an earlier entry from it would skip the one after this (the gate guard's).
+        for event, methods in config.plugins.events.items():
+            config.plugins.events[event] = [m for m in methods if getattr(m, "__self__", None) is not plugin]
         del config.plugins[name]
 
 

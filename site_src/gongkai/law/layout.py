@@ -13,6 +13,12 @@ CATALOG = f"{XXGK}/gkml"  # 政府信息公开目录; a unit's: xxgk/{unit}/gkml
 ON_DEMAND = f"{XXGK}/ysqgk"  # 依申请公开 and its 目录
 REPORTS = f"{XXGK}/gknb"  # 政府信息公开工作年度报告: the list, then {year}/{unit}/ for each report
 CATALOG_HISTORY = f"{CATALOG}/dtzt"  # 目录动态调整记录
+APPLY_FORM = f"{ON_DEMAND}/sqb"  # 政府信息公开申请表: the printable page; the workbook beside it
+APPLY_FORM_XLSX = f"{ON_DEMAND}/sqb.xlsx"
+RULES = f"{XXGK}/gkzd"  # 政府信息公开制度
+MANDATORY = f"{XXGK}/fdzdgk"  # 法定主动公开内容: 条例第二十条's items and the categories holding them
+STANDARD = f"{XXGK}/bzml"  # 政务公开事项标准目录, of every unit
+STANDARD_CSV = f"{STANDARD}/bzml.csv"  # all units' 标准目录 as one CSV
 BY_YEAR = "nd"  # under CATALOG: the catalog by year, nd/{year}
 UNIT_ALL = "qb"  # under a unit's catalog: all of the unit's items
 

@@ -22,18 +22,18 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("title", "标题", "yes", "信息标题", text=True, export=2, listing=2, on_demand_listing=2),
     Field("index_no", "索引号", "yes", "索引号 {机构代码}/{年份}-{五位序号},由 gongkai new 分配,全站唯一,不得修改", item_page=1, export=1, listing=1, on_demand_listing=1),
-    Field("unit", "发布机构", "yes", "发布机构的 id(见 mkdocs.yml 的 extra.gongkai.units)", item_page=2, export=3, listing=4, on_demand_listing=3),
+    Field("unit", "发布机构", "yes", "发布机构的 id(见 mkdocs.yml 的 extra.gongkai.units)", item_page=2, export=4, listing=5, on_demand_listing=3),
     Field("co_units", "联合发文机构", "no", "联合发文的其他机构 id 列表"),
-    Field("attribute", "公开属性", "yes", "主动公开 | 部分公开 | 依申请公开 | 不予公开", item_page=8, export=4),
+    Field("attribute", "公开属性", "yes", "主动公开 | 部分公开 | 依申请公开 | 不予公开", item_page=8, export=5),
     Field("basis", "法定理由", "除主动公开外必填", "不公开或部分公开的法定理由,如 条例第十五条 个人隐私", text=True),
-    Field("category", "目录类别", "yes", "信息公开目录类别,如 规范性文件、通知公告", export=5),
-    Field("topic", "主题分类", "no", "主题分类,如 城乡建设、环境保护", text=True, item_page=3, export=6),
-    Field("genre", "文种", "no", "文种,如 通知、决定、公告", text=True, export=7),
-    Field("doc_no", "文号", "no", "发文字号,如 示政发〔2025〕1号", text=True, item_page=5, export=8, listing=3),
-    Field("created", "成文日期", "yes", "成文或生成日期 YYYY-MM-DD", item_page=4, export=9, listing=5, on_demand_listing=4),
-    Field("published", "发布日期", "主动公开、部分公开必填", "发布日期 YYYY-MM-DD,写审核全部签完的那天或更晚(网站上的发布日期不早于最后一次审核签名);晚于构建日期的信息到期才发布(定时发布)", item_page=6, export=10, listing=6),
-    Field("summary", "内容概述", "no", "内容概述(目录显示);缺省取正文第一段", text=True, on_demand_listing=5),
-    Field("validity", "有效性", "no", "有效(缺省) | 失效 | 废止", item_page=7, export=11, listing=7),
+    Field("category", "目录类别", "yes", "信息公开目录类别,如 规范性文件、通知公告", export=6),
+    Field("topic", "主题分类", "no", "主题分类,如 城乡建设、环境保护", text=True, item_page=3, export=7),
+    Field("genre", "文种", "no", "文种,如 通知、决定、公告", text=True, export=8),
+    Field("doc_no", "文号", "no", "发文字号,如 示政发〔2025〕1号", text=True, item_page=5, export=9, listing=4),
+    Field("created", "成文日期", "yes", "成文或生成日期 YYYY-MM-DD", item_page=4, export=10, listing=6, on_demand_listing=4),
+    Field("published", "发布日期", "主动公开、部分公开必填", "发布日期 YYYY-MM-DD,写审核全部签完的那天或更晚(网站上的发布日期不早于最后一次审核签名);晚于构建日期的信息到期才发布(定时发布)", item_page=6, export=11, listing=7),
+    Field("summary", "内容概述", "no", "内容概述(目录显示);缺省取正文第一段", text=True, export=3, listing=3, on_demand_listing=5),
+    Field("validity", "有效性", "no", "有效(缺省) | 失效 | 废止", item_page=7, export=12, listing=8),
     Field("repealed_on", "废止日期", "no", "失效或废止日期 YYYY-MM-DD"),
     Field("interprets", "解读对象", "no", "政策解读所解读文件的索引号", text=True),
     Field("replaced_by", "替代文件", "no", "失效或废止的信息:取代它的文件的索引号", text=True),
@@ -47,7 +47,7 @@ FIELDS: tuple[Field, ...] = (
 )
 
 #: The catalog's one column that is no front-matter field: the address of the item's page.
-URL = Field("url", "网址", "no", "信息页面的网址(由系统生成)", export=12)
+URL = Field("url", "网址", "no", "信息页面的网址(由系统生成)", export=13)
 
 
 def shown(where: str) -> tuple[Field, ...]:

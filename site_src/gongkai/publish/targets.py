@@ -31,6 +31,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 from gongkai.publish.manifest import MANIFEST_NAME, PublishError, UsageError, hash_files, printable, scan_tree
 
 CURRENT = "current"
+PREVIOUS = "previous"  # -> the release live before current: its search files stay reachable
 RELEASES = "releases"
 PARTIAL = ".partial"
 LOCK_NAME = ".gongkai.lock"
@@ -45,6 +46,14 @@ RELEASE_RE = re.compile(r"^(?P<ts>\d{8}T\d{6}Z)-(?P<commit>[0-9A-Za-z]{1,40})(?:
 # anything else, and a government server's document root never needs it.
 _REMOTE_PATH_RE = re.compile(r"^[\w./~+@%,=-]+\Z")
 _REMOTE_RE = re.compile(r"^(?P<host>[^/:\s]+):(?P<path>.*)$")
+
+
+# What ssh and rsync print when an established connection is lost (not when it cannot be made).
+_DROPPED_RE = re.compile(
+    r"Broken pipe|Connection reset|closed by remote host|Connection to \S+ closed|Timeout, server \S+ not responding"
+    r"|connection unexpectedly closed|Software caused connection abort|client_loop: send disconnect",
+    re.I,
+)
 
 
 class LockBusy(PublishError):
@@ -105,8 +114,13 @@ _PACKAGE_OF = {"rsync": "rsync", "ssh": "openssh-client"}
 
 def _rsync_error(proc: subprocess.CompletedProcess, where: str) -> PublishError:
     stderr = proc.stderr.decode("utf-8", "replace").strip()
+    dropped = "与服务器的连接在传输中断开(网络中断或服务器重启);live 站点(current)未受影响,网络恢复后重新运行同一条命令即可"
+    if proc.returncode == 255 and _DROPPED_RE.search(stderr):
+        return PublishError(f"上传到 {where} 时 SSH 连接中断:{stderr[-400:]}", dropped)
     hints = {
-        12: "rsync 通信中断;确认服务器上安装了 rsync,且网络稳定",
+        12: "rsync 通信中断:" + dropped + ";若每次都在开始时失败,确认服务器上安装了 rsync",
+        30: "传输超时:" + dropped,
+        35: "传输超时:" + dropped,
         23: "部分文件无法传输;检查目标目录的权限和磁盘空间",
         255: "无法通过 SSH 连接服务器;检查主机名、用户名、端口(-p)、密钥(-i)和 known_hosts",
     }
@@ -114,25 +128,33 @@ def _rsync_error(proc: subprocess.CompletedProcess, where: str) -> PublishError:
     return PublishError(f"上传到 {where} 失败(rsync 退出码 {proc.returncode}):{stderr[-800:]}", hint)
 
 
+def run_rsync(argv: Sequence[str], where: str) -> None:
+    """Runs rsync; a failure raises PublishError with the hint for its exit code."""
+    proc = _run(argv)
+    if proc.returncode != 0:
+        raise _rsync_error(proc, where)
+
+
 class Target(ABC):
     """One place releases live in. Subclasses: a local directory, or a directory on an SSH host."""
 
     display: str
+    q: str  # the target's directory, quoted for the shell scripts run by sh()
 
-    def upload_argv(self, site_dir: Path, dest_rel: str, link_dest: str | None, extra: Sequence[str]) -> list[str]:
+    def upload_argv(self, site_dir: Path, dest_rel: str, copy_dest: str | None, extra: Sequence[str]) -> list[str]:
         argv = ["rsync", "-rp", "--checksum", "--chmod=D755,F644", "--quiet"]
-        if link_dest:
-            # Relative to the destination directory: unchanged files become hard links to the live release.
-            argv.append(f"--link-dest=../{link_dest}")
+        if copy_dest:
+            # Relative to the destination directory: unchanged files are copied on the server from the
+            # live release instead of sent again. Copied, never hard-linked: no two releases share a file,
+            # so a page edited in one release is edited in that one only.
+            argv.append(f"--copy-dest=../{copy_dest}")
         argv.extend(extra)
         argv.extend(self.rsync_transport())
         argv.extend(["--", f"{site_dir}/", self.rsync_dest(dest_rel) + "/"])
         return argv
 
-    def upload(self, site_dir: Path, dest_rel: str, link_dest: str | None, extra: Sequence[str]) -> None:
-        proc = _run(self.upload_argv(site_dir, dest_rel, link_dest, extra))
-        if proc.returncode != 0:
-            raise _rsync_error(proc, self.display)
+    def upload(self, site_dir: Path, dest_rel: str, copy_dest: str | None, extra: Sequence[str]) -> None:
+        run_rsync(self.upload_argv(site_dir, dest_rel, copy_dest, extra), self.display)
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -140,6 +162,8 @@ class Target(ABC):
         yield
 
     # Implemented by subclasses.
+    @abstractmethod
+    def sh(self, script: str, *, input: bytes | None = None, what: str = "") -> bytes: ...
     @abstractmethod
     def rsync_transport(self) -> list[str]: ...
     @abstractmethod
@@ -183,6 +207,13 @@ class LocalTarget(Target):
     def __init__(self, path: str):
         self.root = Path(path)
         self.display = str(path)
+        self.q = shlex.quote(str(path))
+
+    def sh(self, script: str, *, input: bytes | None = None, what: str = "") -> bytes:
+        proc = _run(["sh", "-c", script], input=input)
+        if proc.returncode != 0:
+            raise _script_error(self.display, proc.returncode, proc.stderr, what)
+        return proc.stdout
 
     def rsync_transport(self) -> list[str]:
         return []
@@ -195,7 +226,9 @@ class LocalTarget(Target):
         if create:
             (self.root / RELEASES).mkdir(parents=True, exist_ok=True)
         elif not self.root.is_dir():
-            raise PublishError(f"{self.display}: 目录不存在", "检查目标路径是否写对")
+            raise not_published(self.display, purpose, exists=False)
+        elif not (self.root / RELEASES).is_dir():
+            raise not_published(self.display, purpose)
         fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             try:
@@ -258,6 +291,7 @@ class LocalTarget(Target):
             os.replace(tmp, self.root / name)
 
     def finish(self, name: str) -> None:
+        _make_read_only(self.root / RELEASES / (name + PARTIAL))
         os.rename(self.root / RELEASES / (name + PARTIAL), self.root / RELEASES / name)
         _fsync_dir(self.root / RELEASES)
 
@@ -277,7 +311,27 @@ class LocalTarget(Target):
         for name in names:
             if name == live or "/" in name or name in ("", ".", ".."):
                 continue
+            _make_writable(self.root / RELEASES / name)
             shutil.rmtree(self.root / RELEASES / name, ignore_errors=True)
+
+
+def _make_read_only(root: Path) -> None:
+    """Takes the write bits off a release's files and directories (a release is never edited once complete)."""
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode & 0o555)
+        os.chmod(dirpath, os.stat(dirpath).st_mode & 0o555)
+
+
+def _make_writable(root: Path) -> None:
+    """Gives the owner back write access to a release's directories, so that it can be removed."""
+    for dirpath, _dirnames, _filenames in os.walk(root):
+        try:
+            os.chmod(dirpath, os.stat(dirpath).st_mode | 0o700)
+        except OSError:
+            pass
 
 
 def _fsync_dir(path: Path) -> None:
@@ -381,26 +435,31 @@ class SshTarget(Target):
 
     def _error(self, code: int, stderr: bytes, what: str) -> PublishError:
         text = stderr.decode("utf-8", "replace").strip()[-600:]
+        if code != 255 and code != 91:
+            return _script_error(self.display, code, stderr, what)
+        if code == 255 and _DROPPED_RE.search(text):
+            return PublishError(
+                f"与 {self.host} 的 SSH 连接在{what or '操作'}时中断:{text}",
+                "网络中断、服务器重启或防火墙断开了空闲连接。发布在切换 current 之前中断时线上站点保持原样,"
+                "之后中断时新版本已经上线;重新运行同一条命令即可,留下的半成品会自动清理",
+            )
         if code == 255:
             return PublishError(
                 f"无法通过 SSH 连接 {self.host}:{text}",
                 "检查主机名、用户名、端口和密钥:可用 GONGKAI_SSH 环境变量或 --ssh-option 传给 ssh,"
                 "例如 --ssh-option '-p 2222' --ssh-option '-i ~/.ssh/gongkai';首次连接前先手工 ssh 一次确认主机指纹",
             )
-        if code == 90:
-            return PublishError(f"{self.display}: 目录不存在或无权访问", "检查目标路径是否写对,以及登录用户对它的权限")
-        if code == 91:
-            return PublishError(
-                f"{self.host} 上缺少必需的命令({text})",
-                "服务器需要 GNU coreutils(sha256sum、mv -T)、findutils、util-linux(flock)和 rsync",
-            )
-        return PublishError(f"{self.display}: {what or '远程命令'}失败(退出码 {code}):{text}", "检查服务器磁盘空间和目录权限后重试")
+        return PublishError(
+            f"{self.host} 上缺少必需的命令({text})",
+            "服务器需要 GNU coreutils(sha256sum、mv -T)、findutils、util-linux(flock)和 rsync",
+        )
 
     @contextmanager
     def lock(self, purpose: str, *, create: bool = True) -> Iterator[None]:
         # flock(1) held by a remote shell whose stdin is our pipe: when this process ends, however it
         # ends, ssh sees EOF, the remote `cat` returns and the kernel releases the lock. No stale locks.
-        prepare = f"mkdir -p -- {self.q}/{RELEASES} || exit 90" if create else f"[ -d {self.q} ] || exit 90"
+        prepare = (f"mkdir -p -- {self.q}/{RELEASES} || exit 90" if create
+                   else f"[ -d {self.q} ] || exit 88\n[ -d {self.q}/{RELEASES} ] || exit 89")
         script = (
             f"{prepare}\n"
             f"cd -- {self.q} || exit 90\n"
@@ -432,6 +491,8 @@ class SshTarget(Target):
                 code = proc.wait(timeout=30)
                 if first == b"GONGKAI-BUSY":
                     raise _busy(self.display, rest.decode("utf-8", "replace"))
+                if code in (88, 89):
+                    raise not_published(self.display, purpose, exists=code == 89)
                 raise self._error(code, stderr.read() or b"", "加锁")
             yield
         finally:
@@ -533,7 +594,8 @@ class SshTarget(Target):
 
     def finish(self, name: str) -> None:
         self.sh(
-            f"cd -- {self.q}/{RELEASES} || exit 90\nmv -T -- {name}{PARTIAL} {name} || exit 93\n",
+            f"cd -- {self.q}/{RELEASES} || exit 90\nchmod -R a-w -- {name}{PARTIAL} || exit 93\n"
+            f"mv -T -- {name}{PARTIAL} {name} || exit 93\n",
             what="确认上传的版本",
         )
 
@@ -559,10 +621,18 @@ class SshTarget(Target):
             f"live=$(readlink {CURRENT} 2>/dev/null)\n"
             f"for n in {' '.join(shlex.quote(n) for n in safe)}; do\n"
             f"  [ \"$live\" = \"{RELEASES}/$n\" ] && continue\n"
+            f"  chmod -R u+w -- \"{RELEASES}/$n\" 2>/dev/null\n"
             f"  rm -rf -- \"{RELEASES}/$n\" 2>/dev/null || true\n"
             "done\n"
         )
         self.sh(script, what="清理旧版本")
+
+
+def _script_error(display: str, code: int, stderr: bytes, what: str) -> PublishError:
+    text = stderr.decode("utf-8", "replace").strip()[-600:]
+    if code == 90:
+        return PublishError(f"{display}: 目录不存在或无权访问", "检查目标路径是否写对,以及登录用户对它的权限")
+    return PublishError(f"{display}: {what or '远程命令'}失败(退出码 {code}):{text}", "检查服务器磁盘空间和目录权限后重试")
 
 
 def _read_line(stream, timeout: float) -> bytes:
@@ -633,6 +703,17 @@ def release_key(name: str) -> tuple:
     if not match:
         return (1, name, 0)
     return (0, match.group("ts"), int(match.group("seq") or 1), name)
+
+
+def not_published(display: str, purpose: str, *, exists: bool = True) -> PublishError:
+    """Returns the error for a target gongkai never published to (perhaps a mistyped path), which is not created."""
+    what = "这里还没有用 gongkai 发布过(没有 releases/ 目录)" if exists else "目录不存在"
+    if purpose == "发布":
+        return UsageError(
+            f"{display}: {what}",
+            "若这是首次发布,请确认路径无误后加 --init(gongkai publish 目标 --init);否则请检查目标路径是否写错",
+        )
+    return PublishError(f"{display}: {what}", "检查目标路径是否写对")
 
 
 def current_not_a_link(dest: Target) -> PublishError:

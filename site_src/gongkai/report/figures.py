@@ -38,6 +38,7 @@ class ReportTables:
     # table 四: AppealKind.key → APPEAL_COLUMNS → figure
     appeals: dict[str, dict[str, int]]
     problems: tuple[Problem, ...] = ()
+    declared: tuple[str, ...] = ()  # rows of table 二 第（一）项 (规章, 行政规范性文件) whose figures the unit declared
 
     def request(self, row: str, column: str = TOTAL) -> int:
         """Returns one cell of table 三; ``row`` may also be a group (不予公开 …): its sum."""
@@ -104,6 +105,25 @@ def appeals_table(report: Mapping) -> dict[str, dict[str, int]]:
         cells[TOTAL] = sum(cells.values())
         table[kind.key] = cells
     return table
+
+
+#: Where an aggregate (汇总) report lives beside the units' reports: xxgk/gknb/{year}/huizong/.
+AGGREGATE_SLOT = "huizong"
+#: The keys of the figures a unit types; an aggregate report takes them from its units instead.
+FIGURE_KEYS = ("licensing", "punishment", "enforcement", "fees", "documents", "requests", "appeals")
+
+
+def aggregate_units(item: Item) -> tuple[str, ...] | None:
+    """Returns the units an aggregate report sums (``report.aggregate``), or None for a unit's report."""
+    units = report_block(item).get("aggregate")
+    if not isinstance(units, list):
+        return None
+    return tuple(str(u) for u in units if isinstance(u, str))
+
+
+def report_slot(item: Item) -> str:
+    """Returns the folder of a report under its year: its unit, or AGGREGATE_SLOT for a 汇总 report."""
+    return AGGREGATE_SLOT if aggregate_units(item) is not None else item.unit
 
 
 def report_year(item: Item) -> int | None:

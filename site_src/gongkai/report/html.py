@@ -8,7 +8,7 @@ from gongkai.model import Item
 from gongkai.report.body import ReportBody, section_of_heading
 from gongkai.report.figures import ReportTables
 from gongkai.report.grids import Cell, Grid, report_grids
-from gongkai.report.labels import APPLICANTS, RESULT_GROUPS, SECTIONS
+from gongkai.report.labels import APPLICANTS, DOCUMENT_CATEGORIES, RESULT_GROUPS, SECTIONS
 
 
 def _cell_html(cell: Cell) -> str:
@@ -140,7 +140,7 @@ def render_report_html(
         )
     grid2, grid3, grid4 = report_grids(tables)
     generated = {
-        SECTIONS[1].name: [grid_html(grid2, "gk-report-t2")],
+        SECTIONS[1].name: [grid_html(grid2, "gk-report-t2"), _documents_note(tables)],
         SECTIONS[2].name: [grid_html(grid3, "gk-report-t3")]
         + [_figure_html(svg, _chart_caption(chart_id)) for chart_id, svg in report_charts(tables)],
         SECTIONS[3].name: [grid_html(grid4, "gk-report-t4")],
@@ -153,6 +153,19 @@ def render_report_html(
         narrative(texts.get(section.name, ""))
         parts += generated.get(section.name, [])
     return "\n\n".join(parts) + "\n"
+
+
+def _documents_note(tables: ReportTables) -> str:
+    """Returns where the figures of 第二十条第（一）项 come from: declared by the unit, or counted
+    from the catalog (so that a 0 is never silent)."""
+    rows = [row for row in DOCUMENT_CATEGORIES if row in tables.declared]
+    counted = [row for row in DOCUMENT_CATEGORIES if row not in tables.declared]
+    parts = []
+    if rows:
+        parts.append(f"{'、'.join(rows)}件数为本机关填报数")
+    if counted:
+        parts.append(f"{'、'.join(counted)}件数据本网站政府信息公开目录统计")
+    return f'<p class="gk-report-note">注：第二十条第（一）项中，{"；".join(parts)}。</p>'
 
 
 def _chart_caption(chart_id: str) -> str:

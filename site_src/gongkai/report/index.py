@@ -9,7 +9,7 @@ from typing import Iterable, Mapping
 from gongkai.errors import WARNING, Problem
 from gongkai.law import layout
 from gongkai.model import Item, Settings
-from gongkai.report.figures import report_year
+from gongkai.report.figures import AGGREGATE_SLOT, report_slot, report_year
 from gongkai.report.labels import DEADLINE
 
 
@@ -54,14 +54,14 @@ def reports_index(report_items: Iterable[Item], settings: Settings | None = None
     and year is an error, since both would claim one page. ``published`` maps an item's path to
     the 发布日期 the public sees (Decision.published); without it, the date typed in the item.
     """
-    order = {u.id: i for i, u in enumerate(settings.units)} if settings else {}
+    order = {AGGREGATE_SLOT: -1} | ({u.id: i for i, u in enumerate(settings.units)} if settings else {})
     chosen: dict[tuple[int, str], ReportEntry] = {}
     problems: list[Problem] = []
     for item in sorted(report_items, key=lambda i: i.path):
         year = report_year(item)
         if year is None:
             continue
-        key = (year, item.unit)
+        key = (year, report_slot(item))
         if key in chosen:
             problems.append(
                 Problem(
@@ -73,12 +73,12 @@ def reports_index(report_items: Iterable[Item], settings: Settings | None = None
             continue
         chosen[key] = ReportEntry(
             year=year,
-            unit=item.unit,
+            unit=report_slot(item),
             title=item.title,
             index_no=item.index_no,
             published=_published(item, published),
-            url=report_page_path(year, item.unit),
-            xlsx=report_xlsx_path(year, item.unit),
+            url=report_page_path(year, report_slot(item)),
+            xlsx=report_xlsx_path(year, report_slot(item)),
             item=item,
         )
 
@@ -107,6 +107,7 @@ def _published(item: Item, published: Mapping[str, date | None] | None) -> str:
 def render_reports_index_html(index: ReportsIndex, settings: Settings | None = None) -> str:
     """Returns the body of ``xxgk/gknb/``: one table per year, links relative to that page."""
     names = {u.id: u.name for u in settings.units} if settings else {}
+    names[AGGREGATE_SLOT] = "汇总"
     if not index.by_year:
         return '<p class="gk-report-none">暂无政府信息公开工作年度报告。</p>\n'
     parts = []
@@ -145,7 +146,7 @@ def missing_reports(
     if today <= date(today.year, month, day):
         return []
     year = today.year - 1
-    have = {item.unit for item in report_items if report_year(item) == year}
+    have = {report_slot(item) for item in report_items if report_year(item) == year}
     return [
         Problem(
             path,

@@ -188,11 +188,12 @@ APPEAL_COLUMNS = APPEAL_RESULTS + (TOTAL,)
 
 REPORT_KEYS: dict[str, str] = {
     "year": "报告年度",
+    "aggregate": "汇总报告:所汇总的机构 id 列表(各项数字为这些机构同年度报告之和,不再填写数字)",
     "licensing": "行政许可 本年处理决定数量",
     "punishment": "行政处罚 本年处理决定数量",
     "enforcement": "行政强制 本年处理决定数量",
     "fees": "行政事业性收费 本年收费金额（万元）",
-    "documents": "规章、行政规范性文件件数（可选，仅用于与目录核对）",
+    "documents": "规章、行政规范性文件件数（可选；填报的数字进入表二，并与目录核对）",
     "requests": "收到和处理政府信息公开申请情况（按申请人类型）",
     "appeals": "政府信息公开行政复议、行政诉讼情况",
 }

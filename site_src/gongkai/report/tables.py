@@ -92,26 +92,36 @@ def annual_report_tables(
     problems: list[Problem] = []
 
     disclosure: dict[str, tuple[int | float, ...]] = {}
+    sources: list[str] = []  # the rows of 第（一）项 with a declared figure
     catalog = document_counts(catalog_items, item.unit, year)
     documents = report.get("documents")
     declared: dict[str, Any] = documents if isinstance(documents, dict) else {}
     for row, figures in catalog.items():
-        disclosure[row] = figures
         found = declared.get(row)
         block: dict[str, Any] = found if isinstance(found, dict) else {}
+        shown: list[int] = []
         for (key, label), computed in zip(DOCUMENT_FIGURES, figures):
-            typed = block.get(key)
-            if is_count(typed) and typed != computed:
+            typed: Any = block.get(key)
+            if not is_count(typed):
+                shown.append(computed)
+                continue
+            # A declared figure is what the unit reports (documents published before gongkai, or
+            # elsewhere); the catalog's count only cross-checks it.
+            shown.append(typed)
+            if typed != computed:
                 path = ("report", "documents", row, key)
                 problems.append(
                     Problem(
                         item.path,
                         line(path),
                         f"{dotted(path)}: 填报{row}{label} {typed} 件，但信息公开目录中为 {computed} 件；"
-                        f"报告表格采用目录数字 {computed}",
+                        f"报告表格采用填报数字 {typed}，请核对是否有文件未录入目录或登记有误",
                         WARNING,
                     )
                 )
+        disclosure[row] = tuple(shown)
+        if any(is_count(block.get(key)) for key, _ in DOCUMENT_FIGURES):
+            sources.append(row)
     for key in ("licensing", "punishment", "enforcement"):
         disclosure[key] = (count_or_zero(report.get(key)),)
     disclosure["fees"] = (amount_or_zero(report.get("fees")),)
@@ -122,6 +132,7 @@ def annual_report_tables(
         disclosure=disclosure,
         requests=requests_table(report),
         appeals=appeals_table(report),
+        declared=tuple(sources),
     )
     if previous is not None:
         problems += _carry_over_problems(item, tables, previous, line)
@@ -152,3 +163,32 @@ def _carry_over_problems(item: Item, tables: ReportTables, previous: Item | Repo
                 )
             )
     return problems
+
+
+def aggregate_report_tables(item: Item, parts: Mapping[str, ReportTables | None], units: Mapping[str, str] | None = None) -> ReportTables:
+    """Returns the tables of a 汇总 report: every cell the sum of the listed units' reports of the
+    same year (``parts``: unit id -> its tables, None when it has no published report). A unit
+    without a report is an error: the sum would be short."""
+    year = report_year(item) or 0
+    line = KeyLines(item, item.lines)
+    problems: list[Problem] = []
+    present = [tables for tables in parts.values() if tables is not None]
+    for unit, tables in parts.items():
+        if tables is None:
+            name = (units or {}).get(unit, unit)
+            problems.append(Problem(item.path, line(("report", "aggregate")), f"report.aggregate: {name}({unit})没有已发布的{year}年度报告,汇总数字会少算:请先发布该机构的报告,或从 aggregate 中去掉它"))
+    first = present[0] if present else None
+    disclosure: dict[str, tuple[int | float, ...]] = {}
+    requests: dict[str, dict[str, int]] = {}
+    appeals: dict[str, dict[str, int]] = {}
+    if first is not None:
+        disclosure = {key: tuple(sum(t.disclosure[key][i] for t in present) for i in range(len(cells))) for key, cells in first.disclosure.items()}
+        requests = {row: {column: sum(t.requests[row][column] for t in present) for column in cells} for row, cells in first.requests.items()}
+        appeals = {kind: {column: sum(t.appeals[kind][column] for t in present) for column in cells} for kind, cells in first.appeals.items()}
+    else:
+        empty = annual_report_tables(item, [])
+        disclosure, requests, appeals = empty.disclosure, empty.requests, empty.appeals
+    declared = tuple(row for row in DOCUMENT_CATEGORIES if any(row in t.declared for t in present))
+    tables = ReportTables(year=year, unit=item.unit, disclosure=disclosure, requests=requests, appeals=appeals, declared=declared)
+    problems += narrative_problems(item, tables)
+    return replace(tables, problems=tuple(sorted(problems)))

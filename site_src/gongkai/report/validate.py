@@ -15,7 +15,7 @@ from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import Item
 from gongkai.read.loader import split_front_matter
 from gongkai.report.body import split_report_body
-from gongkai.report.figures import column_figures, is_amount, is_count
+from gongkai.report.figures import FIGURE_KEYS, column_figures, is_amount, is_count
 from gongkai.report.labels import (
     APPEAL_KINDS,
     APPEAL_RESULTS,
@@ -218,6 +218,14 @@ def validate_report(item: Item, source: str | Mapping[str, int] | None = None) -
             f"{year}年度报告早于{FORMAT_NAME}格式（适用于{FIRST_FORMAT_YEAR}年度起的报告），表格按新格式生成",
             WARNING,
         )
+
+    if "aggregate" in report:
+        units = report["aggregate"]
+        if not isinstance(units, list) or not units or not all(isinstance(u, str) and u for u in units) or len(set(units)) != len(units):
+            v.add(root + ("aggregate",), f"report.aggregate 应为所汇总的机构 id 列表(不重复),如 [xzf, fgj, jyj],现为{_shown(units)}")
+        for key in FIGURE_KEYS:
+            if key in report:
+                v.add(root + (key,), f"report.{key}: 汇总报告的各项数字由 aggregate 所列机构同年度报告相加得出,不要填写")
 
     for key in ("licensing", "punishment", "enforcement"):
         if key in report:

@@ -128,7 +128,7 @@ def report_workbook(tables: ReportTables, title: str | None = None) -> Workbook:
     return workbook
 
 
-def _reproducible(data: bytes) -> bytes:
+def reproducible(data: bytes) -> bytes:
     """Returns the same .xlsx with fixed timestamps: in docProps/core.xml and in the zip."""
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -153,4 +153,4 @@ def write_report_xlsx(tables: ReportTables, path: Any, title: str | None = None)
     """Writes tables 二, 三 and 四 to ``path`` (.xlsx): merged headers, borders, A4 print setup."""
     buffer = io.BytesIO()
     report_workbook(tables, title).save(buffer)
-    Path(path).write_bytes(_reproducible(buffer.getvalue()))
+    Path(path).write_bytes(reproducible(buffer.getvalue()))

@@ -53,6 +53,8 @@ class Entry:
             return self.item.validity
         if key == "published":
             return self.published
+        if key == "summary":
+            return self.summary
         value = meta.get(key)
         return "" if value is None else str(value)
 
@@ -283,9 +285,10 @@ def pager(folder: str, number: int, total: int, url_of: Callable[[str], str]) ->
 
 
 def listing_pages(
-    folder: str, title: str, intro: str, entries: Sequence[Entry], url_of: Callable[[str], str], day: date, kind: str = layout.KIND_CATALOG, cache: BuildCache | None = None
+    folder: str, title: str, intro: str | Callable[[str], str], entries: Sequence[Entry], url_of: Callable[[str], str], day: date, kind: str = layout.KIND_CATALOG, cache: BuildCache | None = None
 ) -> list[GeneratedPage]:
-    """Returns the paginated pages listing ``entries`` under ``folder``.
+    """Returns the paginated pages listing ``entries`` under ``folder``; ``intro`` is text, or
+    page URL -> text when it links elsewhere.
 
     With a ``cache``, a page whose inputs are equal and whose entries are the very same Entry
     objects (see build_entries) is handed out again (BuildCache.listed): after one edit only the
@@ -297,15 +300,16 @@ def listing_pages(
         src = page_src(folder, number)
         here = url_of(src)
         nav = pager(folder, number, len(chunks), url_of)
-        key = (here, title, intro, kind, day, len(entries), nav)
+        text = intro(here) if callable(intro) else intro
+        key = (here, title, text, kind, day, len(entries), nav)
         known = listed.get(src)
         if known is not None and known[0] == key and len(known[1]) == len(chunk) and all(a is b for a, b in zip(known[1], chunk)):
             result.append(known[2])
             continue
         heading = title if number == 1 else f"{title}(第 {number} 页)"
         body = [front_matter(heading, kind, day), f"# {escape(title)}\n\n"]
-        if intro:
-            body.append(intro + "\n\n")
+        if text:
+            body.append(text + "\n\n")
         body.append(f'<p class="gongkai-count">共 {len(entries)} 条</p>\n\n')
         table = entry_table(chunk, here, title, kind)
         body.append(table)

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from gongkai import gitrepo
 from gongkai.errors import Problem
 from gongkai.law import layout
 from gongkai.model import Decision, Item, Verdict
 from gongkai.portal import Portal, annual_reports
 from gongkai.report.body import split_report_body
-from gongkai.report.figures import report_year
+from gongkai.report.figures import report_slot, report_year
 from gongkai.report.html import render_report_html
 from gongkai.report.index import render_reports_index_html, report_page_path, report_xlsx_path
 from gongkai.report.index import reports_index as list_reports
-from gongkai.site import catalog, guide, health, pages
+from gongkai.site import catalog, guide, pages, standard, statutory
 
 REPORT_CSS = Path(__file__).resolve().parents[1] / "templates" / "report.css"
 
@@ -75,7 +76,7 @@ def page_sources(portal: Portal) -> Callable[[Item], str]:
 
     def src_of(item) -> str:
         if item.path in portal.reports:
-            return report_page_path(_report_year(item), item.unit) + "index.md"
+            return report_page_path(_report_year(item), report_slot(item)) + "index.md"
         return item.rel
 
     return src_of
@@ -88,7 +89,7 @@ def report_output(portal: Portal, decision: Decision) -> ReportOutput | None:
     tables = portal.reports.get(item.path)
     if tables is None:
         return None
-    xlsx = report_xlsx_path(_report_year(item), item.unit)
+    xlsx = report_xlsx_path(_report_year(item), report_slot(item))
     assert decision.text is not None  # a published decision has its text
     sections = split_report_body(decision.text, item.body_line)
     body = render_report_html(item, tables, sections, xlsx_href=posixpath.basename(xlsx))
@@ -97,13 +98,14 @@ def report_output(portal: Portal, decision: Decision) -> ReportOutput | None:
 
 def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
     """Yields every page and export the engine generates, in the order the site lists them."""
-    settings, day = portal.settings, portal.today
+    settings = portal.settings
 
     def url_of(src: str) -> str:
         return layout.page_url(src, site.directory_urls)
 
     src_of = page_sources(portal)
     entries = catalog.build_entries(portal.decisions, settings, lambda item: url_of(src_of(item)), portal.cache)
+    day = shown_day(portal, entries)
     generated = [pages.site_home(site.site_name, entries, settings, url_of, day), pages.xxgk_home(entries, settings, url_of, day)]
     generated += catalog.catalog_pages(entries, settings, url_of, day, portal.cache)
     generated.append(guide.guide_page(settings, url_of, day))
@@ -111,21 +113,21 @@ def generated_files(portal: Portal, site: Site) -> Iterator[GeneratedFile]:
         generated.append(guide.guide_page(settings, url_of, day, unit))
         generated.append(pages.unit_home(unit, entries, settings, url_of, day))
     generated += guide.on_demand_pages(entries, settings, url_of, day, portal.cache)
+    generated.append(statutory.apply_form_page(settings, url_of, day))
+    generated.append(statutory.mandatory_page(entries, settings, url_of, day))
+    generated.append(statutory.rules_page(entries, settings, url_of, day))
+    generated += standard.standard_pages(portal.standards, entries, settings, url_of, day)
     for page in generated:
         yield GeneratedFile(page.src, page.markdown, page.html_blocks)
     yield GeneratedFile(layout.index_src(layout.REPORTS), reports_index(portal, day))
-    yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), category_history(site.config_file, day))
+    yield GeneratedFile(layout.index_src(layout.CATALOG_HISTORY), standard.adjustment_page(portal.adjustments, settings, url_of, day).markdown)
+    yield GeneratedFile(layout.APPLY_FORM_XLSX, statutory.apply_form_xlsx(settings))
+    yield GeneratedFile(layout.STANDARD_CSV, standard.standard_csv(portal.standards, settings))
     yield GeneratedFile("assets/gongkai/report.css", REPORT_CSS.read_text(encoding="utf-8"))
     site_url = site.site_url or ""
     yield GeneratedFile("catalog.json", catalog.catalog_json(entries, site_url, portal.cache))
     yield GeneratedFile("catalog.csv", catalog.catalog_csv(entries, site_url, portal.cache))
     yield GeneratedFile("feed.xml", catalog.feed_xml(entries, site.site_name, site_url, feed_updated(entries, day)))
-
-
-def category_history(config_file: Path, day: date) -> str:
-    """Returns the 目录动态调整 record page, from the Git history of the settings and taxonomy."""
-    entries = health.category_history(Path(config_file).parent, Path(config_file).name)
-    return catalog.front_matter("政务公开目录动态调整记录", layout.KIND_CATALOG, day) + health.render_category_history(entries)
 
 
 def reports_index(portal: Portal, day: date) -> str:
@@ -134,6 +136,18 @@ def reports_index(portal: Portal, day: date) -> str:
     index = list_reports([d.item for d in shown if d.item is not None], portal.settings, {d.path: d.published for d in shown})
     intro = "<p>根据《中华人民共和国政府信息公开条例》第四十九条、第五十条,各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告。</p>\n\n"
     return catalog.front_matter("政府信息公开工作年度报告", layout.KIND_REPORT_INDEX, day) + "# 政府信息公开工作年度报告\n\n" + intro + render_reports_index_html(index, portal.settings)
+
+
+def shown_day(portal: Portal, entries) -> date:
+    """Returns the 更新日期 of the generated pages: the day (China time) of the commit built, or the
+    newest publication date when an item went live after it (a scheduled one); the build's clock
+    only without Git. Two builds of one commit on the same content agree, wherever and whenever."""
+    epoch = gitrepo.head_time(Path(portal.root))
+    if not epoch:
+        return portal.today
+    day = datetime.fromtimestamp(int(epoch), timezone(timedelta(hours=8))).date()
+    dates = [e.field("published") for e in entries if not e.on_demand and e.field("published")]
+    return max(day, date.fromisoformat(max(dates))) if dates else day
 
 
 def feed_updated(entries, day: date) -> datetime:
@@ -154,7 +168,7 @@ def output_problems(portal: Portal, directory_urls: bool, generated=()) -> dict[
         is_report = item.path in portal.reports
         claims.append((item.path, layout.page_dest(src_of(item), directory_urls), is_report))
         if is_report:
-            claims.append((item.path, report_xlsx_path(_report_year(item), item.unit), True))
+            claims.append((item.path, report_xlsx_path(_report_year(item), report_slot(item)), True))
         folder = posixpath.dirname(item.rel)
         for index, (attachment, _) in enumerate(item.attachment_digests):
             dest = posixpath.join(folder, attachment)

@@ -26,6 +26,7 @@ from gongkai.law.taxonomy import INTERPRETATION, NORMATIVE_DOCUMENT, categories
 from gongkai.model import Decision, Item, Verdict
 from gongkai.read.counter import counter_problems
 from gongkai.settings import CYCLES_KEY, Cycle, update_cycles
+from gongkai.site.standard import adjustment_problems, standard_problems
 
 # Most provinces' rules on 行政规范性文件: valid for 5 years, 2 when marked 暂行 or 试行.
 POLICY_VALID_YEARS, TRIAL_VALID_YEARS = 5, 2
@@ -43,6 +44,8 @@ def health_problems(portal, config=None) -> list[Problem]:
     found += blank_categories(portal.decisions, portal.settings.categories, where)
     found += stale_categories(portal.decisions, cycles, portal.today, where)
     found += counter_problems(portal.docs_dir, portal.root, portal.settings)
+    found += standard_problems(portal.standards, portal.decisions, portal.today)
+    found += adjustment_problems(portal.adjustments, portal.standards, taxonomy.category_ids(portal.settings.categories))
     by_index = _by_index(portal.decisions)
     assets = published_assets(portal.decisions)
     for decision in portal.decisions:

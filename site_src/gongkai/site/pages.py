@@ -197,6 +197,9 @@ def _links(here: str, url_of: Callable[[str], str], unit: str | None = None) -> 
         ("政府信息公开目录", layout.index_src(layout.unit_folder(unit, layout.CATALOG))),
         ("依申请公开", layout.index_src(layout.ON_DEMAND)),
         ("政府信息公开年报", layout.index_src(layout.REPORTS)),
+        ("政务公开标准目录", layout.index_src(layout.unit_folder(unit, layout.STANDARD))),
+        ("法定主动公开内容", layout.index_src(layout.MANDATORY)),
+        ("政府信息公开制度", layout.index_src(layout.RULES)),
     ]
     items = "".join(f'<li><a href="{href(here, url_of(src))}">{label}</a></li>' for label, src in targets)
     return f'<ul class="gongkai-portal-links">{items}</ul>\n'

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from gongkai.errors import GongkaiError
+from gongkai.site.search_order import normalize_bundle
 
 #: The folder of the site the search bundle is written to; the theme loads its UI from here.
 BUNDLE_DIR = "pagefind"
@@ -104,6 +105,7 @@ def index_site(site_dir: Path, background: bool = False) -> dict:
         detail = "\n".join((run.stderr or run.stdout or "").strip().splitlines()[-8:])
         raise GongkaiError(f"建立搜索索引失败(Pagefind 退出码 {run.returncode}):\n{detail}")
     _check_bundle(bundle)
+    normalize_bundle(bundle)
     return _stats(run.stdout, bundle)
 
 
@@ -261,6 +263,7 @@ class PagefindStream:
             if missed:
                 return self._fall_back()  # a written page Pagefind did not find: the CLI will
             self._stop()
+            normalize_bundle(bundle)
             stats = _stats(log, bundle)
             if not stats["pages"]:
                 languages = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"]

@@ -98,10 +98,13 @@ def create_item(
     today: date | None = None,
     slug: str | None = None,
     author: str | None = None,
+    basis: str = "",
+    body: str = "",
 ) -> NewItem:
     """Returns the new item after writing it and advancing the counter; raises UsageError or OSError
     (FileExistsError when the file is already there). ``author`` (撰稿人) defaults to Git's
-    user.name; without either the field is left commented for the editor."""
+    user.name; without either the field is left commented for the editor. ``basis`` and ``body``
+    fill the 法定理由 and the text (`gongkai init`'s examples); left empty for the editor."""
     root, docs_dir = Path(root), Path(docs_dir)
     unit = settings.unit(unit_id)
     if unit is None:
@@ -139,7 +142,7 @@ def create_item(
 
     fields: dict[str, Any] = {"title": title, "index_no": index_no, "unit": unit.id, "attribute": attribute}
     if attribute != "主动公开":
-        fields["basis"] = ""  # the loader insists on a reason: an empty one is caught by check
+        fields["basis"] = basis  # the loader insists on a reason: an empty one is caught by check
     fields["category"] = category
     fields["created"] = created
     deadline = None
@@ -150,7 +153,7 @@ def create_item(
         fields["interprets"] = ""  # a 解读 must name its policy: empty until the editor does
     if author:
         fields["author"] = author
-    text = front_matter(fields, deadline) + "\n"
+    text = front_matter(fields, deadline) + "\n" + body
 
     # The counter moves first: if writing the item fails, a number is skipped, never handed out twice.
     counter.last[key] = seq

@@ -12,7 +12,7 @@ from typing import Any
 
 from gongkai.cache import MAX_VERIFIED, BuildCache
 from gongkai.errors import WARNING, Problem
-from gongkai.model import STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings, Stale
+from gongkai.model import FILING, PUBLISH_ROLE, ROLES, STAGES, THREE_REVIEWS, Item, Review, Reviewer, Settings, Stale
 from gongkai.read import yamlsafe
 from gongkai.trust import sshsig
 
@@ -165,8 +165,8 @@ def _reviewer(entry: Any, where: str, line: int, lines: dict, display: str, unit
         if unit != "*" and unit not in unit_ids:
             bad(f"机构 {unit} 未在 extra.gongkai.units 中定义", "units")
     roles = entry.get("roles")
-    if not isinstance(roles, list) or not roles or not all(r in STAGES for r in roles):
-        bad(f"roles 应为审核环节列表,只能包含 {'、'.join(STAGES)}", "roles")
+    if not isinstance(roles, list) or not roles or not all(r in ROLES for r in roles):
+        bad(f"roles 应为审核环节列表,只能包含 {'、'.join(STAGES)}(标准目录调整的备案人另加角色 {FILING},发布密钥另加角色 {PUBLISH_ROLE})", "roles")
         roles = []
     keys = entry.get("keys")
     blobs: list[bytes] = []

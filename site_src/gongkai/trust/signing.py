@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Callable
 
 from gongkai.errors import ContentError, GongkaiError, UsageError
+from gongkai.law.standard import FILING_ROLE
 from gongkai.model import STAGES, Item, Review, Settings
 from gongkai.read import yamlsafe
 from gongkai.read.loader import load_item, split_front_matter
+from gongkai.read.standard import load_records, load_standards
 from gongkai.trust import sshsig
+from gongkai.trust.adjust import record_item
 from gongkai.trust.review import NAMESPACE, Trust, Verifier, item_digest, now_at, parse_at, statement
 
 
@@ -67,7 +70,10 @@ def _state(verifier: Verifier, item: Item, review: Review, digest: str) -> str |
 def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item_path: Path, stage: str, reviewer_id: str, key_path: Path, at: str | None = None, env: dict[str, str] | None = None) -> Signed:
     """Returns what it signed: the new review written into the item file in place of every earlier
     signature of that stage (re-signing is deliberate: one signature a stage); raises
-    GongkaiError with the reason. ``env`` is the environment of ssh-keygen (default: this process's)."""
+    GongkaiError with the reason. ``env`` is the environment of ssh-keygen (default: this process's).
+    The 备案 of a 动态调整 record (standards/adjustments/*.md) goes to sign_record."""
+    if stage == FILING_ROLE:
+        return Signed(sign_record(root, settings, trust, item_path, reviewer_id, key_path, at, env))
     item, display = _signable(root, docs_dir, settings, item_path)
     if stage not in STAGES:
         raise GongkaiError(f"审核环节 {stage} 无效:只能是 {'、'.join(STAGES)}")
@@ -197,3 +203,41 @@ def _reviews_block(reviews: list[Review]) -> list[str]:
         out.append("    sig: |")
         out.extend(f"      {line}" for line in review.sig.strip().split("\n"))
     return out
+
+
+def sign_record(root: Path, settings: Settings, trust: Trust, path: Path, reviewer_id: str, key_path: Path, at: str | None = None, env: dict[str, str] | None = None) -> Review:
+    """Signs the 备案 of the record at ``path`` and writes it into the file; raises GongkaiError."""
+    standards = load_standards(root, settings)
+    records, problems = load_records(root, settings, standards)
+    display = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    record = next((r for r in records if r.path == display), None)
+    if record is None:
+        found = [str(p) for p in problems if p.path == display]
+        raise GongkaiError("动态调整记录有错误,请先修正再签名:\n" + "\n".join(found) if found else f"{display} 不是 standards/adjustments/ 下的动态调整记录")
+    reviewer = trust.reviewers.get(reviewer_id)
+    if reviewer is None:
+        raise GongkaiError(f"审核人 {reviewer_id} 不在 {settings.reviewers_file} 中")
+    if FILING_ROLE not in reviewer.roles:
+        raise GongkaiError(f"审核人 {reviewer_id}({reviewer.name})无权{FILING_ROLE},其角色为 {'、'.join(reviewer.roles)}")
+    try:
+        blob = sshsig.key_blob(public_key_line(key_path))
+    except sshsig.SignatureError as exc:
+        raise GongkaiError(f"{key_path}: {exc}") from None
+    if blob not in trust.blobs.get(reviewer_id, []):
+        raise GongkaiError(f"密钥 {key_path}({sshsig.fingerprint(blob)})不是审核人 {reviewer_id} 在 {settings.reviewers_file} 中登记的密钥")
+    at = at or now_at()
+    if parse_at(at) is None:
+        raise GongkaiError(f"签名时间 {at} 格式错误:应为带时区的 ISO 8601 时间")
+    item = record_item(record)
+    digest = item_digest(item)
+    try:
+        signature = sshsig.sign_with_ssh_keygen(statement(item.index_no, FILING_ROLE, reviewer_id, at, digest), key_path, NAMESPACE, env)
+    except sshsig.SignatureError as exc:
+        raise GongkaiError(str(exc)) from None
+    review = Review(FILING_ROLE, reviewer_id, at, signature.strip() + "\n")
+    why = Verifier(trust).check(item, review, digest)
+    if why is not None:
+        raise GongkaiError(f"新签名未能通过核验,未写入文件:{why}")
+    text = Path(path).read_text(encoding="utf-8-sig")
+    Path(path).write_text(write_reviews(text, lambda entries: [e for e in entries if e.stage != FILING_ROLE] + [review], display), encoding="utf-8")
+    return review
