@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("publish", ("gongkai.publish", "gongkai.publish.*")),
     ("tools", ("gongkai.tools", "gongkai.tools.*")),
     ("glue", ("gongkai.glue", "gongkai.glue.*")),
-    ("cli", ("gongkai.cli",)),
+    ("cli", ("gongkai.cli", "gongkai.cli_text")),
 ]
 MAX_LINES = 800
 
@@ -161,7 +161,7 @@ def test_only_the_cli_talks_to_the_terminal(forbidden):
 def test_only_the_cli_parses_arguments():
     found = []
     for module, path in MODULES.items():
-        if module == "gongkai.cli":
+        if module in ("gongkai.cli", "gongkai.cli_text"):  # cli_text: argparse's Chinese, part of the CLI
             continue
         text = path.read_text(encoding="utf-8")
         if "argparse" in text or "sys.argv" in text or "sys.exit" in text:

@@ -11,15 +11,18 @@ import sys
 import threading
 from pathlib import Path
 
-from gongkai import __version__
-from gongkai.errors import ConfigError, GongkaiError, UsageError
+from gongkai import __version__, cli_text
+from gongkai.errors import ConfigError, GongkaiError, UsageError, describe_os_error
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+LEDGER_DIR = "台账"  # gongkai ledger's default folder, in .gitignore
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    with cli_text.argparse_in_chinese():
+        parser = _parser()
+        cli_text.chinese_metavars(parser)
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -29,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description="政府信息公开专栏:先审后发的静态网站构建工具")
-    parser.add_argument("--version", action="version", version=f"gongkai {__version__}")
+    parser.add_argument("--version", action="version", version=f"gongkai {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
     def command(name: str, help: str, func) -> argparse.ArgumentParser:
@@ -69,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--forge", choices=["github", "gitlab", "gitea", "none"], help="代码托管平台:生成它的 CI 流水线和 CODEOWNERS(默认 github)")
     p = command("ledger", "生成信息发布台账(.xlsx)", cmd_ledger)
     p.add_argument("--month", required=True, help="月份 YYYY-MM")
-    p.add_argument("-o", "--output", default=None, help="输出文件(默认 台账-YYYY-MM.xlsx)")
+    p.add_argument("-o", "--output", default=None, help="输出文件(默认门户仓库的 台账/台账-YYYY-MM.xlsx,该目录不提交到 Git)")
     p.add_argument("--unit", action="append", default=None, help="只列出这些发布机构(可重复)")
     p = command("digest", "打印信息的摘要 sha256:…", cmd_digest)
     p.add_argument("item", help="信息文件")
@@ -83,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default=None, help="SSH 私钥文件(默认用 ssh-agent 中的密钥或 ~/.ssh/id_ed25519)")
     p.add_argument("--as", dest="reviewer", default=None, help="审核人 id(一把密钥对应多位审核人时才需要)")
     p.add_argument("--base", default=None, help="比较改动的基准分支(默认 origin/main 或 main)")
-    p.add_argument("--port", type=int, default=0, help="本机端口(默认自动选择)")
+    p.add_argument("--port", type=cli_text.integer, default=0, help="本机端口(默认自动选择)")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器,只打印链接")
     p = command("preview", "把审核预览(含待审信息,标有“审核预览·未发布”)写入一个目录,供合并请求的审核人下载查看;不能发布", cmd_preview)
     p.add_argument("-d", "--dir", required=True, metavar="DIR", help="输出目录(不能是网站的 site_dir)")
@@ -98,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("publish", "把严格构建的站点原子发布到目录或 用户@主机:/目录", cmd_publish)
     p.add_argument("target", metavar="TARGET")
     p.add_argument("--site", metavar="DIR", help="已严格构建的站点目录(默认先执行严格构建)")
-    p.add_argument("--keep", type=int, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
+    p.add_argument("--keep", type=cli_text.integer, default=5, metavar="N", help="保留最近 N 个版本(默认 5)")
     p.add_argument("--init", action="store_true", help="首次发布:目标中还没有 gongkai 的版本时必须加上(防止路径写错时悄悄新建目录)")
     p.add_argument("--key", metavar="FILE", help="发布私钥:为 manifest.json 和内容安全策略签名(reviewers.yml 中角色含“发布”的密钥)")
     p.add_argument("--ssh-option", action="append", dest="ssh_option", metavar="OPT", help="传给 ssh 的参数,如 '-p 2222'")
@@ -128,11 +131,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool = False) -> None:
+    # Lazy, with the glue that only build and serve load: MkDocs' log lines in Chinese, a warning not repeated.
+    from gongkai.glue.messages import terminal_handler
+
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_gongkai", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        # One problem a line, never wrapped: editors and CI grep for `path:line: message`.
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler = terminal_handler()  # one problem a line, never wrapped: editors and CI grep for `path:line: message`
         handler._gongkai = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -197,7 +201,7 @@ def cmd_build(args) -> int:
     try:
         commands.build(config)
     except commands.Failed as exc:
-        print(f"构建失败:{exc}" if str(exc) else "构建失败(原因见上方 ERROR)", file=sys.stderr)
+        print(f"构建失败:{exc}" if str(exc) else "构建失败(原因见上方的错误信息)", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -212,7 +216,7 @@ def cmd_serve(args) -> int:
     try:
         commands.serve(args.config_file, dev_addr, drafts=bool(args.drafts))
     except commands.Failed as exc:
-        print(f"预览失败:{exc}" if str(exc) else "预览失败(原因见上方 ERROR)", file=sys.stderr)
+        print(f"预览失败:{exc}" if str(exc) else "预览失败(原因见上方的错误信息)", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -392,7 +396,7 @@ def cmd_new(args) -> int:
         print(f"gongkai: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
-        print(f"gongkai: {exc}", file=sys.stderr)
+        print(f"gongkai: {describe_os_error(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(display_path(new.path, root))
     print(f"索引号 {new.index_no}", file=sys.stderr)
@@ -413,7 +417,7 @@ def cmd_init(args) -> int:
     try:
         made = init.init_portal(Path(args.dir), answers, build_date())
     except OSError as exc:
-        print(f"gongkai: 无法写入 {exc.filename or args.dir}:{exc.strerror or exc}", file=sys.stderr)
+        print(f"gongkai: 无法写入 {describe_os_error(exc, args.dir)}", file=sys.stderr)
         return EXIT_PROBLEMS
     for path in made.files:
         print(path.as_posix())
@@ -467,7 +471,8 @@ def cmd_ledger(args) -> int:
     from gongkai.tools import ledger  # each verb imports what it runs: start-up time
 
     _, portal = _portal(args)
-    target = Path(args.output or f"台账-{args.month}.xlsx")
+    # By default into 台账/ beside mkdocs.yml, a folder .gitignore leaves out: a ledger is printed and signed, not committed.
+    target = Path(args.output) if args.output else Path(args.config_file).parent / LEDGER_DIR / f"台账-{args.month}.xlsx"
     try:
         rows = ledger.month_ledger(portal, args.month, target, args.unit)
     except UsageError as exc:
@@ -866,20 +871,13 @@ def _ssh_words(args) -> list[str]:
     return words
 
 
-# The operating system's reasons, in Chinese (its own text is English on most servers).
-_OS_ERRORS = {2: "文件或目录不存在", 13: "权限不足", 28: "磁盘空间不足", 30: "文件系统是只读的", 20: "路径中有一段不是目录",
-              21: "这是一个目录", 36: "文件名太长", 122: "超出磁盘配额", 5: "磁盘读写错误"}
-
-
 def _publish_failed(label: str, exc: Exception) -> int:
     """Returns the exit code of a publish, verify, rollback or package that failed, having printed why."""
     if isinstance(exc, UsageError):
         print(f"错误:{exc}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        why = _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
-        print(f"{label}:{where}{why}\n  处理办法:检查路径是否存在、磁盘空间和读写权限", file=sys.stderr)
+        print(f"{label}:{describe_os_error(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"{label}:{exc}", file=sys.stderr)
     return EXIT_PROBLEMS

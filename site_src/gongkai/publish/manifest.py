@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from gongkai import errors
-from gongkai.errors import GongkaiError
+from gongkai.errors import GongkaiError, describe_os_error
 
 MANIFEST_NAME = "manifest.json"
 GENERATOR = "gongkai"
@@ -136,7 +136,7 @@ def read_manifest(path_or_dir: str | os.PathLike) -> Manifest:
             "请用 gongkai build --strict 重新构建,构建成功后会生成 manifest.json",
         ) from None
     except OSError as e:
-        raise PublishError(f"{path}: 无法读取({e.strerror})") from None
+        raise PublishError(f"无法读取 {describe_os_error(e, path)}") from None
     return parse_manifest(data, str(path))
 
 

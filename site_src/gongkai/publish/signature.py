@@ -16,6 +16,7 @@ import shlex
 from pathlib import Path
 from typing import Sequence
 
+from gongkai.errors import describe_os_error
 from gongkai.model import PUBLISH_ROLE
 from gongkai.publish.csp import csp_config_texts
 from gongkai.publish.manifest import PublishError, UsageError
@@ -101,7 +102,7 @@ def read_signers(path: str | Path) -> list[bytes]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"{path}: 无法读取发布公钥文件({exc.strerror})", "--signers 应指向每行一个公钥的文件") from None
+        raise UsageError(f"无法读取发布公钥文件 {describe_os_error(exc, path)}", "--signers 应指向每行一个公钥的文件") from None
     blobs = []
     for number, line in enumerate(text.splitlines(), 1):
         words = line.split()

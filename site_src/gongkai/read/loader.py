@@ -1,4 +1,4 @@
-"""content/ -> Items: front-matter with line numbers, UTF-8 only, the SPEC §3 schema enforced."""
+"""content/ -> Items: front-matter with line numbers, UTF-8 only, the schema of gongkai/law/schema.py enforced."""
 from __future__ import annotations
 
 import difflib
@@ -190,10 +190,13 @@ def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings:
         return Loaded(path, None, [Problem(path, exc.line + 1, exc.message)])
     meta = parsed.data
     if not isinstance(meta, dict):
+        culprit = yamlsafe.fullwidth_colon(front)
+        if culprit is not None:
+            return Loaded(path, None, [Problem(path, culprit[0] + 1, f"YAML 格式错误:{yamlsafe.fullwidth_colon_message(culprit[1])}")])
         return Loaded(path, None, [Problem(path, 2, "front-matter 必须是“字段: 值”的列表")])
     lines = {key: line + 1 for key, line in parsed.lines.items()}
     if settings is not None:
-        checker = _Checker(path, meta, lines, settings)
+        checker = _Checker(path, meta, lines, settings, front)
         checker.check()
         problems = checker.problems
     problems += unshowable_characters(meta, lines, path)
@@ -298,11 +301,21 @@ def _rel(path: Path, root: Path) -> str:
 
 
 class _Checker:
-    """Applies the SPEC §3 schema to one front-matter, collecting problems at the line of each key."""
+    """Applies the front-matter schema (gongkai/law/schema.py) to one front-matter, collecting problems at the line of each key."""
 
-    def __init__(self, path: str, meta: dict[str, Any], lines: dict[str, int], settings: Settings):
+    def __init__(self, path: str, meta: dict[str, Any], lines: dict[str, int], settings: Settings, front: str = ""):
         self.path, self.meta, self.lines, self.settings = path, meta, lines, settings
+        self.front_lines = front.split("\n")
         self.problems: list[Problem] = []
+
+    def _commented(self, key: str) -> str:
+        """Returns a hint when the value of ``key`` is empty because it starts with #: YAML reads
+        `title: #3号文件` as an empty title and a comment."""
+        line = self.lines.get(key)
+        text = self.front_lines[line - 2] if line and 2 <= line <= len(self.front_lines) + 1 else ""
+        if self.meta.get(key) is None and re.match(rf"\s*{re.escape(key)}\s*:\s+#", text):
+            return f":以 # 开头的值被 YAML 当作注释,请把整个值用英文引号括起来,如 {key}: \"{text.split('#', 1)[1].strip()}\""
+        return ""
 
     def error(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.path, self.lines.get(key, 1), message))
@@ -317,7 +330,7 @@ class _Checker:
                 self.error(key, _unknown_key(key))
         for key in ("title", "index_no", "unit", "attribute", "category", "created"):
             if key not in meta or meta[key] in (None, ""):
-                self.problems.append(Problem(self.path, self.lines.get(key, 1), f"缺少必填字段 {key}({_label(key)})"))
+                self.problems.append(Problem(self.path, self.lines.get(key, 1), f"缺少必填字段 {key}({_label(key)}){self._commented(key)}"))
         for key in schema.TEXT_KEYS:
             if key in meta and meta[key] is not None and not isinstance(meta[key], str):
                 self.error(key, f"字段 {key}({_label(key)})应为文字,请加引号")
@@ -336,7 +349,7 @@ class _Checker:
         if "secrecy" in meta and isinstance(meta["secrecy"], str) and meta["secrecy"] != NOT_CLASSIFIED:
             pass  # the gate fails the build for this; reported there once
         if meta.get("category") == ANNUAL_REPORT and "report" not in meta:
-            self.error("category", "年度报告必须有 report: 数据块(见 SPEC §7)")
+            self.error("category", "年度报告必须有 report: 数据块(写法见 docs/report.md)")
         if "report" in meta and meta.get("category") != ANNUAL_REPORT:
             self.error("report", "只有 category: 年度报告 的信息才能有 report: 数据块")
         if "report" in meta and not isinstance(meta["report"], dict):
@@ -388,7 +401,7 @@ class _Checker:
             return
         known = category_ids(self.settings.categories)
         if category not in known:
-            self.error("category", f"目录类别 {_shown(category)} 不存在{_suggest(str(category), list(known))};可用类别见 SPEC §4,或在 extra.gongkai.categories 中增加")
+            self.error("category", f"目录类别 {_shown(category)} 不存在{_suggest(str(category), list(known))};可用类别:{'、'.join(known)};也可在 mkdocs.yml 的 extra.gongkai.categories 中增加")
 
     def _check_dates(self) -> None:
         for key in ("created", "published", "repealed_on"):

@@ -436,7 +436,7 @@ def render_markdown(summary: Summary) -> str:
         out.append("\n### 问题\n")
         for p in problems:
             icon = "❌" if p.is_error else "⚠️"
-            out.append(f"- {icon} {md_code(f'{p.path}:{p.line}')} {md_text(p.message)}")
+            out.append(f"- {icon} {md_code(f'{p.path}:{p.line}' if p.line > 0 else p.path)} {md_text(p.message)}")
     if summary.other_files:
         shown = summary.other_files[:20]
         more = f" 等 {len(summary.other_files)} 个" if len(summary.other_files) > len(shown) else ""

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gongkai.errors import GongkaiError, UsageError
+from gongkai.errors import GongkaiError, UsageError, describe_os_error
 from gongkai.escaping import put_cell
 from gongkai.law import workdays
 from gongkai.model import STAGES, Item, Settings, Unit, Verdict
@@ -271,4 +271,4 @@ def month_ledger(portal, month: str, target: Path, units: tuple[str, ...] | list
     try:
         return write_ledger(portal, month, target, selected or None)
     except OSError as exc:
-        raise LedgerWriteError(f"无法写入 {target}:{exc}") from exc
+        raise LedgerWriteError(f"无法写入台账:{describe_os_error(exc, target)}") from exc
