@@ -26,9 +26,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("publish", ("gongkai.publish", "gongkai.publish.*")),
     ("tools", ("gongkai.tools", "gongkai.tools.*")),
     ("glue", ("gongkai.glue", "gongkai.glue.*")),
-    ("cli", ("gongkai.cli", "gongkai.cli_text")),
+    ("cli", ("gongkai.cli", "gongkai.cli_text", "gongkai.cli_base", "gongkai.cli_publish")),
 ]
 MAX_LINES = 800
+#: The command line: the only modules that print, parse arguments or choose exit codes.
+CLI_MODULES = ("gongkai.cli", "gongkai.cli_text", "gongkai.cli_base", "gongkai.cli_publish")
 
 
 def _modules() -> dict[str, Path]:
@@ -150,7 +152,7 @@ def test_imports_inside_functions_say_why():
 def test_only_the_cli_talks_to_the_terminal(forbidden):
     found = []
     for module, path in MODULES.items():
-        if module == "gongkai.cli":
+        if module in CLI_MODULES:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == forbidden:
@@ -161,7 +163,7 @@ def test_only_the_cli_talks_to_the_terminal(forbidden):
 def test_only_the_cli_parses_arguments():
     found = []
     for module, path in MODULES.items():
-        if module in ("gongkai.cli", "gongkai.cli_text"):  # cli_text: argparse's Chinese, part of the CLI
+        if module in CLI_MODULES:  # cli_text: argparse's Chinese; cli_base, cli_publish: the verbs' shared rule and the publishing verbs
             continue
         text = path.read_text(encoding="utf-8")
         if "argparse" in text or "sys.argv" in text or "sys.exit" in text:
