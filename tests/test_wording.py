@@ -364,8 +364,10 @@ def test_the_sample_portal_shows_a_warning_from_its_own_list():
     result = subprocess.run([sys.executable, "-m", "gongkai.cli", "check"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     findings = [line for line in result.stdout.splitlines() if W.TAG in line]
+    source = (REPO / "content/fgj/2026/jiage-jiance-2026q1.md").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(source, 1) if "梅溪乡" in text)
     assert findings == [
-        "content/fgj/2026/jiage-jiance-2026q1.md:25: 警告: 第24字 “梅溪乡”: 应为“梅溪镇”:2026年1月起撤乡设镇"
+        f"content/fgj/2026/jiage-jiance-2026q1.md:{line}: 警告: 第24字 “梅溪乡”: 应为“梅溪镇”:2026年1月起撤乡设镇"
         "(表述检查·地名;原文“…排，我局对城区及青石镇、梅溪乡共6个监测点的粮油、肉禽…”)"
     ]
     assert "content/fgj/2026/jiage-jiance-2026q1.md: 待发布" in result.stdout  # a pending item: reviewers see it before signing
