@@ -216,8 +216,12 @@ def _pagefind_transfer(browser: Chromium, seen: set[str]) -> dict:
 def test_a_link_with_q_opens_the_search_with_its_results(portal, browser):
     _, base = portal
     open_page(browser, base + "xxgk/?q=" + SEARCH_WORDS[0])
-    titles = browser.wait_for("[...document.querySelectorAll('.pagefind-ui__result-link')].map(a => a.innerText).join('|')")
-    assert ITEM_TITLE in titles
+    # Pagefind's UI fills its results in as the fragments arrive: wait for the item, not for any result.
+    titles = "[...document.querySelectorAll('.pagefind-ui__result-link')].map(a => a.innerText).join('|')"
+    try:
+        browser.wait_for(f"({titles}).includes({ITEM_TITLE!r})", timeout=30)
+    except TimeoutError:
+        pytest.fail(f"the results never showed {ITEM_TITLE}: {browser.evaluate(titles)}")
 
 
 # ---------------------------------------------------------------------------- 适老化 and print

@@ -103,7 +103,12 @@ def _check_depth(text: str) -> None:
                 depth -= 1
             elif event is None or isinstance(event, StreamEndEvent):
                 return
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        # libyaml 0.2.6 (PyYAML 6.0.4's wheels) refuses some thousand levels itself, while scanning
+        # ahead: before the events above reach MAX_DEPTH.
+        if "nesting depth" in str(exc):
+            mark = getattr(exc, "problem_mark", None)
+            raise YamlProblem(mark.line + 1 if mark is not None else 1, f"YAML 嵌套层数过多:列表和字段的嵌套不能超过 {MAX_DEPTH} 层") from None
         return
     finally:
         loader.dispose()
