@@ -129,3 +129,11 @@ def test_properdocs_own_command_runs_the_sample_hooks(venv, tmp_path):
     pages = sorted(rel for rel in ours if not rel.startswith("pagefind/") and rel != "manifest.json")
     assert pages == sorted(rel for rel in theirs if not rel.startswith("pagefind/") and rel != "manifest.json")
     assert [rel for rel in pages if ours[rel] != theirs[rel]] == []
+
+
+def test_properdocs_builds_the_project_docs_strictly(venv, tmp_path):
+    """The project's documentation site (docs-site/mkdocs.yml, plain Material) builds on ProperDocs too."""
+    python, env = venv
+    result = run([python.parent / "properdocs", "build", "-f", "docs-site/mkdocs.yml", "--strict", "-d", tmp_path / "docs"], env)
+    assert "WARNING" not in result.stderr, result.stderr[-3000:]
+    assert (tmp_path / "docs" / "engine" / "index.html").is_file()
