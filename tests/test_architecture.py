@@ -178,7 +178,7 @@ def test_only_the_glue_knows_mkdocs():
             continue
         for node in _all_imports(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(n.split(".")[0] in ("mkdocs", "material") for n in names):
+            if any(n.split(".")[0] in ("mkdocs", "properdocs", "material") for n in names):
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     assert not found, "MkDocs imported outside gongkai/glue/:\n" + "\n".join(found)
 

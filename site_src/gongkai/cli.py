@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -487,7 +486,7 @@ def cmd_review(args) -> int:
     from gongkai.tools.deskweb import DeskServer  # (as above)
 
     _setup_logging()
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)  # the preview's builds: problems only
+    commands.quiet()  # the preview's builds: problems only
     config = _load_config(args)
     root, docs_dir = Path(config.config_file_path).parent.resolve(), Path(config.docs_dir).resolve()
     extra = (config.extra or {}).get("gongkai")

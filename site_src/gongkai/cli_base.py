@@ -14,9 +14,10 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 def _setup_logging(verbose: bool = False) -> None:
     # Lazy, with the glue that only build and serve load: MkDocs' log lines in Chinese, a warning not repeated.
-    from gongkai.glue.messages import terminal_handler
+    from gongkai.glue import engine  # (as above): MkDocs or ProperDocs, whose root logger this is
+    from gongkai.glue.messages import terminal_handler  # (as above)
 
-    logger = logging.getLogger("mkdocs")
+    logger = engine.logger()
     if not any(getattr(h, "_gongkai", False) for h in logger.handlers):
         handler = terminal_handler()  # one problem a line, never wrapped: editors and CI grep for `path:line: message`
         handler._gongkai = True  # type: ignore[attr-defined]

@@ -30,11 +30,11 @@ EXTENSIONS = (
 #: The gate itself as a plugin (mkdocs.yml: `plugins: [gongkai]`, the engine and theme of the installed package).
 GATE_PLUGIN = "gongkai.glue.installed:GongkaiPortalPlugin"
 
-#: MkDocs plugins, by class: the gate, and the built-in searches, which the glue unregisters
+#: MkDocs plugins, by class: the gate, and the built-in searches (MkDocs' or ProperDocs', and Material's), which the glue unregisters
 #: (Pagefind replaces them). Every other plugin runs code on every page after the gate, and a
 #: portal needs none: tags, blog and meta add pages or page data the gate never saw, offline and
 #: privacy rewrite or fetch assets, macros and include plugins insert repository files.
-PLUGINS = (GATE_PLUGIN, "mkdocs.contrib.search:SearchPlugin", "material.plugins.search.plugin:SearchPlugin")
+PLUGINS = (GATE_PLUGIN, "mkdocs.contrib.search:SearchPlugin", "properdocs.contrib.search:SearchPlugin", "material.plugins.search.plugin:SearchPlugin")
 
 #: Python callables an extension's options may name (`!!python/name:`): heading slugs only.
 CALLABLES = (

@@ -14,7 +14,7 @@ from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
 from gongkai.errors import GongkaiError, Problem, describe_os_error
 from gongkai.gate.allowlist import yaml_code_problems
-from gongkai.glue import messages
+from gongkai.glue import engine, messages
 from gongkai.glue.guard import install_gate_guard
 from gongkai.glue.preview import session
 from gongkai.glue.watch import Watcher
@@ -33,7 +33,7 @@ def load_config(path: Path, **overrides):
     if code:
         raise GongkaiError("\n".join(str(p) for p in code))
     said = _Said()
-    config_log = logging.getLogger("mkdocs.config")
+    config_log = engine.logger("config")
     config_log.addHandler(said)
     propagate, config_log.propagate = config_log.propagate, False
     try:
@@ -104,6 +104,11 @@ def _not_loaded(path: Path, exc: ConfigurationError) -> str:
     return f"{path}: 配置错误:{messages.translate(message)}"
 
 
+def quiet() -> None:
+    """Has the engine log only problems (warnings and errors) from here on."""
+    engine.logger().setLevel(logging.WARNING)
+
+
 def build(config) -> None:
     """Builds the site of ``config``, its pages rendered on two cores; raises Failed."""
     install_gate_guard(config)  # refuses to build unless mkdocs.yml loads the gate
@@ -113,7 +118,7 @@ def build(config) -> None:
     state.parallel_render = True
     state.drafts = False  # a build never shows pending items, whatever this process ran before
     dirty_notice = _DropDirtyNotice()
-    build_log = logging.getLogger("mkdocs.commands.build")
+    build_log = engine.logger("commands.build")
     build_log.addFilter(dirty_notice)
     try:
         mkdocs_build(config, dirty=True)

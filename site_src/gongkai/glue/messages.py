@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from gongkai.errors import Problem
+from gongkai.glue import engine
 from gongkai.read import yamlsafe
 
 _TIME = re.compile(r"^(\[\d\d:\d\d:\d\d\] )")  # MkDocs' live-reload server stamps its lines
@@ -217,7 +218,7 @@ def terminal_handler() -> logging.Handler:
 
 
 def _filters() -> list[OncePerRun]:
-    return [f for h in logging.getLogger("mkdocs").handlers for f in h.filters if isinstance(f, OncePerRun)]
+    return [f for h in engine.logger().handlers for f in h.filters if isinstance(f, OncePerRun)]
 
 
 def new_build() -> None:

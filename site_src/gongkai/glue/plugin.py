@@ -25,7 +25,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from gongkai import gitrepo
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate import sanitize
-from gongkai.glue import guard, render
+from gongkai.glue import engine, guard, render
 from gongkai.glue.output import OutputCheck
 from gongkai.glue.preview import session
 from gongkai.law import layout
@@ -444,7 +444,7 @@ def _kept_anchors(links: list, kept) -> list:
 
 def _warnings_so_far() -> int:
     """Returns how many warnings MkDocs has counted in this build (its --strict counter)."""
-    for handler in logging.getLogger("mkdocs").handlers:
+    for handler in engine.logger().handlers:
         if isinstance(handler, utils.CountHandler):
             return sum(count for _, count in handler.get_counts())
     return 0

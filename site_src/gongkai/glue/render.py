@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.exceptions import PluginError
 
+from gongkai.glue import engine
+
 log = logging.getLogger("mkdocs.plugins.gongkai")
 
 #: Below this many pages a second process costs more than it saves.
@@ -87,7 +89,7 @@ def _render_worker(mine, nav, config, files, output, write_fd: int) -> None:
     code = 1
     report: dict = {"records": records, "anchors": {}, "error": "", "findings": output.findings, "checked": output.checked}
     try:
-        root = logging.getLogger("mkdocs")
+        root = engine.logger()
         # The parent logs what the worker found (once, and counted by --strict); INFO and DEBUG of
         # the worker are dropped.
         for handler in list(root.handlers):

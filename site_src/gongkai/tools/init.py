@@ -261,9 +261,10 @@ reviewers: []
 
 def _requirements() -> str:
     return (
-        "# 本门户使用的 gongkai 版本(CI 按此安装)。升级:pip install -U gongkai,\n"
+        "# 本门户使用的 gongkai 版本(CI 按此安装)。升级:pip install -U 'gongkai[properdocs]',\n"
         "# 运行 gongkai --version 查看新版本号并改写下面一行,gongkai check 和 gongkai build --strict 通过后提交。\n"
-        f"gongkai=={__version__}\n"
+        "# [properdocs]:用 ProperDocs(MkDocs 1.6 的继续维护版)构建;去掉它则用 MkDocs 1.6 构建,网站相同。\n"
+        f"gongkai[properdocs]=={__version__}\n"
     )
 
 
