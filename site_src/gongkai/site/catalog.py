@@ -13,7 +13,7 @@ from html import escape
 from typing import Callable, Iterable, Sequence
 
 from gongkai.cache import MAX_LISTED, BuildCache
-from gongkai.escaping import clean, csv_cell, xml_text
+from gongkai.escaping import clean, csv_cell, scroll_region, xml_text
 from gongkai.gate import visible
 from gongkai.law import layout, schema
 from gongkai.law.layout import href
@@ -264,10 +264,11 @@ def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = l
     if not rows:
         rows.append(f'<tr><td colspan="{len(fields)}">暂无信息</td></tr>')
     head = "".join(f'<th scope="col">{f.label}</th>' for f in fields)
-    return (
+    return scroll_region(
         f'<table class="gongkai-catalog">\n<caption>{escape(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(rows)
-        + "\n</tbody>\n</table>\n"
+        + "\n</tbody>\n</table>\n",
+        caption,
     )
 
 
@@ -373,7 +374,7 @@ def _catalog_home(folder, title, cats, by_category, by_year, settings, url_of, d
     parts.append('<p>本目录按《中华人民共和国政府信息公开条例》第二十条和《政府信息公开目录系统实施指引(试行)》编排，每条信息标注索引号、发布机构、成文日期、发布日期和有效性。'
                  f'目录数据可下载：<a href="{href(here, "catalog.csv")}">catalog.csv</a>(Excel 可直接打开)、<a href="{href(here, "catalog.json")}">catalog.json</a>。</p>\n\n')
     table = '<table class="gongkai-categories">\n<caption>按类别浏览</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">条数</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
-    parts.append(table + "\n")
+    parts.append(scroll_region(table, "按类别浏览") + "\n")
     if unit is None:
         units = " ".join(f'<a href="{href(here, url_of(layout.index_src(layout.unit_folder(u.id, layout.CATALOG))))}">{escape(u.name)}</a>' for u in settings.units)
         parts.append(f'<p class="gongkai-units"><strong>按发布机构浏览：</strong>{units}</p>\n\n')

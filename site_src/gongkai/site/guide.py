@@ -7,6 +7,7 @@ from html import escape
 from typing import Callable, Sequence
 
 from gongkai.cache import BuildCache
+from gongkai.escaping import scroll_region
 from gongkai.law import layout, regulation
 from gongkai.law.layout import href
 from gongkai.law.taxonomy import categories
@@ -74,7 +75,8 @@ def contact_table(units: Sequence[Unit]) -> str:
         cells = "".join(_contact_cell(key, getattr(unit, key)) for key, _ in CONTACT_FIELDS)
         rows.append(f'<tr><th scope="row">{escape(unit.name)}</th>{cells}</tr>')
     head = '<th scope="col">机构</th>' + "".join(f'<th scope="col">{label}</th>' for _, label in CONTACT_FIELDS)
-    return f'<table class="gongkai-contacts">\n<caption>政府信息公开工作机构</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
+    table = f'<table class="gongkai-contacts">\n<caption>政府信息公开工作机构</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
+    return scroll_region(table, "政府信息公开工作机构")
 
 
 def guide_page(settings: Settings, url_of: Callable[[str], str], day: date, unit: Unit | None = None) -> GeneratedPage:
@@ -98,9 +100,12 @@ def guide_page(settings: Settings, url_of: Callable[[str], str], day: date, unit
         "## 一、主动公开\n\n",
         "### (一)公开内容与分类编排\n\n",
         f'<p>主动公开的政府信息按下列类别编排，每条信息标注索引号({{机构代码}}/{{年份}}-{{序号}})、发布机构、成文日期、发布日期和有效性，详见<a href="{href(here, catalog)}">政府信息公开目录</a>。</p>\n\n',
-        '<table class="gongkai-guide-categories">\n<caption>信息分类</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">内容</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>\n\n",
+        scroll_region(
+            '<table class="gongkai-guide-categories">\n<caption>信息分类</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">内容</th></tr></thead>\n<tbody>\n'
+            + "\n".join(rows)
+            + "\n</tbody>\n</table>\n",
+            "信息分类",
+        ) + "\n",
         "### (二)公开方式\n\n",
         f"<p>主动公开的政府信息通过本网站({escape(settings.agency)}政府信息公开专栏)发布，并视情况通过政府公报、新闻发布会以及报刊、广播、电视等途径公开。各级档案馆、公共图书馆和政务服务场所设置政府信息查阅场所，提供查阅服务(《条例》第二十三条、第二十五条)。</p>\n\n",
         "### (三)公开时限\n\n",

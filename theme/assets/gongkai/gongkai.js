@@ -54,6 +54,24 @@
   showSize(root.getAttribute("data-gongkai-size"));
   showContrast(root.getAttribute("data-gongkai-contrast") === "high");
 
+  // ------------------------------------------------------------ wide tables
+  // A table region that does scroll says so (a line above it, gongkai.css); checked again when
+  // the window or the text size changes.
+  var regions = document.querySelectorAll(".gongkai-scroll");
+  function markOverflow() {
+    regions.forEach(function (region) {
+      if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("data-gongkai-overflow", "");
+      else region.removeAttribute("data-gongkai-overflow");
+    });
+  }
+  if (regions.length) {
+    markOverflow();
+    window.addEventListener("resize", markOverflow);
+    document.querySelectorAll("button[data-gongkai-size]").forEach(function (button) {
+      button.addEventListener("click", markOverflow);
+    });
+  }
+
   // ------------------------------------------------------------ print
   document.querySelectorAll("[data-gongkai-url]").forEach(function (span) {
     if (!span.textContent) span.textContent = location.href.split("#")[0];
@@ -71,6 +89,7 @@
   var siteRoot = new URL(dialog.getAttribute("data-gongkai-base") || "./", location.href);
   var bundle = new URL("pagefind/", siteRoot).href;
   var status = dialog.querySelector("[data-gongkai-search-status]");
+  var live = dialog.querySelector("[data-gongkai-search-live]");
   var loading = null;
   var ui = null;
 
@@ -121,6 +140,7 @@
         // The visible <label> of the dialog names Pagefind's input.
         var box = input();
         if (box) box.id = "gongkai-search-input";
+        announceResults();
         resolve(ui);
       };
       script.onerror = function () {
@@ -133,6 +153,35 @@
       if (status) status.textContent = "搜索功能暂不可用:未找到搜索索引,请联系网站管理员。";
     });
     return loading;
+  }
+
+  // Pagefind writes "找到 3 条…" into its own message line, which is not a live region: a reader
+  // of a screen reader hears the count when a search or a filter changes it, once it has settled.
+  function announceResults() {
+    var area = document.getElementById("gongkai-search-ui");
+    if (!live || !area || typeof MutationObserver !== "function") return;
+    var timer = null;
+    var said = "";
+    new MutationObserver(function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var message = area.querySelector(".pagefind-ui__message");
+        var text = message ? message.textContent.trim() : "";
+        if (/^正在搜索/.test(text)) return;
+        var chosen = [].map.call(area.querySelectorAll("input[type=checkbox]:checked"), function (box) {
+          var label = area.querySelector("label[for='" + box.id + "']");
+          return (label ? label.textContent : box.value || "").replace(/\s*\(\d+\)\s*$/, "").trim();
+        }).filter(Boolean);
+        if (text && chosen.length) text += "（已筛选：" + chosen.join("、") + "）";
+        if (text && text !== said) {
+          said = text;
+          live.textContent = text;
+        } else if (!text) {
+          said = "";
+          live.textContent = "";
+        }
+      }, 400);
+    }).observe(area, {childList: true, subtree: true, characterData: true});
   }
 
   function input() {
