@@ -14,7 +14,7 @@ from gongkai.errors import WARNING, Problem
 from gongkai.escaping import csv_cell, scroll_region
 from gongkai.law import layout, standard, workdays
 from gongkai.law.layout import href
-from gongkai.model import Decision, Settings, Verdict
+from gongkai.model import Decision, DeclaredYear, Settings, Verdict
 from gongkai.read.standard import Matter, Standards
 from gongkai.site.catalog import Entry, GeneratedPage, front_matter
 from gongkai.trust.adjust import Filed
@@ -142,7 +142,7 @@ def standard_pages(standards: Standards, entries: Sequence[Entry], settings: Set
 # ------------------------------------------------------------------ checks
 
 
-def standard_problems(standards: Standards, decisions: Iterable[Decision], today: date) -> list[Problem]:
+def standard_problems(standards: Standards, decisions: Iterable[Decision], today: date, declared: Sequence[DeclaredYear] = ()) -> list[Problem]:
     """Returns the 标准目录 findings: items naming an unknown 事项, and 事项 overdue (warnings)."""
     found: list[Problem] = []
     have = {u.unit: u for u in standards.units}
@@ -170,16 +170,18 @@ def standard_problems(standards: Standards, decisions: Iterable[Decision], today
             if deadline is None:
                 continue
             days = latest.get((matter.unit, matter.name), [])
-            problem = _overdue(matter, deadline, days, own.effective, today)
+            problem = _overdue(matter, deadline, days, own.effective, today, declared)
             if problem:
                 found.append(problem)
     return found
 
 
-def _overdue(matter: Matter, deadline: standard.Deadline, published: list[date], effective: date | None, today: date) -> Problem | None:
+def _overdue(
+    matter: Matter, deadline: standard.Deadline, published: list[date], effective: date | None, today: date, declared: Sequence[DeclaredYear] = ()
+) -> Problem | None:
     label = f"事项 {matter.name}(公开时限:{matter.get('deadline')})"
     if deadline.months:
-        period = deadline.last_due_period(today)
+        period = deadline.last_due_period(today, declared)
         if period is None:
             return None
         start, end, due = period
@@ -190,7 +192,7 @@ def _overdue(matter: Matter, deadline: standard.Deadline, published: list[date],
         return Problem(matter.path, matter.line, f"{label}:{start} 至 {end} 的信息应于 {due} 前公开,至今没有对应的信息(信息的 matter 字段写 {matter.name})", WARNING)
     if published or effective is None:
         return None
-    due, _ = workdays.add_workdays(effective, deadline.workdays)
+    due, _ = workdays.add_workdays(effective, deadline.workdays, declared)
     if today > due:
         return Problem(matter.path, matter.line, f"{label}:标准目录自 {effective} 施行,至 {due} 已满 {deadline.workdays} 个工作日,仍没有任何对应的信息(信息的 matter 字段写 {matter.name})", WARNING)
     return None
