@@ -33,6 +33,9 @@ KEYS: dict[str, tuple[str, Any]] = {
     "pii": ("个人信息检查:mobile: warn|error", {"mobile": "warn"}),
     "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", DEFAULT_CYCLES),
     "apply_url": ("在线提交政府信息公开申请的网址(指南和依申请公开页链接它)", None),
+    "party_mark": ("党政机关网站标识的图片(页脚),放在 theme/ 下,写相对网站根目录的路径,如 assets/dzjg.png", None),
+    "party_mark_url": ("党政机关网站标识指向的核验网址(https,选填)", None),
+    "error_report_url": ("“我为政府网站找错”的网址(页脚,https)", None),
     "calendar": ("chinesecalendar 尚未收录的年份的放假调休安排:{年份: {notice, holidays, workdays}}", {}),
 }
 UNIT_KEYS = ("id", "name", "code", "address", "hours", "phone", "fax", "email", "postcode")
@@ -90,6 +93,13 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml", *, sourc
     if apply_url and not re.fullmatch(r"https://[^\s<>\"']+", apply_url):
         errors.append(f"{prefix}.apply_url: {apply_url!r} 应为 https:// 开头的网址")
         apply_url = ""
+    for key in ("party_mark_url", "error_report_url"):
+        value = text(key)
+        if value and not re.fullmatch(r"https://[^\s<>\"']+", value):
+            errors.append(f"{prefix}.{key}: {value!r} 应为 https:// 开头的网址")
+    mark = text("party_mark")
+    if mark and not re.fullmatch(r"(?!/)(?!.*\.\.)[\w./-]+\.(?:png|svg|gif|jpg|jpeg|webp)", mark):
+        errors.append(f"{prefix}.party_mark: {mark!r} 应为 theme/ 下图片相对网站根目录的路径(如 assets/dzjg.png),不能以 / 开头,不能含 ..,不能是其他网站的网址")
     declared = _calendar(extra.get("calendar"), prefix, _LineFinder(source), located)
     cycles = extra.get("update_cycles") or {}
     if cycles:

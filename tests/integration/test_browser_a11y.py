@@ -306,3 +306,17 @@ def test_no_page_scrolls_sideways_from_320_to_390_pixels_at_200_percent_text(por
     finally:
         browser.viewport(1280, 900)
     assert not failures, "\n".join(map(str, failures))
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_index_number_and_document_number_stay_whole_at_normal_text_size(portal, browser, width):
+    """索引号 and 文号 wrap only at their own separator (after "/", before "〔"), never inside a part."""
+    _, base = portal
+    browser.viewport(width, 800, mobile=width < 1000)
+    try:
+        open_page(browser, base + PAGES["item-repealed"])
+        parts = browser.evaluate("[...document.querySelectorAll('table.gongkai-meta .gongkai-nobreak')].map(s => [s.innerText, Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight))])")
+        assert {text for text, _ in parts} >= {"11369999MB0000001A/", "2024-00001", "示府办发", "〔2024〕7号"}, parts
+        assert all(lines == 1 for _, lines in parts), parts
+    finally:
+        browser.viewport(1280, 900)

@@ -94,7 +94,7 @@
   var ui = null;
 
   var translations = {
-    placeholder: "请输入关键词,如标题、正文中的词语、文号",
+    placeholder: "请输入关键词，如标题、正文中的词语、文号",
     clear_search: "清除",
     load_more: "加载更多结果",
     search_label: "搜索本站政府信息",
@@ -102,8 +102,8 @@
     zero_results: "未找到与“[SEARCH_TERM]”相关的信息",
     many_results: "找到 [COUNT] 条与“[SEARCH_TERM]”相关的信息",
     one_result: "找到 [COUNT] 条与“[SEARCH_TERM]”相关的信息",
-    alt_search: "未找到与“[SEARCH_TERM]”相关的信息,以下是“[DIFFERENT_TERM]”的结果",
-    search_suggestion: "未找到与“[SEARCH_TERM]”相关的信息,请尝试其他关键词:",
+    alt_search: "未找到与“[SEARCH_TERM]”相关的信息，以下是“[DIFFERENT_TERM]”的结果",
+    search_suggestion: "未找到与“[SEARCH_TERM]”相关的信息，请尝试其他关键词：",
     searching: "正在搜索“[SEARCH_TERM]”……"
   };
 
