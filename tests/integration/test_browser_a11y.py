@@ -320,3 +320,20 @@ def test_index_number_and_document_number_stay_whole_at_normal_text_size(portal,
         assert all(lines == 1 for _, lines in parts), parts
     finally:
         browser.viewport(1280, 900)
+
+
+# ---------------------------------------------------------------------------- search ranking
+
+
+def test_a_repealed_document_ranks_below_the_valid_one_and_says_so(portal, browser):
+    """临时救助: the 2024 试行 measures (废止) and the 2025 measures that replaced them."""
+    _, base = portal
+    open_page(browser, base + "?q=" + "临时救助实施办法")
+    found = "[...document.querySelectorAll('.pagefind-ui__result-link')].map(a => [a.innerText, a.getAttribute('href')])"
+    results = browser.wait_for(f"(r => r.length >= 2 && r.some(([, h]) => h.includes('linshi-jiuzhu-shixing')) && r)({found})", timeout=20)
+    hrefs = [h for _, h in results]
+    valid = hrefs.index("/xzf/2025/linshi-jiuzhu-banfa/")
+    repealed = hrefs.index("/xzf/2024/linshi-jiuzhu-shixing/")
+    assert valid < repealed, results
+    assert results[repealed][0].endswith("（已废止）") and not results[valid][0].endswith("）"), results
+    shot(browser, "search-repealed-below", full_page=False)
