@@ -57,20 +57,29 @@
   // ------------------------------------------------------------ wide tables
   // A table region that does scroll says so (a line above it, gongkai.css); checked again when
   // the window or the text size changes.
-  var regions = document.querySelectorAll(".gongkai-scroll");
+  // A table an editor wrote in Markdown scrolls in Material's wrapper, made on page load: it gets
+  // the same keyboard stop, name and cue as the engine's own regions.
+  function regions() {
+    document.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])").forEach(function (wrap) {
+      var caption = wrap.querySelector("caption");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", (caption ? caption.textContent.trim() : "表格") + "（可左右滚动）");
+    });
+    return document.querySelectorAll(".gongkai-scroll, .md-typeset__scrollwrap");
+  }
   function markOverflow() {
-    regions.forEach(function (region) {
+    regions().forEach(function (region) {
       if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("data-gongkai-overflow", "");
       else region.removeAttribute("data-gongkai-overflow");
     });
   }
-  if (regions.length) {
-    markOverflow();
-    window.addEventListener("resize", markOverflow);
-    document.querySelectorAll("button[data-gongkai-size]").forEach(function (button) {
-      button.addEventListener("click", markOverflow);
-    });
-  }
+  markOverflow();
+  window.addEventListener("load", markOverflow);
+  window.addEventListener("resize", markOverflow);
+  document.querySelectorAll("button[data-gongkai-size]").forEach(function (button) {
+    button.addEventListener("click", markOverflow);
+  });
 
   // ------------------------------------------------------------ print
   document.querySelectorAll("[data-gongkai-url]").forEach(function (span) {
