@@ -232,3 +232,17 @@ def test_front_matter_allows_tab_and_line_breaks():
 
 def test_a_problem_shows_a_bidi_control_in_a_path_on_the_terminal():
     assert str(Problem("content/\u202etxt.md", 1, "x")) == "content/<U+202E>txt.md:1: x"
+
+
+def test_only_the_engines_scroll_region_keeps_tabindex_and_only_zero():
+    """A wide table's region may take the keyboard focus; nothing else in a page's content may
+    reorder the keyboard (a positive tabindex) or become a stop the reader did not ask for."""
+    region = escaping.scroll_region('<table><caption>目录</caption><tr><td headers="h1">1</td></tr></table>', "目录")
+    kept = sanitize.clean(region)
+    assert 'class="gongkai-scroll" tabindex="0" role="region" aria-label="目录（可左右滚动）"' in kept
+    assert 'headers="h1"' in kept
+    for html in ('<div tabindex="0">x</div>', '<div class="note" tabindex="0">x</div>', '<div class="gongkai-scroll" tabindex="5">x</div>',
+                 '<div class="gongkai-scrolling" tabindex="0">x</div>', '<span class="gongkai-scroll" tabindex="0">x</span>',
+                 '<p class="gongkai-scroll" tabindex="0">x</p>', '<a href="#a" tabindex="-1">x</a>'):
+        assert "tabindex" not in sanitize.clean(html), html
+    assert 'tabindex="0"' in sanitize.clean('<div class="note gongkai-scroll wide" tabindex="0">x</div>')

@@ -373,3 +373,36 @@ def test_category_history_of_this_repository_starts_with_the_builtin_taxonomy():
     assert entries, "the engine's own history records its taxonomy"
     first = [e for e in entries if e["initial"] and e["source"] == "taxonomy"]
     assert {e["category"] for e in first} >= {"机构职能", "规范性文件", "政策解读", "年度报告"}
+
+
+# ------------------------------------------------------------------ the working-day calendar of each year
+
+CALENDAR_2027 = {"2027": {"notice": "国办发明电〔2026〕7号", "holidays": ["2027-01-01", "2027-02-05~2027-02-12"], "workdays": ["2027-02-14"]}}
+
+
+def test_check_says_where_each_years_working_days_come_from(portal):
+    portal.write_settings(calendar=CALENDAR_2027)
+    published(portal, "xzf/2026/late.md", created="2026-12-01", published="2027-01-25")
+    result = portal.run("check", env={"GONGKAI_TODAY": "2027-03-01"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    settings_line = next(n for n, text in enumerate((portal.root / "mkdocs.yml").read_text(encoding="utf-8").split("\n"), 1) if '"2027"' in text)
+    [said] = [line for line in result.stdout.splitlines() if line.startswith("工作日的依据:")]
+    assert "2026 年 chinesecalendar(国务院办公厅已公布的安排)" in said
+    assert f"2027 年 门户设置 extra.gongkai.calendar(mkdocs.yml 第 {settings_line} 行,国办发明电〔2026〕7号)" in said
+    assert "按周一至周五估算" not in result.stdout  # the declared year is not an estimate
+    data = json.loads(portal.run("check", "--json", env={"GONGKAI_TODAY": "2027-03-01"}).stdout)
+    assert {"year": 2027, "source": "settings"}.items() <= data["calendar"][-1].items()
+    # Without the declaration, 2027 is estimated, and the item's deadline says so.
+    portal.write_settings()
+    result = portal.run("check", env={"GONGKAI_TODAY": "2027-03-01"})
+    assert "2027 年 未公布,按周一至周五估算" in result.stdout
+    assert "2027 年的放假调休安排还不知道" in result.stdout and "extra.gongkai.calendar" in result.stdout
+
+
+def test_a_wrong_calendar_stops_check_with_the_line_of_mkdocs_yml(portal):
+    portal.write_settings(calendar={"2027": {"holidays": ["2027-02-05~2027-02-12"], "workdays": ["2027-02-15"]}})
+    result = portal.run("check")
+    assert result.returncode == 1
+    line = next(n for n, text in enumerate((portal.root / "mkdocs.yml").read_text(encoding="utf-8").split("\n"), 1) if '"workdays"' in text)
+    assert f"mkdocs.yml:{line}: 错误: extra.gongkai.calendar.2027.workdays: 2027-02-15 是星期一" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr

@@ -94,3 +94,100 @@ def test_dates_beyond_the_calendar_are_estimated_monday_to_friday():
     assert "估算" in check.describe()
     inside = workdays.timeliness(D("2025-01-20"), D("2025-02-21"), today=D("2025-03-01"))
     assert not inside.estimated
+
+
+# ------------------------------------------------------------------ a year chinesecalendar does not know
+
+from gongkai.errors import ConfigError  # noqa: E402 - the declared-calendar tests below
+from gongkai.model import DeclaredYear  # noqa: E402
+from gongkai.settings import load_settings  # noqa: E402
+from gongkai.site import health  # noqa: E402
+
+UNITS = [{"id": "xzf", "name": "测试县人民政府办公室", "code": "11369999MB0000001A"}]
+# A 2027 arrangement as a portal would copy it from the 国务院办公厅's notice (made up for the test:
+# 春节 2月5日至12日 off, Sunday 2月14日 worked).
+YAML_2027 = """\
+site_name: 测试县
+extra:
+  gongkai:
+    units:
+      - id: xzf
+        name: 测试县人民政府办公室
+        code: 11369999MB0000001A
+    calendar:
+      2027:
+        notice: 国办发明电〔2026〕7号
+        holidays:
+          - 2027-01-01
+          - 2027-02-05~2027-02-12
+        workdays:
+          - 2027-02-14
+"""
+
+
+def _declared(tmp_path, text=YAML_2027):
+    path = tmp_path / "mkdocs.yml"
+    path.write_text(text, encoding="utf-8")
+    import yaml  # the test reads mkdocs.yml as MkDocs does
+
+    data = yaml.safe_load(text)
+    return load_settings(data["extra"]["gongkai"], data["site_name"], "mkdocs.yml", source=path)
+
+
+def test_the_library_does_not_know_2027_yet():
+    # The premise of the tests below: when chinesecalendar learns 2027, move them to the next year.
+    assert not workdays.library_knows(2027) and workdays.library_knows(2025)
+
+
+def test_a_declared_year_counts_its_holidays_and_tiaoxiu_days(tmp_path):
+    settings = _declared(tmp_path)
+    [year] = settings.calendar
+    assert (year.year, year.notice, year.line) == (2027, "国办发明电〔2026〕7号", 9)
+    declared = settings.calendar
+    assert not workdays.is_workday(D("2027-02-08"), declared)  # a Monday of 春节
+    assert workdays.is_workday(D("2027-02-14"), declared)  # the 调休 Sunday
+    assert workdays.is_workday(D("2027-03-03"), declared) and not workdays.is_workday(D("2027-03-06"), declared)
+    assert workdays.source(D("2027-02-08"), declared) == workdays.SETTINGS
+    assert workdays.source(D("2028-02-08"), declared) == workdays.ESTIMATED
+    assert workdays.source(D("2025-02-08"), declared) == workdays.LIBRARY
+    # 20 working days from 2月1日: 2—4日 (3), 14日 (调休, 4), 15—19日, 22—26日, 3月1—5日 (19), 8日: the
+    # deadline is 3月8日, where Monday to Friday would say 3月1日
+    estimated = workdays.timeliness(D("2027-02-01"), None, D("2027-02-02"))
+    known = workdays.timeliness(D("2027-02-01"), None, D("2027-02-02"), declared=declared)
+    assert estimated.estimated and estimated.due == D("2027-03-01")
+    assert not known.estimated and known.due == D("2027-03-08")
+
+
+def test_check_names_the_source_of_each_years_calendar(tmp_path):
+    settings = _declared(tmp_path)
+    sources = health.calendar_sources([2025, 2027, 2028], settings.calendar)
+    assert [(y, s) for y, s, _ in sources] == [(2025, "chinesecalendar"), (2027, "settings"), (2028, "estimated")]
+    assert sources[1][2] == "门户设置 extra.gongkai.calendar(mkdocs.yml 第 9 行,国办发明电〔2026〕7号)"
+    assert "按周一至周五估算" in sources[2][2]
+
+
+BAD = [
+    ("          - 2027-02-14\n", "          - 2027-02-15\n", 15, "2027-02-15 是星期一,调休上班的日子应是周六或周日"),
+    ("          - 2027-02-05~2027-02-12\n", "          - 2027-02-12~2027-02-05\n", 13, "的起止日期有误"),
+    ("          - 2027-02-05~2027-02-12\n", "          - 2月5日\n", 13, "'2月5日' 不是日期或日期范围"),
+    ("          - 2027-01-01\n", "          - 2026-10-01\n", 12, "不在 2027 年内"),
+    ("          - 2027-02-14\n", "          - 2027-02-06\n", 15, "2027-02-06 同时写在 holidays 和 workdays 中"),
+    ("        notice:", "        notes:", 10, "calendar.2027.notes: 未知设置,是否应为 notice?"),
+    ("      2027:\n", "      27:\n", 9, "年份应为四位数字"),
+]
+
+
+@pytest.mark.parametrize("old, new, line, message", BAD)
+def test_a_wrong_calendar_setting_names_its_line_in_mkdocs_yml(tmp_path, old, new, line, message):
+    text = YAML_2027.replace(old, new)
+    with pytest.raises(ConfigError) as error:
+        _declared(tmp_path, text)
+    assert f"mkdocs.yml:{line}: 错误: " in str(error.value) and message in str(error.value), str(error.value)
+
+
+def test_a_declared_year_the_library_knows_is_ignored_and_its_differences_named():
+    year = DeclaredYear(2025, frozenset({D("2025-01-28"), D("2025-03-03")}), frozenset({D("2025-01-26")}), "", 12)
+    [warning] = health.calendar_problems((year,))
+    assert (warning.path, warning.line) == ("mkdocs.yml", 12)
+    assert "已经收录 2025 年" in warning.message and "不一致的日期:2025-03-03" in warning.message
+    assert not workdays.is_workday(D("2025-01-28"), (year,)) and workdays.is_workday(D("2025-03-03"), (year,))  # the library wins

@@ -197,6 +197,7 @@ def cmd_check(args) -> int:
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     counts = portal.counts()
+    calendar = health.calendar_sources(health.portal_years(portal), portal.settings.calendar)
     if args.json:
         items = []
         for decision in portal.decisions:
@@ -215,7 +216,8 @@ def cmd_check(args) -> int:
                 }
             )
         summary = {v.value: counts[v] for v in Verdict} | {"errors": len(errors), "warnings": len(warnings)}
-        print(json.dumps({"items": items, "problems": [p.as_dict() for p in problems], "summary": summary}, ensure_ascii=False, indent=1))
+        sources = [{"year": year, "source": source, "label": label} for year, source, label in calendar]
+        print(json.dumps({"items": items, "problems": [p.as_dict() for p in problems], "summary": summary, "calendar": sources}, ensure_ascii=False, indent=1))
     else:
         for decision in portal.decisions:
             detail = ""
@@ -229,6 +231,7 @@ def cmd_check(args) -> int:
             for problem in problems:
                 print(problem)
         print()
+        print("工作日的依据:" + ";".join(f"{year} 年 {label}" for year, _, label in calendar))
         parts = ",".join(f"{VERDICT_LABELS[v]} {counts[v]}" for v in Verdict)
         print(f"共 {len(portal.decisions)} 条信息:{parts};错误 {len(errors)} 处,警告 {len(warnings)} 处")
     if errors or (args.strict and warnings):

@@ -12,6 +12,7 @@ Two kinds of character never reach an output as they are:
 from __future__ import annotations
 
 import re
+from html import escape as _html_escape
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # What XML 1.0 forbids, plus DEL and the C1 controls (allowed by XML, shown by nothing) and the
@@ -128,3 +129,20 @@ def md_code(text: str, table: bool = False) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+#: The class of the engine's wrapper around a wide table: the one element the sanitiser lets keep
+#: tabindex="0" (gate/sanitize.py), so that a keyboard can reach and scroll the table.
+SCROLL_CLASS = "gongkai-scroll"
+
+
+def scroll_region(table_html: str, label: str, extra_class: str = "") -> str:
+    """Returns ``table_html`` inside a focusable, labelled region that scrolls sideways on a narrow
+    screen (WCAG 2.1.1: a region that scrolls must be reachable by keyboard). ``label`` names the
+    table (its caption); no blank line is added, so the result stays one raw-HTML block of Markdown."""
+    classes = f"{SCROLL_CLASS} {extra_class}".strip()
+    return (
+        f'<div class="{classes}" tabindex="0" role="region" aria-label="{_html_escape(label)}（可左右滚动）">\n'
+        + table_html.strip("\n")
+        + "\n</div>\n"
+    )

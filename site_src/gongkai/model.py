@@ -188,6 +188,18 @@ class Reviewer:
 
 
 @dataclass(frozen=True)
+class DeclaredYear:
+    """One year's 放假调休安排 as the 国务院办公厅 announced it and a portal wrote it in its settings
+    (extra.gongkai.calendar), for a year the installed chinesecalendar does not know yet."""
+
+    year: int
+    holidays: frozenset[date]  # 放假 days (weekends inside a holiday included)
+    workdays: frozenset[date]  # 调休上班: a Saturday or Sunday worked
+    notice: str = ""  # the notice it comes from, e.g. 国办发明电〔2026〕7号
+    line: int = 0  # where mkdocs.yml declares it (0: unknown)
+
+
+@dataclass(frozen=True)
 class Settings:
     """extra.gongkai, validated, with the defaults of SPEC §2."""
 
@@ -204,6 +216,7 @@ class Settings:
     pii_mobile: str = "warn"
     update_cycles: dict = field(default_factory=dict)  # category -> cycle as written (validated by health)
     apply_url: str = ""  # where a request can be made online (https), or ""
+    calendar: tuple[DeclaredYear, ...] = ()  # declared 放假调休安排, one per year
 
     def unit(self, unit_id: str) -> Unit | None:
         for unit in self.units:

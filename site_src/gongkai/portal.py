@@ -96,7 +96,7 @@ def build_date() -> date:
 
 def load_context(root: Path, extra: Any, site_name: str) -> tuple[Settings, Trust]:
     """Returns the validated settings and the trust roots they point to."""
-    settings = load_settings(extra, site_name, "mkdocs.yml")
+    settings = load_settings(extra, site_name, "mkdocs.yml", source=Path(root) / "mkdocs.yml")
     trust_path = Path(root) / settings.reviewers_file
     return settings, load_trust(trust_path, _display(trust_path, Path(root)), settings)
 

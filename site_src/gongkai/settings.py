@@ -6,11 +6,12 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from gongkai.errors import WARNING, ConfigError, Problem
 from gongkai.law.taxonomy import NEWS, NORMATIVE_DOCUMENT, NOTICES, OTHER_DOCUMENTS, categories, category_ids, secrecy_review_optional
-from gongkai.model import STAGES, Settings, Unit
+from gongkai.model import STAGES, DeclaredYear, Settings, Unit
 
 # Settings key (extra.gongkai.update_cycles): {category: cycle}; a cycle is a number of days or
 # "14d", "2w", "6m", "1y" (or 天/周/个月/年); 0, false or null switches the check off for that column.
@@ -32,6 +33,10 @@ KEYS: dict[str, tuple[str, Any]] = {
     "pii": ("个人信息检查:mobile: warn|error", {"mobile": "warn"}),
     "update_cycles": ("栏目更新周期:{类别: 14d|2w|6m|1y|0}", DEFAULT_CYCLES),
     "apply_url": ("在线提交政府信息公开申请的网址(指南和依申请公开页链接它)", None),
+    "party_mark": ("党政机关网站标识的图片(页脚),放在 theme/ 下,写相对网站根目录的路径,如 assets/dzjg.png", None),
+    "party_mark_url": ("党政机关网站标识指向的核验网址(https,选填)", None),
+    "error_report_url": ("“我为政府网站找错”的网址(页脚,https)", None),
+    "calendar": ("chinesecalendar 尚未收录的年份的放假调休安排:{年份: {notice, holidays, workdays}}", {}),
 }
 UNIT_KEYS = ("id", "name", "code", "address", "hours", "phone", "fax", "email", "postcode")
 # fullmatch: `$` would accept a final newline (a YAML `|` block)
@@ -39,9 +44,11 @@ UNIT_CODE = re.compile(r"\A([0-9A-Z]{18}|[0-9A-Z]{8}-?[0-9A-Z])\Z")
 UNIT_ID = re.compile(r"\A[a-z][a-z0-9_-]*\Z")
 
 
-def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Settings:
-    """Returns the validated settings; raises ConfigError naming every bad key."""
+def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml", *, source: str | Path | None = None) -> Settings:
+    """Returns the validated settings; raises ConfigError naming every bad key. ``source`` is the
+    mkdocs.yml file itself: with it, a problem of the calendar setting names its line."""
     errors: list[str] = []
+    located: list[tuple[int, str]] = []  # (line of mkdocs.yml, message)
     prefix = "extra.gongkai"
     if extra is None:
         raise ConfigError(f"缺少 {prefix}:至少要配置 units(发布机构)", path)
@@ -86,6 +93,14 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
     if apply_url and not re.fullmatch(r"https://[^\s<>\"']+", apply_url):
         errors.append(f"{prefix}.apply_url: {apply_url!r} 应为 https:// 开头的网址")
         apply_url = ""
+    for key in ("party_mark_url", "error_report_url"):
+        value = text(key)
+        if value and not re.fullmatch(r"https://[^\s<>\"']+", value):
+            errors.append(f"{prefix}.{key}: {value!r} 应为 https:// 开头的网址")
+    mark = text("party_mark")
+    if mark and not re.fullmatch(r"(?!/)(?!.*\.\.)[\w./-]+\.(?:png|svg|gif|jpg|jpeg|webp)", mark):
+        errors.append(f"{prefix}.party_mark: {mark!r} 应为 theme/ 下图片相对网站根目录的路径(如 assets/dzjg.png),不能以 / 开头,不能含 ..,不能是其他网站的网址")
+    declared = _calendar(extra.get("calendar"), prefix, _LineFinder(source), located)
     cycles = extra.get("update_cycles") or {}
     if cycles:
         _, cycle_problems = update_cycles(cycles, tuple(categories), path)
@@ -104,9 +119,16 @@ def load_settings(extra: Any, site_name: str, path: str = "mkdocs.yml") -> Setti
         pii_mobile=mobile,
         update_cycles=dict(cycles) if isinstance(cycles, dict) else {},
         apply_url=apply_url,
+        calendar=declared,
     )
-    if errors:
-        raise ConfigError("\n".join(f"{path}: {e}" for e in errors[:1]) if len(errors) == 1 else _joined(errors, path), path)
+    if len(errors) + len(located) == 1:
+        if errors:
+            raise ConfigError(f"{path}: {errors[0]}", path)
+        line, message = located[0]
+        raise ConfigError(f"错误: {message}" if line else message, path, line)
+    if errors or located:
+        messages = [f"{path}: {e}" for e in errors] + [f"{path}:{line}: 错误: {e}" if line else f"{path}: {e}" for line, e in located]
+        raise ConfigError(f"发现 {len(messages)} 处设置错误:\n" + "\n".join(f"  {m}" for m in messages), path)
     return settings
 
 
@@ -133,8 +155,6 @@ def _unreadable(value: Any, where: str) -> str | None:
     return None
 
 
-def _joined(errors: list[str], path: str) -> str:
-    return f"发现 {len(errors)} 处设置错误:\n" + "\n".join(f"  {path}: {e}" for e in errors)
 
 
 def _units(value: Any, errors: list[str], prefix: str) -> list[Unit]:
@@ -302,3 +322,146 @@ def update_cycles(value: Any, extra_categories: tuple[str, ...] = (), where: str
         if cycle is not None:
             cycles[name] = cycle
     return cycles, problems
+
+
+# ------------------------------------------------------------------ calendar (放假调休安排)
+
+MAX_HOLIDAY_SPAN = 31  # days in one range "2027-10-01~2027-10-07": longer is a typing mistake
+_RANGE = re.compile(r"\A\s*(\d{4}-\d{1,2}-\d{1,2})\s*(?:(?:~|～|至|到|--)\s*(\d{4}-\d{1,2}-\d{1,2}))?\s*\Z")
+CALENDAR_KEYS = {"notice": "公布安排的通知(如 国办发明电〔2026〕7号)", "holidays": "放假的日期", "workdays": "调休上班的周六、周日"}
+
+
+class _LineFinder:
+    """Finds the line of mkdocs.yml where a nested setting is written, by indentation (mkdocs.yml may
+    hold tags such as !!python/name that no safe YAML reader accepts)."""
+
+    def __init__(self, source: str | Path | None):
+        self.lines: list[str] = []
+        if source is not None:
+            try:
+                self.lines = Path(source).read_text(encoding="utf-8", errors="replace").split("\n")
+            except OSError:
+                self.lines = []
+
+    def line(self, keys: tuple[Any, ...], index: int | None = None) -> int:
+        """Returns the line of extra → gongkai → keys… (then the index-th "- " entry), the nearest
+        found parent's line, or 0 when the file is unknown."""
+        found, start, indent = 0, 0, -1
+        for key in ("extra", "gongkai", *keys):
+            pattern = re.compile(rf"""\A(\s*)['"]?{re.escape(str(key))}['"]?\s*:(\s|\Z)""")
+            for number in range(start, len(self.lines)):
+                text = self.lines[number]
+                if not text.strip() or text.lstrip().startswith("#"):
+                    continue
+                depth = len(text) - len(text.lstrip())
+                if number > start and depth <= indent and found:
+                    return found  # left the parent's block
+                match = pattern.match(text)
+                if match and depth > indent:
+                    found, start, indent = number + 1, number + 1, depth
+                    break
+            else:
+                return found
+        if index is None or not found:
+            return found
+        seen = -1
+        for number in range(start, len(self.lines)):
+            text = self.lines[number].lstrip()
+            depth = len(self.lines[number]) - len(text)
+            if text and not text.startswith("#") and depth <= indent and not text.startswith("- "):
+                break
+            if text.startswith("- "):
+                seen += 1
+                if seen == index:
+                    return number + 1
+            elif text.startswith("[") and index >= 0:  # a flow list on its own line
+                return number + 1
+        return found
+
+
+def _calendar(value: Any, prefix: str, lines: _LineFinder, located: list[tuple[int, str]]) -> tuple[DeclaredYear, ...]:
+    """Returns the declared 放假调休安排 of extra.gongkai.calendar: one entry per year, each with the
+    days off (holidays, ranges allowed) and the 调休 Saturdays and Sundays worked (workdays)."""
+    where = f"{prefix}.calendar"
+    if value in (None, {}):
+        return ()
+    if not isinstance(value, dict):
+        located.append((lines.line(("calendar",)), f"{where}: 应为 {{年份: {{notice, holidays, workdays}}}},例如 2027: {{holidays: [2027-01-01, 2027-02-06~2027-02-13], workdays: [2027-02-14]}}"))
+        return ()
+    years = []
+    for key, entry in value.items():
+        here = f"{where}.{key}"
+        line = lines.line(("calendar", key))
+        year = int(key) if isinstance(key, int) and not isinstance(key, bool) else (int(key) if isinstance(key, str) and key.isdigit() else 0)
+        if not 2000 <= year <= 2200:
+            located.append((line, f"{here}: 年份应为四位数字(如 2027)"))
+            continue
+        if not isinstance(entry, dict):
+            located.append((line, f"{here}: 应为 {{notice: 通知文号, holidays: [放假日期], workdays: [调休上班日期]}}"))
+            continue
+        for name in entry:
+            if name not in CALENDAR_KEYS:
+                close = difflib.get_close_matches(str(name), list(CALENDAR_KEYS), n=1)
+                hint = f",是否应为 {close[0]}?" if close else ";可用的有 " + "、".join(f"{k}({v})" for k, v in CALENDAR_KEYS.items())
+                located.append((lines.line(("calendar", key, name)), f"{here}.{name}: 未知设置{hint}"))
+        notice = entry.get("notice") or ""
+        if not isinstance(notice, str):
+            located.append((lines.line(("calendar", key, "notice")), f"{here}.notice: 应为文字(公布安排的通知文号)"))
+            notice = ""
+        off = _days(entry.get("holidays"), year, here, "holidays", lines, located)
+        on = _days(entry.get("workdays"), year, here, "workdays", lines, located)
+        if not off and "holidays" not in entry:
+            located.append((line, f"{here}: 缺少 holidays(放假的日期):请照国务院办公厅的通知逐项写入,如 2027-10-01~2027-10-07"))
+        for day in sorted(on):
+            if day.weekday() < 5:
+                located.append((on[day], f"{here}.workdays: {day} 是星期{'一二三四五'[day.weekday()]},调休上班的日子应是周六或周日;平日本来就上班,不用写"))
+            if day in off:
+                located.append((on[day], f"{here}: {day} 同时写在 holidays 和 workdays 中:请对照通知只保留一处"))
+        years.append(DeclaredYear(year, frozenset(off), frozenset(on), notice, line))
+    return tuple(sorted(years, key=lambda y: y.year))
+
+
+def _days(value: Any, year: int, here: str, key: str, lines: _LineFinder, located: list[tuple[int, str]]) -> dict[date, int]:
+    """Returns {day: line} of a list of dates and ranges (2027-02-06~2027-02-13) of one declared year.
+    A year's notice may start its 元旦 holiday in the December before: dates from 12月1日 of the year
+    before are accepted."""
+    if value in (None, []):
+        return {}
+    if not isinstance(value, list):
+        located.append((lines.line(("calendar", year, key)), f"{here}.{key}: 应为日期列表,如 [{year}-01-01, {year}-02-06~{year}-02-13]"))
+        return {}
+    found: dict[date, int] = {}
+    for index, entry in enumerate(value):
+        line = lines.line(("calendar", year, key), index)
+        days = _range(entry)
+        if days is None:
+            located.append((line, f"{here}.{key}[{index}]: {entry!r} 不是日期或日期范围:请写 {year}-10-01 或 {year}-10-01~{year}-10-07"))
+            continue
+        if not days or len(days) > MAX_HOLIDAY_SPAN:
+            located.append((line, f"{here}.{key}[{index}]: {entry!r} 的起止日期有误(结束早于开始,或超过 {MAX_HOLIDAY_SPAN} 天)"))
+            continue
+        if not all(date(year - 1, 12, 1) <= d <= date(year, 12, 31) for d in days):
+            located.append((line, f"{here}.{key}[{index}]: {entry!r} 不在 {year} 年内:每一年的安排写在该年份之下"))
+            continue
+        for day in days:
+            found.setdefault(day, line)
+    return found
+
+
+def _range(entry: Any) -> list[date] | None:
+    """Returns the days of a date or a range, [] for a reversed range, None when it is neither."""
+    if isinstance(entry, date):
+        return [entry]
+    if not isinstance(entry, str):
+        return None
+    match = _RANGE.match(entry)
+    if not match:
+        return None
+    try:
+        first = date.fromisoformat("-".join(f"{int(p):02d}" for p in match.group(1).split("-")))
+        last = date.fromisoformat("-".join(f"{int(p):02d}" for p in match.group(2).split("-"))) if match.group(2) else first
+    except ValueError:
+        return None
+    if last < first:
+        return []
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)][: MAX_HOLIDAY_SPAN + 1]

@@ -5,7 +5,7 @@ import re
 
 import nh3
 
-from gongkai.escaping import BIDI_CONTROLS
+from gongkai.escaping import BIDI_CONTROLS, SCROLL_CLASS
 
 # Everything Markdown, the Material extensions in use and the engine's own pages produce;
 # script, style, iframe, object, embed, form and event attributes are not in it.
@@ -23,8 +23,9 @@ ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir", "role", "style"},
     "a": {"href", "rel", "download", "hreflang"},
     "img": {"src", "alt", "width", "height", "loading"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "scope", "align"},
+    "div": {"tabindex"},  # kept as "0" on the engine's scroll region only (_scroll_tabindex)
+    "td": {"colspan", "rowspan", "align", "headers"},
+    "th": {"colspan", "rowspan", "scope", "align", "headers"},
     "col": {"span"},
     "colgroup": {"span"},
     "ol": {"start", "type", "reversed"},
@@ -80,6 +81,8 @@ def keep_slugs(slugify):
 
 
 def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "tabindex":
+        return value if value == "0" else None
     if attribute == "id":
         return value if content_id(value) else None
     if attribute == "class":
@@ -88,9 +91,28 @@ def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# A <div> start tag as nh3 writes it (attributes in double quotes, no ">" inside one).
+_DIV_TAG = re.compile(r'<div\b(?:[^>"]|"[^"]*")*>')
+_TABINDEX = re.compile(r'\stabindex="0"')
+_SCROLL_CLASS = re.compile(r'\sclass="(?:[^"]*\s)?' + re.escape(SCROLL_CLASS) + r'(?:\s[^"]*)?"')
+
+
+def _scroll_tabindex(match: re.Match[str]) -> str:
+    """Returns the <div> tag without tabindex unless it is the engine's scroll region: the only
+    element of a page's content the keyboard may stop on that is not a link or a control."""
+    tag = match.group()
+    if "tabindex" not in tag or _SCROLL_CLASS.search(tag):
+        return tag
+    return _TABINDEX.sub("", tag)
+
+
 def clean(html: str) -> str:
     """Returns the HTML with anything that could run script or load a frame removed, no element
     the theme's scripts look up (by id or class) defined, and no bidirectional control left."""
+    return _DIV_TAG.sub(_scroll_tabindex, _clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html.translate(_BIDI),
         tags=TAGS,

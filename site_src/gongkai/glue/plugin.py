@@ -66,7 +66,7 @@ class GongkaiPlugin(BasePlugin):
         self.output = OutputCheck(enabled=not self.session.preview)
         guard.install_gate_guard(config)
         try:
-            load_settings((config.extra or {}).get("gongkai"), config.site_name, "mkdocs.yml")
+            load_settings((config.extra or {}).get("gongkai"), config.site_name, "mkdocs.yml", source=config.config_file_path)
         except ConfigError as exc:
             raise PluginError(str(exc)) from exc
         if config.theme.name == "material":

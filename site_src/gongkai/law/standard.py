@@ -7,9 +7,10 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Sequence
 
 from gongkai.law import workdays
-from gongkai.model import FILING
+from gongkai.model import FILING, DeclaredYear
 
 
 @dataclass(frozen=True)
@@ -58,21 +59,21 @@ class Deadline:
     workdays: int = workdays.DISCLOSURE_DAYS
     due_month: int = 0  # 每年X月底前 (months == 12): the year's information is due by the end of month X of that year
 
-    def period_due(self, start: date) -> tuple[date, date]:
-        """Returns (end, due) of the period beginning ``start``."""
+    def period_due(self, start: date, declared: Sequence[DeclaredYear] = ()) -> tuple[date, date]:
+        """Returns (end, due) of the period beginning ``start`` (``declared``: the portal's 放假调休安排)."""
         end = _add_months(start, self.months) - timedelta(days=1)
         if self.due_month:
             year = start.year
             return end, date(year, self.due_month, calendar.monthrange(year, self.due_month)[1])
-        return end, workdays.add_workdays(end, self.workdays)[0]
+        return end, workdays.add_workdays(end, self.workdays, declared)[0]
 
-    def last_due_period(self, today: date) -> tuple[date, date, date] | None:
+    def last_due_period(self, today: date, declared: Sequence[DeclaredYear] = ()) -> tuple[date, date, date] | None:
         """Returns (start, end, due) of the latest period whose information is due by ``today``."""
         if not self.months:
             return None
         start = date(today.year, ((today.month - 1) // self.months) * self.months + 1, 1)
         for _ in range(4):
-            end, due = self.period_due(start)
+            end, due = self.period_due(start, declared)
             if due < today:
                 return start, end, due
             start = _add_months(start, -self.months)

@@ -4,18 +4,21 @@ from __future__ import annotations
 from html import escape
 from typing import Callable, Mapping, Sequence
 
+from gongkai.escaping import scroll_region
 from gongkai.model import Item
 from gongkai.report.body import ReportBody, section_of_heading
 from gongkai.report.figures import ReportTables
-from gongkai.report.grids import Cell, Grid, report_grids
+from gongkai.report.grids import Cell, Grid, grid_positions, report_grids
 from gongkai.report.labels import APPLICANTS, DOCUMENT_CATEGORIES, RESULT_GROUPS, SECTIONS
 
 
-def _cell_html(cell: Cell) -> str:
+def _cell_html(cell: Cell, cell_id: str = "", headers: Sequence[str] = ()) -> str:
     tag = "th" if cell.header else "td"
-    attrs = ""
+    attrs = f' id="{cell_id}"' if cell_id else ""
     if cell.header and cell.scope:
         attrs += f' scope="{cell.scope}"'
+    if headers:
+        attrs += f' headers="{" ".join(headers)}"'
     if cell.rowspan > 1:
         attrs += f' rowspan="{cell.rowspan}"'
     if cell.colspan > 1:
@@ -25,20 +28,58 @@ def _cell_html(cell: Cell) -> str:
     return f"<{tag}{attrs}>{escape(cell.text)}</{tag}>"
 
 
+def cell_headers(grid: Grid) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """Returns, for each figure at (row, column) of ``grid.rows``, the (row, column) of every label
+    that names it, in reading order: the column labels above it in the table head or its own block
+    (table 二 is one block per 第二十条 item) and the row labels left of it."""
+    rows = grid.rows
+    block = [-1] * len(grid.head) + [i for i, body in enumerate(grid.bodies) for _ in body]
+    placed = grid_positions(rows)
+    labels = [(r, c, cell) for r, c, cell in placed if cell.header]
+    found: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for r, c, cell in placed:
+        if cell.header:
+            continue
+        names = []
+        for lr, lc, label in labels:
+            if label.scope in ("row", "rowgroup"):
+                if lc < c and lr <= r < lr + label.rowspan:
+                    names.append((lr, lc))
+            elif lr < r and block[lr] in (-1, block[r]) and lc < c + cell.colspan and c < lc + label.colspan:
+                names.append((lr, lc))
+        found[(r, c)] = sorted(names)
+    return found
+
+
 def grid_html(grid: Grid, css: str) -> str:
-    """Returns one table as HTML without blank lines (a single raw-HTML block in Markdown)."""
-    out = ['<div class="gk-report-table-wrap">', f'<table class="gk-report-table {css}">']
+    """Returns one table as HTML without blank lines (a single raw-HTML block in Markdown): a
+    keyboard-reachable scroll region, every label with an id and every figure naming its labels
+    (``headers``), so that a screen reader reads "行政复议 · 结果维持 · 5"."""
+    named = cell_headers(grid)
+    label_ids = {key for names in named.values() for key in names}
+    places = iter(grid_positions(grid.rows))
+
+    def row_html(row: Sequence[Cell]) -> str:
+        out = []
+        for cell in row:
+            r, c, _ = next(places)
+            cell_id = f"{css}-{r}-{c}" if (r, c) in label_ids else ""
+            headers = [f"{css}-{lr}-{lc}" for lr, lc in named.get((r, c), [])]
+            out.append(_cell_html(cell, cell_id, headers))
+        return "<tr>" + "".join(out) + "</tr>"
+
+    out = [f'<table class="gk-report-table {css}">']
     out.append(f'<caption class="gk-report-caption">{escape(grid.caption)}</caption>')
     if grid.head:
         out.append("<thead>")
-        out += ["<tr>" + "".join(_cell_html(c) for c in row) + "</tr>" for row in grid.head]
+        out += [row_html(row) for row in grid.head]
         out.append("</thead>")
     for body in grid.bodies:
         out.append("<tbody>")
-        out += ["<tr>" + "".join(_cell_html(c) for c in row) + "</tr>" for row in body]
+        out += [row_html(row) for row in body]
         out.append("</tbody>")
-    out += ["</table>", "</div>"]
-    return "\n".join(out)
+    out.append("</table>")
+    return scroll_region("\n".join(out), grid.caption, "gk-report-table-wrap").rstrip("\n")
 
 
 def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], unit: str = "件") -> str:

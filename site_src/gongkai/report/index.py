@@ -7,6 +7,7 @@ from html import escape
 from typing import Iterable, Mapping
 
 from gongkai.errors import WARNING, Problem
+from gongkai.escaping import scroll_region
 from gongkai.law import layout
 from gongkai.model import Item, Settings
 from gongkai.report.figures import AGGREGATE_SLOT, report_slot, report_year
@@ -126,10 +127,13 @@ def render_reports_index_html(index: ReportsIndex, settings: Settings | None = N
             )
         parts.append(
             f'<h2 id="gknb-{year}">{year}年度</h2>\n'
-            f'<table class="gk-report-list">\n<caption>{year}年度政府信息公开工作年度报告</caption>\n'
-            '<thead><tr><th scope="col">发布机构</th><th scope="col">报告</th>'
-            '<th scope="col">发布日期</th><th scope="col">下载</th></tr></thead>\n'
-            "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+            + scroll_region(
+                f'<table class="gk-report-list">\n<caption>{year}年度政府信息公开工作年度报告</caption>\n'
+                '<thead><tr><th scope="col">发布机构</th><th scope="col">报告</th>'
+                '<th scope="col">发布日期</th><th scope="col">下载</th></tr></thead>\n'
+                "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>",
+                f"{year}年度政府信息公开工作年度报告",
+            ).rstrip("\n")
         )
     return "\n\n".join(parts) + "\n"
 

@@ -134,7 +134,7 @@ def reports_index(portal: Portal, day: date) -> str:
     """Returns the page listing every annual report (xxgk/gknb/), with the law's words on them."""
     shown = [d for d in portal.decisions if d.item is not None and d.item.path in portal.reports]
     index = list_reports([d.item for d in shown if d.item is not None], portal.settings, {d.path: d.published for d in shown})
-    intro = "<p>根据《中华人民共和国政府信息公开条例》第四十九条、第五十条,各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告。</p>\n\n"
+    intro = "<p>根据《中华人民共和国政府信息公开条例》第四十九条、第五十条，各行政机关于每年1月31日前公布本机关上一年度政府信息公开工作年度报告。</p>\n\n"
     return catalog.front_matter("政府信息公开工作年度报告", layout.KIND_REPORT_INDEX, day) + "# 政府信息公开工作年度报告\n\n" + intro + render_reports_index_html(index, portal.settings)
 
 

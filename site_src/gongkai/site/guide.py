@@ -7,6 +7,7 @@ from html import escape
 from typing import Callable, Sequence
 
 from gongkai.cache import BuildCache
+from gongkai.escaping import scroll_region
 from gongkai.law import layout, regulation
 from gongkai.law.layout import href
 from gongkai.law.taxonomy import categories
@@ -57,7 +58,7 @@ def apply_steps(settings: Settings, here: str, url_of: Callable[[str], str]) -> 
 
 
 REMEDY = """\
-<p>公民、法人或者其他组织认为行政机关在政府信息公开工作中侵犯其合法权益的，可以向上一级行政机关或者政府信息公开工作主管部门投诉、举报，也可以依法申请行政复议或者提起行政诉讼(条例第五十一条)。</p>
+<p>公民、法人或者其他组织认为行政机关在政府信息公开工作中侵犯其合法权益的，可以向上一级行政机关或者政府信息公开工作主管部门投诉、举报，也可以依法申请行政复议或者提起行政诉讼（条例第五十一条）。</p>
 """
 
 
@@ -74,7 +75,8 @@ def contact_table(units: Sequence[Unit]) -> str:
         cells = "".join(_contact_cell(key, getattr(unit, key)) for key, _ in CONTACT_FIELDS)
         rows.append(f'<tr><th scope="row">{escape(unit.name)}</th>{cells}</tr>')
     head = '<th scope="col">机构</th>' + "".join(f'<th scope="col">{label}</th>' for _, label in CONTACT_FIELDS)
-    return f'<table class="gongkai-contacts">\n<caption>政府信息公开工作机构</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
+    table = f'<table class="gongkai-contacts">\n<caption>政府信息公开工作机构</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n"
+    return scroll_region(table, "政府信息公开工作机构")
 
 
 def guide_page(settings: Settings, url_of: Callable[[str], str], day: date, unit: Unit | None = None) -> GeneratedPage:
@@ -94,24 +96,27 @@ def guide_page(settings: Settings, url_of: Callable[[str], str], day: date, unit
     parts = [
         front_matter(title, layout.KIND_GUIDE, day),
         f"# {escape(title)}\n\n",
-        f"<p>为了保障公民、法人和其他组织依法获取政府信息，根据《中华人民共和国政府信息公开条例》(国务院令第711号，以下简称《条例》)第十二条，编制本指南。本指南每年更新，最近更新：{day}。</p>\n\n",
+        f"<p>为了保障公民、法人和其他组织依法获取政府信息，根据《中华人民共和国政府信息公开条例》（国务院令第711号，以下简称《条例》）第十二条，编制本指南。本指南每年更新，最近更新：{day}。</p>\n\n",
         "## 一、主动公开\n\n",
-        "### (一)公开内容与分类编排\n\n",
-        f'<p>主动公开的政府信息按下列类别编排，每条信息标注索引号({{机构代码}}/{{年份}}-{{序号}})、发布机构、成文日期、发布日期和有效性，详见<a href="{href(here, catalog)}">政府信息公开目录</a>。</p>\n\n',
-        '<table class="gongkai-guide-categories">\n<caption>信息分类</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">内容</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>\n\n",
-        "### (二)公开方式\n\n",
-        f"<p>主动公开的政府信息通过本网站({escape(settings.agency)}政府信息公开专栏)发布，并视情况通过政府公报、新闻发布会以及报刊、广播、电视等途径公开。各级档案馆、公共图书馆和政务服务场所设置政府信息查阅场所，提供查阅服务(《条例》第二十三条、第二十五条)。</p>\n\n",
-        "### (三)公开时限\n\n",
-        "<p>属于主动公开范围的政府信息，自该政府信息形成或者变更之日起<strong>20个工作日</strong>内予以公开。法律、法规对政府信息公开的期限另有规定的，从其规定(《条例》第二十六条)。</p>\n\n",
+        "### （一）公开内容与分类编排\n\n",
+        f'<p>主动公开的政府信息按下列类别编排，每条信息标注索引号（{{机构代码}}/{{年份}}-{{序号}}）、发布机构、成文日期、发布日期和有效性，详见<a href="{href(here, catalog)}">政府信息公开目录</a>。</p>\n\n',
+        scroll_region(
+            '<table class="gongkai-guide-categories">\n<caption>信息分类</caption>\n<thead><tr><th scope="col">类别</th><th scope="col">条例依据</th><th scope="col">内容</th></tr></thead>\n<tbody>\n'
+            + "\n".join(rows)
+            + "\n</tbody>\n</table>\n",
+            "信息分类",
+        ) + "\n",
+        "### （二）公开方式\n\n",
+        f"<p>主动公开的政府信息通过本网站（{escape(settings.agency)}政府信息公开专栏）发布，并视情况通过政府公报、新闻发布会以及报刊、广播、电视等途径公开。各级档案馆、公共图书馆和政务服务场所设置政府信息查阅场所，提供查阅服务（《条例》第二十三条、第二十五条）。</p>\n\n",
+        "### （三）公开时限\n\n",
+        "<p>属于主动公开范围的政府信息，自该政府信息形成或者变更之日起<strong>20个工作日</strong>内予以公开。法律、法规对政府信息公开的期限另有规定的，从其规定（《条例》第二十六条）。</p>\n\n",
         "## 二、依申请公开\n\n",
-        f'<p>除主动公开的政府信息外，公民、法人或者其他组织可以向行政机关申请获取相关政府信息(《条例》第二十七条)。已登记的依申请公开信息见<a href="{href(here, url_of(layout.index_src(layout.ON_DEMAND)))}">依申请公开目录</a>。</p>\n\n',
+        f'<p>除主动公开的政府信息外，公民、法人或者其他组织可以向行政机关申请获取相关政府信息（《条例》第二十七条）。已登记的依申请公开信息见<a href="{href(here, url_of(layout.index_src(layout.ON_DEMAND)))}">依申请公开目录</a>。</p>\n\n',
         apply_steps(settings, here, url_of),
         "\n## 三、政府信息公开工作机构\n\n",
         contact_table(units),
         "\n## 四、不予公开的范围\n\n",
-        "<p>依法确定为国家秘密的政府信息，法律、行政法规禁止公开的政府信息，以及公开后可能危及国家安全、公共安全、经济安全、社会稳定的政府信息，不予公开(《条例》第十四条)。涉及商业秘密、个人隐私等公开会对第三方合法权益造成损害的政府信息，行政机关不得公开；但是，第三方同意公开或者行政机关认为不公开会对公共利益造成重大影响的，予以公开(《条例》第十五条)。</p>\n\n",
+        "<p>依法确定为国家秘密的政府信息，法律、行政法规禁止公开的政府信息，以及公开后可能危及国家安全、公共安全、经济安全、社会稳定的政府信息，不予公开（《条例》第十四条）。涉及商业秘密、个人隐私等公开会对第三方合法权益造成损害的政府信息，行政机关不得公开；但是，第三方同意公开或者行政机关认为不公开会对公共利益造成重大影响的，予以公开（《条例》第十五条）。</p>\n\n",
         _quote(regulation.ARTICLE_16, "第十六条"),
         "\n## 五、监督和救济\n\n",
         REMEDY,

@@ -14,7 +14,7 @@ import re
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -23,7 +23,7 @@ from gongkai import gitrepo
 from gongkai.errors import WARNING, Problem
 from gongkai.law import taxonomy, workdays
 from gongkai.law.taxonomy import INTERPRETATION, NORMATIVE_DOCUMENT, categories
-from gongkai.model import Decision, Item, Verdict
+from gongkai.model import Decision, DeclaredYear, Item, Verdict
 from gongkai.read.counter import counter_problems
 from gongkai.settings import CYCLES_KEY, Cycle, update_cycles
 from gongkai.site.standard import adjustment_problems, standard_problems
@@ -44,12 +44,13 @@ def health_problems(portal, config=None) -> list[Problem]:
     found += blank_categories(portal.decisions, portal.settings.categories, where)
     found += stale_categories(portal.decisions, cycles, portal.today, where)
     found += counter_problems(portal.docs_dir, portal.root, portal.settings)
-    found += standard_problems(portal.standards, portal.decisions, portal.today)
+    found += standard_problems(portal.standards, portal.decisions, portal.today, portal.settings.calendar)
+    found += calendar_problems(portal.settings.calendar)
     found += adjustment_problems(portal.adjustments, portal.standards, taxonomy.category_ids(portal.settings.categories))
     by_index = _by_index(portal.decisions)
     assets = published_assets(portal.decisions)
     for decision in portal.decisions:
-        found += item_health(decision, portal.today, portal.settings.link_allowlist, site_host, by_index, published, assets)
+        found += item_health(decision, portal.today, portal.settings.link_allowlist, site_host, by_index, published, assets, portal.settings.calendar)
     return sorted(set(found))
 
 
@@ -61,12 +62,13 @@ def item_health(
     by_index: dict[str, Decision] | None = None,
     published: set[str] | None = None,
     assets: set[str] | None = None,
+    declared: Sequence[DeclaredYear] = (),
 ) -> list[Problem]:
     """Returns the findings about one item: deadline, validity, links, 解读, 转载."""
     item = decision.item
     if item is None or decision.verdict in (Verdict.REFUSE, Verdict.FAIL):
         return []
-    found = overdue(decision, today)
+    found = overdue(decision, today, declared)
     if decision.verdict in (Verdict.PUBLISH, Verdict.METADATA):
         found += validity_problems(item, today, decision.published)
     if decision.verdict in (Verdict.PUBLISH, Verdict.HOLD):
@@ -165,7 +167,7 @@ def stale_categories(decisions: Iterable[Decision], cycles: dict[str, Cycle], to
 # ------------------------------------------------------------------ 20 个工作日
 
 
-def overdue(decision: Decision, today: date) -> list[Problem]:
+def overdue(decision: Decision, today: date, declared: Sequence[DeclaredYear] = ()) -> list[Problem]:
     """Returns the 20-working-day findings of one 主动公开 item: late, or the calendar does not cover it."""
     item = decision.item
     if item is None or str(item.meta.get("attribute")) not in workdays.TIMELY_ATTRIBUTES:
@@ -182,20 +184,64 @@ def overdue(decision: Decision, today: date) -> list[Problem]:
     line = item.line_of("published") if "published" in item.meta else item.line_of("created")
     found = []
     if decision.verdict is Verdict.PUBLISH:
-        check = workdays.timeliness(created, published, today)
+        check = workdays.timeliness(created, published, today, declared=declared)
         if check.overdue:
             found.append(Problem(item.path, line, f"超期公开:{check.describe()}(条例第二十六条)", WARN))
     else:
-        scheduled = workdays.timeliness(created, published, today) if published else None
-        pending = workdays.timeliness(created, None, today)
+        scheduled = workdays.timeliness(created, published, today, declared=declared) if published else None
+        pending = workdays.timeliness(created, None, today, declared=declared)
         if pending.overdue:
             found.append(Problem(item.path, line, f"超期未公开:{pending.describe()}({decision.reason};条例第二十六条)", WARN))
         elif scheduled is not None and scheduled.overdue:
             found.append(Problem(item.path, line, f"发布日期超期:{scheduled.describe()}(条例第二十六条)", WARN))
         check = scheduled or pending
     if check.estimated:
-        found.append(Problem(item.path, line, f"已安装的 chinesecalendar 没有 {created} 至 {check.published or check.due} 之间某些日期的节假日安排,20个工作日期限按周一至周五估算:请升级 chinesecalendar", WARN))
+        years = "、".join(str(y) for y in sorted({created.year, (check.published or check.due).year}) if workdays.year_source(y, declared) == workdays.ESTIMATED)
+        found.append(Problem(item.path, line, f"{years} 年的放假调休安排还不知道(已安装的 chinesecalendar 没有收录,门户设置也没有写),{created} 至 {check.published or check.due} 的20个工作日期限按周一至周五估算:请升级 chinesecalendar,或者在 mkdocs.yml 的 extra.gongkai.calendar 中照国务院办公厅的通知写明该年的放假和调休上班日期", WARN))
     return found
+
+
+def calendar_problems(declared: Sequence[DeclaredYear], where: str = "mkdocs.yml") -> list[Problem]:
+    """Returns a warning for each declared year chinesecalendar now knows: the library wins, and a
+    day where the two disagree is named (a typing mistake, or a changed arrangement)."""
+    found = []
+    for year in declared:
+        if not workdays.library_knows(year.year):
+            continue
+        differ = workdays.disagreements(year)
+        detail = f";两者不一致的日期:{'、'.join(str(d) for d in differ[:5])}{'等' if len(differ) > 5 else ''},请核对" if differ else ""
+        found.append(Problem(where, year.line or 1, f"extra.gongkai.calendar.{year.year}: 已安装的 chinesecalendar 已经收录 {year.year} 年的放假调休安排,以它为准,本设置不再使用,可以删除{detail}", WARN))
+    return found
+
+
+def calendar_sources(years: Iterable[int], declared: Sequence[DeclaredYear] = ()) -> list[tuple[int, str, str]]:
+    """Returns (year, source, how `gongkai check` names it) for each year: where its working days come from."""
+    out = []
+    for year in sorted(set(years)):
+        source = workdays.year_source(year, declared)
+        label = workdays.SOURCE_LABELS[source]
+        if source == workdays.SETTINGS:
+            entry = next(d for d in declared if d.year == year)
+            said = [f"mkdocs.yml 第 {entry.line} 行"] if entry.line else []
+            said += [entry.notice] if entry.notice else []
+            label += f"({','.join(said)})" if said else ""
+        out.append((year, source, label))
+    return out
+
+
+def portal_years(portal) -> list[int]:
+    """Returns the years whose working days the portal's deadlines use: each dated item's year,
+    this year, and every declared year."""
+    years = {portal.today.year} | {d.year for d in portal.settings.calendar}
+    for decision in portal.decisions:
+        item = decision.item
+        if item is None or "created" not in item.meta:
+            continue
+        try:
+            years.add(item.created.year)
+        except (KeyError, ValueError):
+            continue
+    return sorted(years)
 
 
 # ------------------------------------------------------------------ validity

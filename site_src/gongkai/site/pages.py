@@ -26,6 +26,7 @@ class Relations:
 
     interprets: dict[str, Item] = field(default_factory=dict)  # rel of 解读 -> policy item
     interpretations: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))  # rel of policy -> 解读 items
+    replaced_by: dict[str, Item] = field(default_factory=dict)  # rel of a repealed item -> the published item replacing it
 
 
 def relations(decisions: Iterable[Decision]) -> Relations:
@@ -38,6 +39,9 @@ def relations(decisions: Iterable[Decision]) -> Relations:
         if target is not None:
             result.interprets[item.rel] = target
             result.interpretations[target.rel].append(item)
+        successor = by_index.get(str(item.meta.get("replaced_by") or ""))
+        if successor is not None and successor.rel != item.rel:
+            result.replaced_by[item.rel] = successor
     return result
 
 
@@ -49,8 +53,25 @@ def unit_names(item: Item, settings: Settings) -> str:
     return "、".join(names)
 
 
+#: Values a reader copies whole (索引号, 文号): never broken inside, only at their own separators.
+_UNBROKEN = {"index_no": "/", "doc_no": "〔"}
+
+
+def _unbroken(key: str, value: str) -> str:
+    """Returns the value as HTML that wraps only after the 索引号's "/" or before the 文号's "〔"."""
+    mark = _UNBROKEN[key]
+    at = value.find(mark)
+    at += 1 if mark == "/" else 0
+    parts = (value[:at], value[at:]) if at > 0 else (value,)
+    return "<wbr>".join(f'<span class="gongkai-nobreak">{escape(part)}</span>' for part in parts if part)
+
+
 def metadata_table(decision: Decision, settings: Settings) -> str:
-    """Returns the HTML metadata table shown on top of an item page (its 发布日期: the gate's)."""
+    """Returns the HTML metadata table shown on top of an item page (its 发布日期: the gate's).
+
+    An optional field left empty has no row; a 转载 item's original issuer (``source``) follows the
+    发布机构; a repealed item's 替代文件 (replaced_by) follows its 有效性. The link to the replacing
+    item is in the notice under the table (the table is a function of the item alone)."""
     item = decision.item
     assert item is not None  # a published decision has its item
     rows = []
@@ -61,13 +82,31 @@ def metadata_table(decision: Decision, settings: Settings) -> str:
         elif key == "validity":
             value = item.validity
             if item.meta.get("repealed_on"):
-                value += f"({item.meta['repealed_on']} 起)"
+                value += f"（{item.meta['repealed_on']}起）"
         elif key == "published":
             value = decision.published.isoformat() if decision.published else ""
         else:
             value = str(item.meta.get(key) or "")
-        rows.append(f'<tr><th scope="row">{escape(spec.label)}</th><td>{escape(value)}</td></tr>')
+        if not value.strip():
+            continue
+        cell = _unbroken(key, value) if key in _UNBROKEN else escape(value)
+        rows.append(f'<tr><th scope="row">{escape(spec.label)}</th><td>{cell}</td></tr>')
+        if key == "unit":
+            rows += _source_rows(item)
+        if key == "validity" and item.meta.get("replaced_by"):
+            rows.append(f'<tr><th scope="row">替代文件</th><td>{_unbroken("index_no", str(item.meta["replaced_by"]))}</td></tr>')
     return '<table class="gongkai-meta">\n<caption>信息索引</caption>\n' + "\n".join(rows) + "\n</table>\n"
+
+
+def _source_rows(item: Item) -> list[str]:
+    """Returns the 信息索引 row of a 转载 item's original issuer (source.name, with its date)."""
+    source = item.meta.get("source")
+    if not isinstance(source, dict) or not str(source.get("name") or "").strip():
+        return []
+    value = escape(str(source["name"]))
+    if source.get("date"):
+        value += f"（原文日期：{escape(str(source['date']))}）"
+    return [f'<tr><th scope="row">原发布机构</th><td>{value}</td></tr>']
 
 
 def _relative(target: str, src: str) -> str:
@@ -99,6 +138,7 @@ def item_page(
     # so a preview rebuild after one edit does not write 10,000 pages again.
     related = [links.interprets[item.rel]] if item.rel in links.interprets else []
     related += links.interpretations.get(item.rel, [])
+    related += [links.replaced_by[item.rel]] if item.rel in links.replaced_by else []
     key = (id(decision), src, cache.settings_key(settings), tuple((other.title, src_of(other)) for other in related))
     made = cache.pages
     known = made.get(key)
@@ -152,10 +192,16 @@ def _item_page(decision: Decision, settings: Settings, links: Relations, src: st
     # The loader refuses an item without its created date, and keeps dates as ISO strings.
     day = decision.published.isoformat() if decision.published else cast(str, item.meta.get("created"))
     names = [(unit.name if (unit := settings.unit(u)) else u) for u in (item.unit, *item.co_units)]
-    head = front_matter(item.title, layout.KIND_ITEM, day, gongkai_unit=names[0] if len(names) == 1 else names, gongkai_category=item.category)
+    extra: dict[str, str | list[str]] = {"gongkai_unit": names[0] if len(names) == 1 else names, "gongkai_category": item.category}
+    if item.validity != "有效":
+        extra["gongkai_validity"] = item.validity  # the theme marks the page and ranks it lower in search
+    head = front_matter(item.title, layout.KIND_ITEM, day, **extra)
     parts = [head, banner, f"# {_md_text(item.title)}\n\n", metadata_table(decision, settings), "\n"]
     if item.validity != "有效":
-        parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)},仅供查阅。</p>\n\n')
+        parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)}，仅供查阅。</p>\n\n')
+        successor = links.replaced_by.get(item.rel)
+        if successor is not None:  # a Markdown link: MkDocs makes it the page's address
+            parts.append(f"**现行文件：**{_link(item, successor)}\n\n")
     if item.attribute is Attribute.部分公开:
         basis = escape(str(item.meta.get("basis") or ""))
         parts.append(f'<p class="gongkai-partial">本信息为部分公开，不公开部分已依法删除。依据：{basis}</p>\n\n')

@@ -11,10 +11,10 @@ from html import escape
 from typing import Callable, Iterable, Sequence
 
 from gongkai.errors import WARNING, Problem
-from gongkai.escaping import csv_cell
+from gongkai.escaping import csv_cell, scroll_region
 from gongkai.law import layout, standard, workdays
 from gongkai.law.layout import href
-from gongkai.model import Decision, Settings, Verdict
+from gongkai.model import Decision, DeclaredYear, Settings, Verdict
 from gongkai.read.standard import Matter, Standards
 from gongkai.site.catalog import Entry, GeneratedPage, front_matter
 from gongkai.trust.adjust import Filed
@@ -70,10 +70,11 @@ def _table(matters: Sequence[Matter], caption: str, by_matter: dict, here: str, 
         links = "".join(f'<li><a href="{href(here, e.page)}">{escape(e.item.title)}</a> <span>{escape(e.field("published"))}</span></li>' for e in latest)
         cells += f'<td><ul class="gongkai-matter-items">{links}</ul></td>' if links else "<td>暂无</td>"
         rows.append(f"<tr>{cells}</tr>")
-    return (
+    return scroll_region(
         f'<table class="gongkai-standard">\n<caption>{escape(caption)}</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n\n"
-    )
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n",
+        caption,
+    ) + "\n"
 
 
 def standard_pages(standards: Standards, entries: Sequence[Entry], settings: Settings, url_of: Callable[[str], str], day: date) -> list[GeneratedPage]:
@@ -100,10 +101,16 @@ def standard_pages(standards: Standards, entries: Sequence[Entry], settings: Set
         "<p>按照基层政务公开标准化规范化要求，各单位编制本单位的政务公开事项标准目录，逐项列明一级事项、二级事项、公开内容（要素）、公开依据、公开时限、公开主体、公开渠道和载体、公开对象、公开方式和公开层级。"
         f'每个事项下列出本网站最新发布的对应信息。事项的增加、变更和取消见<a href="{history}">目录动态调整记录</a>。</p>\n\n',
         f'<p>全部单位的标准目录可下载：<a href="{href(here, layout.STANDARD_CSV)}">标准目录（CSV，Excel 可直接打开）</a>。</p>\n\n',
-        '<table class="gongkai-standard-units">\n<caption>按单位浏览</caption>\n<thead><tr><th scope="col">单位</th><th scope="col">事项数</th><th scope="col">主动公开事项</th></tr></thead>\n<tbody>\n'
-        + "\n".join(unit_rows) + "\n</tbody>\n</table>\n\n",
-        '<table class="gongkai-standard-domains">\n<caption>按领域浏览</caption>\n<thead><tr><th scope="col">领域</th><th scope="col">事项数</th></tr></thead>\n<tbody>\n'
-        + ("\n".join(domain_rows) or '<tr><td colspan="2">暂无</td></tr>') + "\n</tbody>\n</table>\n",
+        scroll_region(
+            '<table class="gongkai-standard-units">\n<caption>按单位浏览</caption>\n<thead><tr><th scope="col">单位</th><th scope="col">事项数</th><th scope="col">主动公开事项</th></tr></thead>\n<tbody>\n'
+            + "\n".join(unit_rows) + "\n</tbody>\n</table>\n",
+            "按单位浏览",
+        ) + "\n",
+        scroll_region(
+            '<table class="gongkai-standard-domains">\n<caption>按领域浏览</caption>\n<thead><tr><th scope="col">领域</th><th scope="col">事项数</th></tr></thead>\n<tbody>\n'
+            + ("\n".join(domain_rows) or '<tr><td colspan="2">暂无</td></tr>') + "\n</tbody>\n</table>\n",
+            "按领域浏览",
+        ),
     ]
     pages.append(GeneratedPage(src, "".join(body)))
     for unit in settings.units:
@@ -135,7 +142,7 @@ def standard_pages(standards: Standards, entries: Sequence[Entry], settings: Set
 # ------------------------------------------------------------------ checks
 
 
-def standard_problems(standards: Standards, decisions: Iterable[Decision], today: date) -> list[Problem]:
+def standard_problems(standards: Standards, decisions: Iterable[Decision], today: date, declared: Sequence[DeclaredYear] = ()) -> list[Problem]:
     """Returns the 标准目录 findings: items naming an unknown 事项, and 事项 overdue (warnings)."""
     found: list[Problem] = []
     have = {u.unit: u for u in standards.units}
@@ -163,16 +170,18 @@ def standard_problems(standards: Standards, decisions: Iterable[Decision], today
             if deadline is None:
                 continue
             days = latest.get((matter.unit, matter.name), [])
-            problem = _overdue(matter, deadline, days, own.effective, today)
+            problem = _overdue(matter, deadline, days, own.effective, today, declared)
             if problem:
                 found.append(problem)
     return found
 
 
-def _overdue(matter: Matter, deadline: standard.Deadline, published: list[date], effective: date | None, today: date) -> Problem | None:
+def _overdue(
+    matter: Matter, deadline: standard.Deadline, published: list[date], effective: date | None, today: date, declared: Sequence[DeclaredYear] = ()
+) -> Problem | None:
     label = f"事项 {matter.name}(公开时限:{matter.get('deadline')})"
     if deadline.months:
-        period = deadline.last_due_period(today)
+        period = deadline.last_due_period(today, declared)
         if period is None:
             return None
         start, end, due = period
@@ -183,7 +192,7 @@ def _overdue(matter: Matter, deadline: standard.Deadline, published: list[date],
         return Problem(matter.path, matter.line, f"{label}:{start} 至 {end} 的信息应于 {due} 前公开,至今没有对应的信息(信息的 matter 字段写 {matter.name})", WARNING)
     if published or effective is None:
         return None
-    due, _ = workdays.add_workdays(effective, deadline.workdays)
+    due, _ = workdays.add_workdays(effective, deadline.workdays, declared)
     if today > due:
         return Problem(matter.path, matter.line, f"{label}:标准目录自 {effective} 施行,至 {due} 已满 {deadline.workdays} 个工作日,仍没有任何对应的信息(信息的 matter 字段写 {matter.name})", WARNING)
     return None
@@ -216,8 +225,11 @@ def adjustment_page(filed: Sequence[Filed], settings: Settings, url_of: Callable
         "<p>各政务公开责任单位对本单位政务公开事项标准目录或政府信息公开目录类别需要增加、变更或者取消的，"
         "依照《政务公开标准目录动态调整制度》提出申请，写明调整理由和依据，报政务公开领导小组办公室备案。下表列出已备案的调整，最新的在前。"
         f'调整后的事项见<a href="{standard_link}">政务公开事项标准目录</a>。</p>\n\n',
-        f'<table class="gongkai-adjustments">\n<caption>{title}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-        + ("\n".join(rows) or '<tr><td colspan="10">暂无已备案的调整</td></tr>') + "\n</tbody>\n</table>\n",
+        scroll_region(
+            f'<table class="gongkai-adjustments">\n<caption>{title}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+            + ("\n".join(rows) or '<tr><td colspan="10">暂无已备案的调整</td></tr>') + "\n</tbody>\n</table>\n",
+            title,
+        ),
     ]
     return GeneratedPage(src, "".join(body))
 

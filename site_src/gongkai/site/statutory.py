@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from gongkai.escaping import put_cell
+from gongkai.escaping import put_cell, scroll_region
 from gongkai.law import layout, regulation
 from gongkai.law.layout import href
 from gongkai.law.taxonomy import categories
@@ -72,9 +72,12 @@ def mandatory_page(entries: Sequence[Entry], settings: Settings, url_of: Callabl
         front_matter(title, layout.KIND_GUIDE, day),
         f"# {title}\n\n",
         f"<p>{escape(regulation.TITLE)}第二十条规定：{escape(regulation.ARTICLE_20_LEAD)}下表逐项列出该条规定的内容和本网站发布这些内容的栏目。</p>\n\n",
-        '<table class="gongkai-mandatory">\n<caption>条例第二十条规定主动公开的政府信息</caption>\n'
-        '<thead><tr><th scope="col">项</th><th scope="col">法定内容</th><th scope="col">本网站栏目</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows) + "\n</tbody>\n</table>\n\n",
+        scroll_region(
+            '<table class="gongkai-mandatory">\n<caption>条例第二十条规定主动公开的政府信息</caption>\n'
+            '<thead><tr><th scope="col">项</th><th scope="col">法定内容</th><th scope="col">本网站栏目</th></tr></thead>\n<tbody>\n'
+            + "\n".join(rows) + "\n</tbody>\n</table>\n",
+            "条例第二十条规定主动公开的政府信息",
+        ) + "\n",
         f"<p>此外，本网站还在下列栏目主动公开其他政府信息：{other_links}。各栏目的信息见"
         f'<a href="{href(here, url_of(layout.index_src(layout.CATALOG)))}">政府信息公开目录</a>，各单位的公开事项见'
         f'<a href="{href(here, url_of(layout.index_src(layout.STANDARD)))}">政务公开事项标准目录</a>。</p>\n',
@@ -144,8 +147,11 @@ def apply_form_page(settings: Settings, url_of: Callable[[str], str], day: date)
         f"# {FORM_TITLE}\n\n",
         f'<p class="gongkai-form-links">使用浏览器的“打印”功能打印本页，或者<a href="{href(here, layout.APPLY_FORM_XLSX)}">下载申请表（Excel）</a>填写。'
         f'受理机构和联系方式见<a href="{href(here, url_of(layout.index_src(layout.GUIDE)))}">政府信息公开指南</a>。</p>\n{online}\n',
-        f'<table class="gongkai-apply-form">\n<caption>{FORM_TITLE}</caption>\n<thead><tr><th scope="col">项目</th><th scope="col">内容</th><th scope="col">填写</th></tr></thead>\n'
-        + bodies + "</table>\n\n",
+        scroll_region(
+            f'<table class="gongkai-apply-form">\n<caption>{FORM_TITLE}</caption>\n<thead><tr><th scope="col">项目</th><th scope="col">内容</th><th scope="col">填写</th></tr></thead>\n'
+            + bodies + "</table>\n",
+            FORM_TITLE,
+        ) + "\n",
         f"<p>{escape(FORM_NOTE)}</p>\n",
     ]
     return GeneratedPage(src, "".join(parts))

@@ -100,7 +100,7 @@ def ledger_rows(portal, year: int, month: int, units: tuple[str, ...] | None = N
             reviews.setdefault(review.stage, []).append(Signature(reviewer.name if reviewer else review.by, _time(review.at)))
         timely = None
         if str(item.meta.get("attribute")) in workdays.TIMELY_ATTRIBUTES:
-            timely = workdays.timeliness(item.created, published, portal.today)
+            timely = workdays.timeliness(item.created, published, portal.today, declared=portal.settings.calendar)
         author = item.meta.get("author")
         rows[item.unit].append(Row(item, author if isinstance(author, str) else "", reviews, timely, published))
     for unit_rows in rows.values():

@@ -148,7 +148,7 @@ def create_item(
     deadline = None
     if attribute in ("主动公开", "部分公开"):
         fields["published"] = max(created, today)
-        deadline = workdays.timeliness(created, None, today)
+        deadline = workdays.timeliness(created, None, today, declared=settings.calendar)
     if category == INTERPRETATION:
         fields["interprets"] = ""  # a 解读 must name its policy: empty until the editor does
     if author:

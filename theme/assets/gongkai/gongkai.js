@@ -54,6 +54,33 @@
   showSize(root.getAttribute("data-gongkai-size"));
   showContrast(root.getAttribute("data-gongkai-contrast") === "high");
 
+  // ------------------------------------------------------------ wide tables
+  // A table region that does scroll says so (a line above it, gongkai.css); checked again when
+  // the window or the text size changes.
+  // A table an editor wrote in Markdown scrolls in Material's wrapper, made on page load: it gets
+  // the same keyboard stop, name and cue as the engine's own regions.
+  function regions() {
+    document.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])").forEach(function (wrap) {
+      var caption = wrap.querySelector("caption");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", (caption ? caption.textContent.trim() : "表格") + "（可左右滚动）");
+    });
+    return document.querySelectorAll(".gongkai-scroll, .md-typeset__scrollwrap");
+  }
+  function markOverflow() {
+    regions().forEach(function (region) {
+      if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("data-gongkai-overflow", "");
+      else region.removeAttribute("data-gongkai-overflow");
+    });
+  }
+  markOverflow();
+  window.addEventListener("load", markOverflow);
+  window.addEventListener("resize", markOverflow);
+  document.querySelectorAll("button[data-gongkai-size]").forEach(function (button) {
+    button.addEventListener("click", markOverflow);
+  });
+
   // ------------------------------------------------------------ print
   document.querySelectorAll("[data-gongkai-url]").forEach(function (span) {
     if (!span.textContent) span.textContent = location.href.split("#")[0];
@@ -71,11 +98,12 @@
   var siteRoot = new URL(dialog.getAttribute("data-gongkai-base") || "./", location.href);
   var bundle = new URL("pagefind/", siteRoot).href;
   var status = dialog.querySelector("[data-gongkai-search-status]");
+  var live = dialog.querySelector("[data-gongkai-search-live]");
   var loading = null;
   var ui = null;
 
   var translations = {
-    placeholder: "请输入关键词,如标题、正文中的词语、文号",
+    placeholder: "请输入关键词，如标题、正文中的词语、文号",
     clear_search: "清除",
     load_more: "加载更多结果",
     search_label: "搜索本站政府信息",
@@ -83,8 +111,8 @@
     zero_results: "未找到与“[SEARCH_TERM]”相关的信息",
     many_results: "找到 [COUNT] 条与“[SEARCH_TERM]”相关的信息",
     one_result: "找到 [COUNT] 条与“[SEARCH_TERM]”相关的信息",
-    alt_search: "未找到与“[SEARCH_TERM]”相关的信息,以下是“[DIFFERENT_TERM]”的结果",
-    search_suggestion: "未找到与“[SEARCH_TERM]”相关的信息,请尝试其他关键词:",
+    alt_search: "未找到与“[SEARCH_TERM]”相关的信息，以下是“[DIFFERENT_TERM]”的结果",
+    search_suggestion: "未找到与“[SEARCH_TERM]”相关的信息，请尝试其他关键词：",
     searching: "正在搜索“[SEARCH_TERM]”……"
   };
 
@@ -121,6 +149,7 @@
         // The visible <label> of the dialog names Pagefind's input.
         var box = input();
         if (box) box.id = "gongkai-search-input";
+        announceResults();
         resolve(ui);
       };
       script.onerror = function () {
@@ -133,6 +162,35 @@
       if (status) status.textContent = "搜索功能暂不可用:未找到搜索索引,请联系网站管理员。";
     });
     return loading;
+  }
+
+  // Pagefind writes "找到 3 条…" into its own message line, which is not a live region: a reader
+  // of a screen reader hears the count when a search or a filter changes it, once it has settled.
+  function announceResults() {
+    var area = document.getElementById("gongkai-search-ui");
+    if (!live || !area || typeof MutationObserver !== "function") return;
+    var timer = null;
+    var said = "";
+    new MutationObserver(function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var message = area.querySelector(".pagefind-ui__message");
+        var text = message ? message.textContent.trim() : "";
+        if (/^正在搜索/.test(text)) return;
+        var chosen = [].map.call(area.querySelectorAll("input[type=checkbox]:checked"), function (box) {
+          var label = area.querySelector("label[for='" + box.id + "']");
+          return (label ? label.textContent : box.value || "").replace(/\s*\(\d+\)\s*$/, "").trim();
+        }).filter(Boolean);
+        if (text && chosen.length) text += "（已筛选：" + chosen.join("、") + "）";
+        if (text && text !== said) {
+          said = text;
+          live.textContent = text;
+        } else if (!text) {
+          said = "";
+          live.textContent = "";
+        }
+      }, 400);
+    }).observe(area, {childList: true, subtree: true, characterData: true});
   }
 
   function input() {
