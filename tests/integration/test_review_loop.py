@@ -18,12 +18,12 @@ import pytest
 
 from tests.browser.cdp import Chromium
 from tests.browser.sample import AXE, REPO
+from tests.integration.test_browser import axe_violations
 from tests.kit import ALL_STAGES, IN_CI, STAGE_SIGNER, Portal, git, require, start_desk, stop_server
 
 pytestmark = pytest.mark.browser
 
 SHOTS = REPO / "tests" / "screenshots"
-BLOCKING = ("serious", "critical")
 TITLE = "示例县关于开展冬季消防安全检查的通知"
 CHINA = timezone(timedelta(hours=8))
 
@@ -41,17 +41,6 @@ def browser(tmp_path_factory):
         yield chromium
     finally:
         chromium.close()
-
-
-def axe_violations(browser: Chromium) -> list[str]:
-    if not browser.evaluate("typeof window.axe === 'object'"):
-        browser.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
-    results = browser.evaluate(
-        "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => "
-        "({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))",
-        timeout=60,
-    )
-    return [f"{v['impact']} {v['id']}: {v['help']} @ {v['nodes']}" for v in results if v["impact"] in BLOCKING]
 
 
 def checked_page(browser: Chromium, name: str) -> str:

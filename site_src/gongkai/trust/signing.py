@@ -84,15 +84,7 @@ def sign_item(root: Path, docs_dir: Path, settings: Settings, trust: Trust, item
         raise GongkaiError(f"审核人 {reviewer_id}({reviewer.name})无权进行{stage},其角色为 {'、'.join(reviewer.roles)}")
     if not reviewer.covers_unit(item.unit):
         raise GongkaiError(f"审核人 {reviewer_id}({reviewer.name})不负责发布机构 {item.unit}")
-    try:
-        blob = sshsig.key_blob(public_key_line(key_path))
-    except sshsig.SignatureError as exc:
-        raise GongkaiError(f"{key_path}: {exc}") from None
-    if blob not in trust.blobs.get(reviewer_id, []):
-        raise GongkaiError(f"密钥 {key_path}({sshsig.fingerprint(blob)})不是审核人 {reviewer_id} 在 {settings.reviewers_file} 中登记的密钥")
-    at = at or now_at()
-    if parse_at(at) is None:
-        raise GongkaiError(f"签名时间 {at} 格式错误:应为带时区的 ISO 8601 时间")
+    at = _registered_key_and_time(settings, trust, reviewer_id, key_path, at)
     digest = item_digest(item)
     message = statement(item.index_no, stage, reviewer_id, at, digest)
     try:
@@ -205,6 +197,21 @@ def _reviews_block(reviews: list[Review]) -> list[str]:
     return out
 
 
+def _registered_key_and_time(settings: Settings, trust: Trust, reviewer_id: str, key_path: Path, at: str | None) -> str:
+    """Returns the `at` of a new signature (now unless given); raises GongkaiError unless the key
+    is one registered to the reviewer and `at` is an ISO 8601 time with an offset."""
+    try:
+        blob = sshsig.key_blob(public_key_line(key_path))
+    except sshsig.SignatureError as exc:
+        raise GongkaiError(f"{key_path}: {exc}") from None
+    if blob not in trust.blobs.get(reviewer_id, []):
+        raise GongkaiError(f"密钥 {key_path}({sshsig.fingerprint(blob)})不是审核人 {reviewer_id} 在 {settings.reviewers_file} 中登记的密钥")
+    at = at or now_at()
+    if parse_at(at) is None:
+        raise GongkaiError(f"签名时间 {at} 格式错误:应为带时区的 ISO 8601 时间")
+    return at
+
+
 def sign_record(root: Path, settings: Settings, trust: Trust, path: Path, reviewer_id: str, key_path: Path, at: str | None = None, env: dict[str, str] | None = None) -> Review:
     """Signs the 备案 of the record at ``path`` and writes it into the file; raises GongkaiError."""
     standards = load_standards(root, settings)
@@ -219,15 +226,7 @@ def sign_record(root: Path, settings: Settings, trust: Trust, path: Path, review
         raise GongkaiError(f"审核人 {reviewer_id} 不在 {settings.reviewers_file} 中")
     if FILING_ROLE not in reviewer.roles:
         raise GongkaiError(f"审核人 {reviewer_id}({reviewer.name})无权{FILING_ROLE},其角色为 {'、'.join(reviewer.roles)}")
-    try:
-        blob = sshsig.key_blob(public_key_line(key_path))
-    except sshsig.SignatureError as exc:
-        raise GongkaiError(f"{key_path}: {exc}") from None
-    if blob not in trust.blobs.get(reviewer_id, []):
-        raise GongkaiError(f"密钥 {key_path}({sshsig.fingerprint(blob)})不是审核人 {reviewer_id} 在 {settings.reviewers_file} 中登记的密钥")
-    at = at or now_at()
-    if parse_at(at) is None:
-        raise GongkaiError(f"签名时间 {at} 格式错误:应为带时区的 ISO 8601 时间")
+    at = _registered_key_and_time(settings, trust, reviewer_id, key_path, at)
     item = record_item(record)
     digest = item_digest(item)
     try:
