@@ -24,12 +24,10 @@ from pathlib import Path
 
 import mkdocs.utils
 
+from gongkai.diskcache import CACHE_DIR
 from gongkai.errors import GongkaiError
 from gongkai.publish.manifest import MANIFEST_NAME
 from gongkai.site import search
-
-#: The portal's on-disk cache, beside mkdocs.yml (in .gitignore; the CI templates keep it).
-CACHE_DIR = ".cache/gongkai"
 
 
 class SiteWrites:

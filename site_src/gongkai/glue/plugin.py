@@ -23,6 +23,8 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from gongkai import gitrepo
+from gongkai.cache import BuildCache
+from gongkai.diskcache import DiskCache
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate import sanitize
 from gongkai.glue import guard, incremental, render
@@ -34,12 +36,16 @@ from gongkai.portal import Portal, evaluate
 from gongkai.publish.manifest import write_manifest
 from gongkai.settings import load_settings
 from gongkai.site import generated, pages, search
+from gongkai.trust.review import valid_signature_digests
 
 # The site's own navigation: a handful of generated pages, never the items (a nav listing every
 # item is rendered into every page: O(N²) output).
 NAV = [{title: src} for title, src in layout.NAV]
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
+
+#: The set of the portal's cache on disk that holds the signature checks found valid.
+SIGNATURES = "signatures"
 
 #: Decorates a hook that must run after every other plugin's handler of its event.
 after_other_plugins = event_priority(-100)
@@ -59,6 +65,7 @@ class GongkaiPlugin(BasePlugin):
         self.worker: render.Worker | None = None
         self.incremental = False  # `gongkai build`: the last build's site is kept, see glue.incremental
         self.files: Files | None = None  # the files of the build, as on_env saw them
+        self.disk = DiskCache(None)  # the portal's cache on disk, in a `gongkai build` without --no-cache
 
     # --- Events, in the order MkDocs runs them ------------------------------------------------------
 
@@ -105,6 +112,8 @@ class GongkaiPlugin(BasePlugin):
         self.build_lock = handle
         preview, parallel = self.session.preview, self.session.parallel_render
         self.incremental = parallel and not preview
+        if self.incremental and self.session.no_cache:
+            utils.clean_directory(config.site_dir)  # --no-cache: from nothing, as MkDocs' clean build
         if self.incremental:
             # `gongkai build` runs MkDocs' build as "dirty" (see Session.parallel_render): the site
             # is not emptied; each file is written only when its bytes differ, and what this build
@@ -127,8 +136,15 @@ class GongkaiPlugin(BasePlugin):
         root = Path(config.config_file_path).parent
         try:
             # A preview keeps one BuildCache across rebuilds: an edit re-reads and re-decides only what changed.
-            cache = self.session.cache if self.session.preview else None
+            # A build starts from the signature checks earlier builds found valid (the cache on disk).
+            self.disk = DiskCache(root if self.incremental and not self.session.no_cache else None)
+            cache = self.session.cache if self.session.preview else BuildCache()
+            known = cache.valid_signatures = cache.valid_signatures or self.disk.digests(SIGNATURES)
             portal = evaluate(root, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name, cache=cache)
+            if self.disk.enabled:
+                valid = valid_signature_digests(portal.cache)
+                if valid != known:
+                    self.disk.put_digests(SIGNATURES, valid)
         except GongkaiError as exc:
             raise PluginError(str(exc)) from exc
         self.portal = portal
@@ -228,7 +244,7 @@ class GongkaiPlugin(BasePlugin):
             checking = threading.Thread(target=_catching(failed, self.output.check_other_files), args=(site_dir, False), name="gongkai-output-check")
             checking.start()
             root = Path(config.config_file_path).parent
-            reused = stream is None and self.incremental and incremental.search_is_current(root, site_dir, writes)
+            reused = stream is None and self.incremental and not self.session.no_cache and incremental.search_is_current(root, site_dir, writes)
             try:
                 if stream is not None:
                     stats = stream.finish()
@@ -242,7 +258,7 @@ class GongkaiPlugin(BasePlugin):
                 checking.join()
             if failed:
                 raise failed[0]
-            if self.incremental and not reused:
+            if self.incremental and not reused and not self.session.no_cache:
                 incremental.note_search(root, site_dir)
             log.info("gongkai: 搜索索引 %s 个页面%s", stats.get("pages"), "(页面未变,沿用上次的索引)" if reused else "")
             self.output.check_other_files(site_dir, True)
@@ -349,7 +365,7 @@ class GongkaiPlugin(BasePlugin):
         made = generated.report_output(portal, decision)
         if made is None:
             return None
-        files.append(File.generated(config, made.xlsx, content=self.session.xlsx_bytes(made.tables, made.title)))
+        files.append(File.generated(config, made.xlsx, content=self.session.xlsx_bytes(made.tables, made.title, self.disk)))
         return made.body
 
     # --- Refusing what the output shows -------------------------------------------------------------
