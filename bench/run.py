@@ -368,7 +368,7 @@ def run(args) -> dict:
         "load_before": os.getloadavg()[0],
     }
     places = {name: cwd for name, cwd, _, _ in contenders}
-    for name in runs:
+    for name in places:
         site = places[name] / "site"
         size, files = tree_bytes(site)
         summary[name] = {

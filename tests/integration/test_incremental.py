@@ -136,3 +136,14 @@ def test_one_process_builds_incrementally_too(portal):
     _build(portal, "site", env=serial)
     assert site_leaks(portal.site, canary) == []
     shutil.rmtree(portal.root / "clean", ignore_errors=True)
+
+
+def test_a_lost_bundle_file_alone_makes_pagefind_run_again(portal):
+    _items(portal)
+    _commit(portal.root)
+    _build(portal, "site")
+    clean = _tree(portal.site)
+    next((portal.site / "pagefind/fragment").iterdir()).unlink()  # no page changed
+    again = _build(portal, "site")
+    assert REUSED not in again.stderr
+    assert _tree(portal.site) == clean

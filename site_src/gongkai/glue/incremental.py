@@ -109,6 +109,12 @@ class SiteWrites:
                 os.rmdir(folder)
                 folder = os.path.dirname(folder)
 
+    def blank_page(self, path: str) -> None:
+        """Deletes what lies at the place of a page MkDocs does not write (its output is blank)."""
+        if os.path.isfile(path) or os.path.islink(path):
+            os.remove(path)
+            self.changed.add(os.path.abspath(path))  # sent back by the render worker, as its writes
+
     def pages_changed(self) -> bool:
         """Returns whether any HTML file of the site was written anew or deleted in this build."""
         return any(path.endswith(".html") for path in self.changed | self.deleted)
@@ -167,7 +173,11 @@ def _stamp(site_dir: Path) -> dict | None:
         data = entry.read_bytes()
     except (OSError, GongkaiError):  # no stamp: Pagefind runs
         return None
-    return {"pagefind": [str(binary), info.st_size, info.st_mtime_ns], "entry": hashlib.sha256(data).hexdigest()}
+    # Every file of the bundle by name and size: one lost or cut short since is not reused.
+    listing = hashlib.sha256()
+    for path in sorted(p for p in entry.parent.rglob("*") if p.is_file()):
+        listing.update(f"{path.relative_to(entry.parent).as_posix()}\0{path.stat().st_size}\n".encode())
+    return {"pagefind": [str(binary), info.st_size, info.st_mtime_ns], "entry": hashlib.sha256(data).hexdigest(), "files": listing.hexdigest()}
 
 
 def search_is_current(root: Path, site_dir: Path, writes: SiteWrites) -> bool:

@@ -208,6 +208,8 @@ class GongkaiPlugin(BasePlugin):
         self.output.check_page(page.file.dest_uri, output)
         if self.worker is not None and page.file.src_uri == self.worker.last:
             self._join_worker()  # before MkDocs validates anchors
+        if self.incremental and not output.strip():
+            incremental.WRITES.blank_page(page.file.abs_dest_path)  # MkDocs writes no blank page: nor is the last one kept
         if not self.stream_pages or not output.strip():
             return output
         if self.search is None:
