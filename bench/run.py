@@ -45,6 +45,7 @@ FRAGMENTS_PER_QUERY = 5  # the Pagefind UI loads the first five results' fragmen
 
 
 TAG = ""
+REBUILDS = ("unchanged", "one_edit")  # the rebuilds timed after each clean build of a gongkai engine
 ENGINE: Path | None = None  # --engine: another gongkai checkout (site_src/, hooks/, theme/) timed in the same run
 
 
@@ -333,16 +334,31 @@ def run(args) -> dict:
     if ENGINE is not None:
         runs["other"] = []
         contenders.insert(1, ("other", engine_portal(portal, ENGINE), gongkai_cmd, build_env(ENGINE)))
+    engines = [name for name, *_ in contenders if name != "plain"]
+    if args.rebuilds:
+        for name in engines:
+            for kind in REBUILDS:
+                runs[f"{name}_{kind}"] = []
     for number in range(args.runs):
         order = contenders[::-1] if number % 2 else list(contenders)
         for name, cwd, command, env in order:
+            # A clean build: no site, no build cache (.cache/gongkai/) of an earlier one.
             shutil.rmtree(cwd / "site", ignore_errors=True)
-            result = measure(command, cwd, env, OUT / f"build-{name}-{args.items}.log")
-            print(f"  run {number + 1}: {name:8s} {result['wall_s']:7.1f} s  peak {result['peak_tree_mb']:6.0f} MB  exit {result['returncode']}", flush=True)
-            if result["returncode"] != 0:
-                tail = (OUT / f"build-{name}-{args.items}.log").read_text(errors="replace")[-4000:]
-                raise SystemExit(f"{name} build failed (exit {result['returncode']}):\n{tail}")
-            runs[name].append(result)
+            shutil.rmtree(cwd / ".cache", ignore_errors=True)
+            runs[name].append(_timed(name, "clean", cwd, command, env, number, args.items))
+            if args.rebuilds and name in engines:
+                # Right after its clean build, into the same site: nothing changed, then one item
+                # edited and re-signed (as a reviewed edit arrives with git pull), then put back.
+                runs[f"{name}_unchanged"].append(_timed(name, "unchanged", cwd, command, env, number, args.items))
+                item = cwd / "content" / info["edit_candidate"]
+                original = item.read_bytes()
+                generate.resign(cwd, info["edit_candidate"], args.seed, f"基准测试修改标记{number + 1}号")
+                try:
+                    runs[f"{name}_one_edit"].append(_timed(name, "one_edit", cwd, command, env, number, args.items))
+                finally:
+                    tmp = item.with_name("." + item.name + ".restore")
+                    tmp.write_bytes(original)
+                    os.replace(tmp, item)  # a new file: the --engine copy hard-links the original
     summary: dict = {
         "items": args.items,
         "published_pages": info["publishes"],
@@ -352,7 +368,7 @@ def run(args) -> dict:
         "load_before": os.getloadavg()[0],
     }
     places = {name: cwd for name, cwd, _, _ in contenders}
-    for name in runs:
+    for name in places:
         site = places[name] / "site"
         size, files = tree_bytes(site)
         summary[name] = {
@@ -366,6 +382,21 @@ def run(args) -> dict:
             "search": material_query_bytes(site) if name == "plain" else pagefind_query_bytes(site),
         }
     summary["ratio"] = summary["gongkai"]["wall_s"] / summary["plain"]["wall_s"]
+    summary["ratio_clean"] = summary["ratio"]
+    summary["ratio_clean_spread"] = _spread([a["wall_s"] / b["wall_s"] for a, b in zip(runs["gongkai"], runs["plain"])])
+    if args.rebuilds:
+        for name in engines:
+            for kind in REBUILDS:
+                walls = [r["wall_s"] for r in runs[f"{name}_{kind}"]]
+                summary[name][f"rebuild_{kind}"] = {
+                    "wall_s": statistics.median(walls),
+                    "wall_all_s": [round(w, 2) for w in walls],
+                    "peak_tree_mb": max(r["peak_tree_mb"] for r in runs[f"{name}_{kind}"]),
+                    # Per round, over that round's clean build of the same engine.
+                    "over_clean": _spread([r["wall_s"] / c["wall_s"] for r, c in zip(runs[f"{name}_{kind}"], runs[name])]),
+                }
+        for kind in REBUILDS:
+            summary[f"ratio_rebuild_{kind}"] = summary["gongkai"][f"rebuild_{kind}"]["wall_s"] / summary["gongkai"]["wall_s"]
     if "other" in runs:
         summary["engine_path"] = str(ENGINE)
         summary["engine_ratio"] = summary["other"]["wall_s"] / summary["plain"]["wall_s"]
@@ -394,6 +425,21 @@ def run(args) -> dict:
     return summary
 
 
+def _timed(name: str, kind: str, cwd: Path, command: list[str], env: dict, number: int, items: int) -> dict:
+    """Times one build (measure) and stops the run if it failed."""
+    log = OUT / f"build-{name}-{kind}-{items}.log"
+    result = measure(command, cwd, env, log)
+    print(f"  run {number + 1}: {name:8s} {kind:9s} {result['wall_s']:7.1f} s  peak {result['peak_tree_mb']:6.0f} MB  exit {result['returncode']}", flush=True)
+    if result["returncode"] != 0:
+        tail = log.read_text(errors="replace")[-4000:]
+        raise SystemExit(f"{name} {kind} build failed (exit {result['returncode']}):\n{tail}")
+    return result
+
+
+def _spread(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
 def _size(value: float) -> str:
     return f"{value / 2**20:,.1f} MB" if value >= 2**20 else f"{value / 1024:,.0f} KB"
 
@@ -405,7 +451,7 @@ def _mb(value: float) -> str:
 def table(results: list[dict]) -> str:
     head = (
         "| items | (a) gongkai build --strict | (b) MkDocs + Material + search | a/b | peak memory a / b | site bytes per item a / b "
-        "| search download per query a (typical / max) | b (gzip / raw) | preview of an edit |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| search download per query a (typical / max) | b (gzip / raw) | preview of an edit | rebuild: unchanged / one edit (× clean a) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = [head]
     for r in sorted(results, key=lambda r: (r["items"], r.get("engine", "installed") != "installed")):
@@ -417,9 +463,16 @@ def table(results: list[dict]) -> str:
             f"| {r['items']:,}{' ' + r.get('label', '(--engine)') if patched else ''} | {a['wall_s']:.1f} s | {b['wall_s']:.1f} s | {r['ratio']:.2f} | {_mb(a['peak_tree_mb'])} / {_mb(b['peak_tree_mb'])} "
             f"| {a['bytes_per_item'] / 1024:,.1f} KB / {b['bytes_per_item'] / 1024:,.1f} KB "
             f"| {a['search'].get('typical', 0) / 1024:,.0f} KB / {a['search'].get('total', 0) / 1024:,.0f} KB "
-            f"| {_size(b['search'].get('typical', 0))} / {_size(b['search'].get('total', 0))} | {shown} |"
+            f"| {_size(b['search'].get('typical', 0))} / {_size(b['search'].get('total', 0))} | {shown} | {_rebuilds(a)} |"
         )
     return "\n".join(rows)
+
+
+def _rebuilds(result: dict) -> str:
+    if "rebuild_unchanged" not in result:
+        return "—"
+    same, edit = result["rebuild_unchanged"], result["rebuild_one_edit"]
+    return f"{same['wall_s']:.1f} s / {edit['wall_s']:.1f} s ({same['over_clean']['median']:.2f} / {edit['over_clean']['median']:.2f})"
 
 
 def print_summary(summary: dict) -> None:
@@ -428,7 +481,13 @@ def print_summary(summary: dict) -> None:
     print(f"items {summary['items']:,} ({summary['published_pages']:,} published pages), {summary['runs']} run(s), medians; {summary['machine']}")
     print(f"  (a) gongkai build --strict      {a['wall_s']:8.1f} s   runs {a['wall_all_s']}")
     print(f"  (b) MkDocs + Material + search  {b['wall_s']:8.1f} s   runs {b['wall_all_s']}   segmentation: {summary['plain_search_segmentation']}")
-    print(f"  a/b                             {summary['ratio']:8.2f}")
+    print(f"  a/b                             {summary['ratio']:8.2f} (per round {summary['ratio_clean_spread']['min']:.2f}-{summary['ratio_clean_spread']['max']:.2f})")
+    for name in ("gongkai", "other"):
+        for kind in REBUILDS:
+            rebuild = summary.get(name, {}).get(f"rebuild_{kind}")
+            if rebuild:
+                spread = rebuild["over_clean"]
+                print(f"  {'(a)' if name == 'gongkai' else '(e)'} rebuild, {kind:9s}         {rebuild['wall_s']:8.1f} s   runs {rebuild['wall_all_s']}   / its clean build {spread['median']:.2f} ({spread['min']:.2f}-{spread['max']:.2f})")
     if "other" in summary:
         e = summary["other"]
         n = summary["new_over_engine"]
@@ -457,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-serve", dest="serve", action="store_false", help="skip the preview measurement")
+    parser.add_argument("--no-rebuilds", dest="rebuilds", action="store_false", help="skip the unchanged and one-edit rebuilds")
     parser.add_argument("--serve-only", action="store_true", help="only measure the preview (no builds)")
     parser.add_argument("--rescan", action="store_true", help="recompute the search figures of results-N.json from the sites on disk")
     parser.add_argument("--edits", type=int, default=3, help="edits timed in the preview (median)")

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "site_src" / "gongkai"
 # Lowest first: a module may import modules of its own layer or of a layer below, never above.
 # The first pattern that matches a module decides its layer.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("gongkai", "gongkai.cache", "gongkai.errors", "gongkai.model", "gongkai.escaping", "gongkai.gitrepo")),
+    ("base", ("gongkai", "gongkai.cache", "gongkai.diskcache", "gongkai.errors", "gongkai.model", "gongkai.escaping", "gongkai.gitrepo")),
     ("law", ("gongkai.law", "gongkai.law.*")),
     ("settings", ("gongkai.settings",)),
     ("read", ("gongkai.read", "gongkai.read.*")),

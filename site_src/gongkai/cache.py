@@ -86,6 +86,9 @@ class BuildCache:
     # trust.review: (signed statement, signature, the key blobs the signer may use) -> None when
     # valid, else why not: the result of the cryptography, a pure function of its key.
     verified: dict[tuple[bytes, str, tuple[bytes, ...]], str | None] = field(default_factory=dict)
+    # trust.review: the digests (review.signature_digest) of the checks an earlier build found
+    # valid, read from the portal's cache on disk (diskcache): such a check is not made again.
+    valid_signatures: set[bytes] = field(default_factory=set)
     # How often `verified` was emptied: a mark (clears, size) tells a worker which entries are new.
     verified_clears: int = 0
     # trust.review: where the clock stood for the signing times checked (part of the gate context).

@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("build", "构建网站(含发布闸门)", cmd_build)
     p.add_argument("--strict", action="store_true", help="严格模式:任何警告或无效签名都使构建失败")
     p.add_argument("-d", "--site-dir", help="输出目录(默认 mkdocs.yml 的 site_dir)")
+    p.add_argument("--no-cache", action="store_true", help="不用也不更新构建缓存 .cache/gongkai/,先清空输出目录,从头构建")
     p = command("serve", "本地预览(编辑时自动刷新)", cmd_serve)
     p.add_argument("-a", "--dev-addr", default=None, help="监听地址,如 127.0.0.1:8000")
     p.add_argument("--drafts", action="store_true", help="审核预览:待审和定时发布的信息也显示(标有“审核预览·未发布”),只在本机")

@@ -94,7 +94,7 @@ def cmd_build(args) -> int:
         overrides["site_dir"] = args.site_dir
     config = _load_config(args, **overrides)
     try:
-        commands.build(config)
+        commands.build(config, no_cache=bool(getattr(args, "no_cache", False)))
     except commands.Failed as exc:
         print(f"构建失败:{exc}" if str(exc) else "构建失败(原因见上方的错误信息)", file=sys.stderr)
         return EXIT_PROBLEMS

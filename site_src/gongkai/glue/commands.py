@@ -109,14 +109,16 @@ def quiet() -> None:
     engine.logger().setLevel(logging.WARNING)
 
 
-def build(config) -> None:
-    """Builds the site of ``config``, its pages rendered on two cores; raises Failed."""
+def build(config, no_cache: bool = False) -> None:
+    """Builds the site of ``config``, its pages rendered on two cores; raises Failed. ``no_cache``:
+    without the portal's cache on disk, from an empty site directory."""
     install_gate_guard(config)  # refuses to build unless mkdocs.yml loads the gate
     # Pages are rendered on two cores (Session.parallel_render): MkDocs runs a "dirty" build so that
     # it skips the pages the worker renders; the plugin empties the site first, as a clean build.
     state = session()
     state.parallel_render = True
     state.drafts = False  # a build never shows pending items, whatever this process ran before
+    state.no_cache = no_cache
     dirty_notice = _DropDirtyNotice()
     build_log = engine.logger("commands.build")
     build_log.addFilter(dirty_notice)
@@ -127,6 +129,7 @@ def build(config) -> None:
     finally:
         build_log.removeFilter(dirty_notice)
         state.parallel_render = False
+        state.no_cache = False
 
 
 def serve(config_file: str, dev_addr: str, drafts: bool = False) -> None:

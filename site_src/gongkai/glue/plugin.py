@@ -23,9 +23,11 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from gongkai import gitrepo
+from gongkai.cache import BuildCache
+from gongkai.diskcache import DiskCache
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate import sanitize
-from gongkai.glue import engine, guard, render
+from gongkai.glue import engine, guard, incremental, render
 from gongkai.glue.output import OutputCheck
 from gongkai.glue.preview import session
 from gongkai.law import layout
@@ -34,12 +36,16 @@ from gongkai.portal import Portal, evaluate
 from gongkai.publish.manifest import write_manifest
 from gongkai.settings import load_settings
 from gongkai.site import generated, pages, search
+from gongkai.trust.review import valid_signature_digests
 
 # The site's own navigation: a handful of generated pages, never the items (a nav listing every
 # item is rendered into every page: O(N²) output).
 NAV = [{title: src} for title, src in layout.NAV]
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
+
+#: The set of the portal's cache on disk that holds the signature checks found valid.
+SIGNATURES = "signatures"
 
 #: Decorates a hook that must run after every other plugin's handler of its event.
 after_other_plugins = event_priority(-100)
@@ -57,6 +63,9 @@ class GongkaiPlugin(BasePlugin):
         self.search: search.PagefindStream | None = None  # of the build under way, from its first page
         self.stream_pages = False  # this build hands its pages to Pagefind as they are written (not a preview)
         self.worker: render.Worker | None = None
+        self.incremental = False  # `gongkai build`: the last build's site is kept, see glue.incremental
+        self.files: Files | None = None  # the files of the build, as on_env saw them
+        self.disk = DiskCache(None)  # the portal's cache on disk, in a `gongkai build` without --no-cache
 
     # --- Events, in the order MkDocs runs them ------------------------------------------------------
 
@@ -102,10 +111,14 @@ class GongkaiPlugin(BasePlugin):
             raise PluginError(f"另一个构建正在写入 {site_dir}:请等它结束后再构建") from None
         self.build_lock = handle
         preview, parallel = self.session.preview, self.session.parallel_render
-        if parallel:
+        self.incremental = parallel and not preview
+        if self.incremental and self.session.no_cache:
+            utils.clean_directory(config.site_dir)  # --no-cache: from nothing, as MkDocs' clean build
+        if self.incremental:
             # `gongkai build` runs MkDocs' build as "dirty" (see Session.parallel_render): the site
-            # is emptied here instead, exactly as MkDocs does for a clean build.
-            utils.clean_directory(config.site_dir)
+            # is not emptied; each file is written only when its bytes differ, and what this build
+            # did not produce is deleted at the end (glue.incremental).
+            incremental.WRITES.start(config.site_dir)
         self._stop_search()
         # The preview refreshes its index with the CLI, in the background; so does a build on one
         # core, and a build that renders its pages on two (parallel_render): the cores are busy
@@ -123,8 +136,17 @@ class GongkaiPlugin(BasePlugin):
         root = Path(config.config_file_path).parent
         try:
             # A preview keeps one BuildCache across rebuilds: an edit re-reads and re-decides only what changed.
-            cache = self.session.cache if self.session.preview else None
+            # A build starts from the signature checks earlier builds found valid (the cache on disk).
+            self.disk = DiskCache(root if self.incremental and not self.session.no_cache else None)
+            if self.disk.refused:
+                log.warning(self.disk.refused)
+            cache = self.session.cache if self.session.preview else BuildCache()
+            known = cache.valid_signatures = cache.valid_signatures or self.disk.digests(SIGNATURES)
             portal = evaluate(root, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name, cache=cache)
+            if self.disk.enabled:
+                valid = valid_signature_digests(portal.cache)
+                if valid != known:
+                    self.disk.put_digests(SIGNATURES, valid)
         except GongkaiError as exc:
             raise PluginError(str(exc)) from exc
         self.portal = portal
@@ -151,6 +173,8 @@ class GongkaiPlugin(BasePlugin):
             # so its full collections during rendering do not walk them again and again (and a
             # forked render worker does not copy their memory pages by touching them).
             gc.freeze()
+        if self.incremental:
+            incremental.WRITES.watch(result)
         return result
 
     def on_nav(self, nav, *, config, files):
@@ -169,6 +193,7 @@ class GongkaiPlugin(BasePlugin):
         if self.session.preview:
             env.bytecode_cache = self.session.bytecode_cache
         env.globals["gongkai_layout"] = layout.template_globals()  # the site's paths, for the theme
+        self.files = files
         return env
 
     def on_page_content(self, html: str, *, page, config, files) -> str:
@@ -185,6 +210,8 @@ class GongkaiPlugin(BasePlugin):
         self.output.check_page(page.file.dest_uri, output)
         if self.worker is not None and page.file.src_uri == self.worker.last:
             self._join_worker()  # before MkDocs validates anchors
+        if self.incremental and not output.strip():
+            incremental.WRITES.blank_page(page.file.abs_dest_path)  # MkDocs writes no blank page: nor is the last one kept
         if not self.stream_pages or not output.strip():
             return output
         if self.search is None:
@@ -201,8 +228,11 @@ class GongkaiPlugin(BasePlugin):
         manifest.json — last, and only when the build has succeeded: a site without a manifest is
         one `gongkai publish` refuses."""
         preview = self.session.preview
+        writes = incremental.WRITES
         try:
             self._join_worker()
+            if self.incremental and self.files is not None:
+                writes.remove_stale(self.files, config)  # before anything checks or indexes the site
             if not preview:
                 self._refuse_findings(config)
             if config.strict and _warnings_so_far():
@@ -217,29 +247,39 @@ class GongkaiPlugin(BasePlugin):
             failed: list[BaseException] = []
             checking = threading.Thread(target=_catching(failed, self.output.check_other_files), args=(site_dir, False), name="gongkai-output-check")
             checking.start()
+            root = Path(config.config_file_path).parent
+            reused = stream is None and self.incremental and not self.session.no_cache and incremental.search_is_current(root, site_dir, writes)
             try:
-                stats = stream.finish() if stream is not None else search.index_site(site_dir)
+                if stream is not None:
+                    stats = stream.finish()
+                elif reused:
+                    stats = search.bundle_stats(site_dir)  # no page changed: the index is the same
+                else:
+                    stats = search.index_site(site_dir, keep=self.incremental)
             except GongkaiError as exc:
                 raise PluginError(str(exc)) from exc
             finally:
                 checking.join()
             if failed:
                 raise failed[0]
-            log.info("gongkai: 搜索索引 %s 个页面", stats.get("pages"))
+            if self.incremental and not reused and not self.session.no_cache:
+                incremental.note_search(root, site_dir)
+            log.info("gongkai: 搜索索引 %s 个页面%s", stats.get("pages"), "(页面未变,沿用上次的索引)" if reused else "")
             self.output.check_other_files(site_dir, True)
             self._refuse_findings(config)
-            root = Path(config.config_file_path).parent
             built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             write_manifest(site_dir, commit=gitrepo.head_commit(root), built_at=built_at, strict=bool(config.strict))
         finally:
             self._stop_search()
             self._release_lock()
+            incremental.WRITES.stop()
 
     def on_build_error(self, *, error) -> None:
         """Stops what the build started: the render worker, Pagefind, the site's lock."""
         self._stop_worker()
         self._stop_search()
         self._release_lock()
+        incremental.WRITES.stop()
 
     # --- Publishing: what the gate let through and what the engine generates -------------------------
 
@@ -329,7 +369,7 @@ class GongkaiPlugin(BasePlugin):
         made = generated.report_output(portal, decision)
         if made is None:
             return None
-        files.append(File.generated(config, made.xlsx, content=self.session.xlsx_bytes(made.tables, made.title)))
+        files.append(File.generated(config, made.xlsx, content=self.session.xlsx_bytes(made.tables, made.title, self.disk)))
         return made.body
 
     # --- Refusing what the output shows -------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib.metadata
 import logging
 import os
 import tempfile
@@ -19,6 +20,7 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_build_date
 
 from gongkai.cache import BuildCache
+from gongkai.diskcache import DiskCache, key_of
 from gongkai.errors import GongkaiError
 from gongkai.report import xlsx as report_xlsx
 from gongkai.site import pages, search
@@ -63,6 +65,9 @@ class Session:
         #: preview): pending items get a page marked 审核预览·未发布. A build, package or publish
         #: never sets it, and the plugin adds drafts only when preview is set too.
         self.drafts = False
+        #: Set by `gongkai build --no-cache` (glue.commands.build): the build neither reads nor
+        #: writes the portal's cache on disk (diskcache), and starts from an empty site directory.
+        self.no_cache = False
         # What the guard checks (glue.guard): the config the plugin's on_config saw last, and
         # (config, what the gate let through), set at the end of the plugin's on_files.
         self.gate_config = None
@@ -133,17 +138,24 @@ class Session:
         if self.built.get(file.src_uri, ("",))[0] == digest and os.path.isfile(file.abs_dest_path):
             file.is_modified = lambda: False
 
-    def xlsx_bytes(self, tables, title: str) -> bytes:
+    def xlsx_bytes(self, tables, title: str, disk: DiskCache | None = None) -> bytes:
         """Returns the .xlsx of an annual report. The workbook is a pure function of the tables and
         the title (openpyxl takes ~0.2 s a report): made once per process, so preview rebuilds do
-        not make every report's again."""
+        not make every report's again, and kept in the portal's cache on disk (``disk``) for the
+        next build, under the tables, the title, the engine and openpyxl's version."""
         key = hashlib.sha256(repr((tables, title)).encode("utf-8")).hexdigest()
         if key not in self.xlsx_made:
-            with tempfile.TemporaryDirectory(prefix="gongkai-xlsx-") as tmp:
-                target = f"{tmp}/report.xlsx"
-                report_xlsx.write_report_xlsx(tables, target, title)
-                with open(target, "rb") as handle:
-                    self.xlsx_made[key] = handle.read()
+            disk = disk or DiskCache(None)
+            disk_key = key_of(key, _openpyxl_version())
+            data = disk.get("xlsx", disk_key)
+            if data is None:
+                with tempfile.TemporaryDirectory(prefix="gongkai-xlsx-") as tmp:
+                    target = f"{tmp}/report.xlsx"
+                    report_xlsx.write_report_xlsx(tables, target, title)
+                    with open(target, "rb") as handle:
+                        data = handle.read()
+                disk.put("xlsx", disk_key, data)
+            self.xlsx_made[key] = data
         return self.xlsx_made[key]
 
     def skip_unchanged_sitemap(self, config, files) -> None:
@@ -195,6 +207,13 @@ class Session:
                 log.info("gongkai: 搜索索引 %s 个页面(预览)", stats.get("pages"))
             except GongkaiError as exc:
                 log.warning(str(exc))
+
+
+def _openpyxl_version() -> str:
+    try:
+        return importlib.metadata.version("openpyxl")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 _SESSION = Session()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.exceptions import PluginError
 
-from gongkai.glue import engine
+from gongkai.glue import engine, incremental
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
 
@@ -106,6 +106,7 @@ def _render_worker(mine, nav, config, files, output, write_fd: int) -> None:
         for page in pages:
             links = {to.src_uri: dict(anchors) for to, anchors in (page.links_to_anchors or {}).items()}
             report["anchors"][page.file.src_uri] = (sorted(page.present_anchor_ids or ()), links)
+        report["changed"] = sorted(incremental.WRITES.changed)
         code = 0
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
         report["error"] = f"{type(exc).__name__}: {exc}"
@@ -128,6 +129,7 @@ def join(worker: Worker, output) -> None:
         logging.getLogger(name).log(level, message)
     output.findings.extend(report.get("findings", ()))
     output.checked.update(report.get("checked", ()))
+    incremental.WRITES.changed.update(report.get("changed", ()))
     if status != 0 or report["error"]:
         raise PluginError(f"页面渲染失败(并行渲染进程):{report['error'] or f'退出状态 {status}'}")
     for file in worker.files:

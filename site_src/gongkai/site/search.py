@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from gongkai.errors import GongkaiError
-from gongkai.site.search_order import normalize_bundle
+from gongkai.site.search_order import normalize_bundle, prune_bundle
 
 #: The folder of the site the search bundle is written to; the theme loads its UI from here.
 BUNDLE_DIR = "pagefind"
@@ -67,7 +67,7 @@ def pagefind_binary() -> Path:
         raise GongkaiError(f"Pagefind 扩展版安装不完整,找不到可执行文件:{exc}") from exc
 
 
-def index_site(site_dir: Path, background: bool = False) -> dict:
+def index_site(site_dir: Path, background: bool = False, keep: bool = False) -> dict:
     """Returns the statistics of the search index Pagefind wrote into ``site_dir/pagefind/``.
 
     Keys: ``pages``, ``words``, ``languages``, ``filters`` (as Pagefind counted them),
@@ -75,9 +75,11 @@ def index_site(site_dir: Path, background: bool = False) -> dict:
     chunk: a one-word query downloads one chunk) and ``fragments``.
     Raises GongkaiError (in Chinese) when the site is missing or Pagefind fails.
     ``background``: run Pagefind at the lowest CPU priority (`nice`), e.g. beside a preview.
+    ``keep``: leave the bundle of the last build for Pagefind to reuse (it skips writing the
+    fragments it finds: its fast path), then delete every file of it the new index does not name.
     """
     site_dir = Path(site_dir)
-    bundle = _empty_bundle(site_dir)
+    bundle = _empty_bundle(site_dir, keep)
     command = [
         str(pagefind_binary()),
         "--site", str(site_dir),
@@ -106,7 +108,23 @@ def index_site(site_dir: Path, background: bool = False) -> dict:
         raise GongkaiError(f"建立搜索索引失败(Pagefind 退出码 {run.returncode}):\n{detail}")
     _check_bundle(bundle)
     normalize_bundle(bundle)
+    if keep:
+        try:
+            prune_bundle(bundle)
+        except (OSError, ValueError):  # a bundle it cannot read: made again from nothing
+            return index_site(site_dir, background)
     return _stats(run.stdout, bundle)
+
+
+def bundle_stats(site_dir: Path) -> dict:
+    """Returns the statistics `index_site` returns, of the bundle already in ``site_dir``."""
+    bundle = Path(site_dir) / BUNDLE_DIR
+    _check_bundle(bundle)
+    stats = _stats("", bundle)
+    languages = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"]
+    stats["languages"] = len(languages)
+    stats["pages"] = sum(entry.get("page_count", 0) for entry in languages.values())
+    return stats
 
 
 def search_url(rel_path: str) -> str:
@@ -463,8 +481,9 @@ def _html_files(site_dir: Path) -> set[str]:
     return found
 
 
-def _empty_bundle(site_dir: Path) -> Path:
-    """Returns ``site_dir/pagefind``, removed if a bundle is there: the site's pages are checked."""
+def _empty_bundle(site_dir: Path, keep: bool = False) -> Path:
+    """Returns ``site_dir/pagefind``, removed if a bundle is there (unless ``keep``: then pruned
+    after Pagefind has written the new one): the site's pages are checked."""
     if not site_dir.is_dir():
         raise GongkaiError(f"无法建立搜索索引:网站目录 {site_dir} 不存在")
     bundle = site_dir / BUNDLE_DIR
@@ -476,8 +495,12 @@ def _empty_bundle(site_dir: Path) -> Path:
                 f"{strays[0].relative_to(site_dir).as_posix()};请勿在 content/ 中使用名为 {BUNDLE_DIR} 的目录"
             )
         # A bundle left by an earlier build holds fragments of pages that may since have been
-        # withdrawn: it is rebuilt from nothing, never patched.
-        shutil.rmtree(bundle)
+        # withdrawn: it is rebuilt from nothing, or (keep) pruned to what the new index names.
+        if not keep or not bundle.is_dir() or bundle.is_symlink():
+            if bundle.is_dir() and not bundle.is_symlink():
+                shutil.rmtree(bundle)
+            else:
+                bundle.unlink()
     return bundle
 
 

@@ -67,3 +67,45 @@ def normalize_bundle(bundle: Path) -> None:
         (bundle / f"pagefind.{new_hash}.pf_meta").write_bytes(data)
         language["hash"] = new_hash
     entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+#: The folders of a bundle whose files are named after their contents, each named by the metadata.
+_HASHED_DIRS = ("fragment", "index", "filter", "sort")
+
+
+def _strings(value, found: set[str]) -> None:
+    if isinstance(value, str):
+        found.add(value)
+    elif isinstance(value, (list, tuple)):
+        for part in value:
+            _strings(part, found)
+    elif isinstance(value, dict):
+        for key, part in value.items():
+            _strings(key, found)
+            _strings(part, found)
+
+
+def prune_bundle(bundle: Path) -> None:
+    """Deletes every content-named file of a bundle its index does not name: a bundle kept from
+    an earlier build (so that Pagefind skips writing what it finds) loses the fragments, index
+    chunks, filters and metadata of pages that have since changed or been withdrawn. The files
+    with fixed names (Pagefind's scripts, styles and WebAssembly) are written by every run."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    named: set[str] = set()
+    metas = set()
+    for language in entry.get("languages", {}).values():
+        metas.add(f"pagefind.{language.get('hash')}.pf_meta")
+        meta_path = bundle / f"pagefind.{language.get('hash')}.pf_meta"
+        meta = _decode(meta_path)
+        if meta is None:
+            raise ValueError(f"{meta_path}: not a Pagefind metadata file")
+        _strings(meta, named)
+    for path in bundle.glob("*.pf_meta"):
+        if path.name not in metas:
+            path.unlink()
+    for folder in _HASHED_DIRS:
+        for path in (bundle / folder).glob("*") if (bundle / folder).is_dir() else ():
+            if path.is_dir() and not path.is_symlink():
+                continue
+            if path.name.split(".", 1)[0] not in named:
+                path.unlink()

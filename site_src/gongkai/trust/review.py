@@ -240,6 +240,23 @@ class ReviewOutcome:
 _WINDOW_NOTE = ("gongkai-signing-times",)  # marks the signing times among a worker's entries
 
 
+def signature_digest(key: tuple[bytes, str, tuple[bytes, ...]]) -> bytes:
+    """Returns the digest of a signature check (BuildCache.verified's key: the signed statement,
+    the signature, the key blobs its signer may use), under which the portal's cache on disk
+    remembers it valid."""
+    message, sig, allowed = key
+    h = hashlib.sha256(b"gongkai signature check\0" + NAMESPACE.encode() + b"\0")
+    for part in (message, sig.encode("utf-8"), *allowed):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.digest()
+
+
+def valid_signature_digests(cache: BuildCache) -> set[bytes]:
+    """Returns the digests of the signature checks this cache holds as valid."""
+    return {signature_digest(key) for key, why in cache.verified.items() if why is None}
+
+
 def verified_mark(cache: BuildCache) -> tuple[int, int]:
     """Returns a mark of the signature cache as it is now, for verified_since."""
     return cache.verified_clears, len(cache.verified)
@@ -303,11 +320,14 @@ class Verifier:
         key = (message, sig, allowed)
         if key in verified:
             return verified[key]
-        try:
-            sshsig.verify(sig, message, NAMESPACE, list(allowed))
-            why = None
-        except sshsig.SignatureError as exc:
-            why = str(exc)
+        if self.cache.valid_signatures and signature_digest(key) in self.cache.valid_signatures:
+            why = None  # found valid by an earlier build, for this very statement, signature and keys
+        else:
+            try:
+                sshsig.verify(sig, message, NAMESPACE, list(allowed))
+                why = None
+            except sshsig.SignatureError as exc:
+                why = str(exc)
         if len(verified) > MAX_VERIFIED:
             verified.clear()
             self.cache.verified_clears += 1

@@ -1,0 +1,212 @@
+"""Writing only what changed: `gongkai build` keeps the site directory of its last build.
+
+The site is not emptied first (MkDocs' clean build would): each file is compared with what lies
+at its place and written only when its bytes differ, and afterwards every file this build did not
+produce — the page of a withdrawn item, its attachments — is deleted. Pagefind keeps its bundle
+too (glue.plugin, site.search): it skips the fragments it finds already written, and the files the
+new index does not name are deleted after it.
+
+A page is written by MkDocs' ``utils.write_file`` (pages, sitemap.xml, 404.html): for the length
+of the build it is replaced with a version that leaves a file of the same bytes alone. A static
+file (theme, attachment, export) is copied by ``File.copy_file``, which in MkDocs' dirty build asks
+``File.is_modified``: it is answered by comparing the bytes, never the times (a file put back with
+an older time is still copied). The site's manifest.json is deleted before anything is written and
+written again last, on success only: a site left by a failed build is one `gongkai publish`
+refuses.
+"""
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import mkdocs.utils
+
+from gongkai.diskcache import CACHE_DIR
+from gongkai.errors import GongkaiError
+from gongkai.publish.manifest import MANIFEST_NAME
+from gongkai.site import search
+
+
+class SiteWrites:
+    """The writes of one build into its site directory (one per process: the render worker's
+    are sent back to the parent, see glue.render)."""
+
+    def __init__(self) -> None:
+        self.site_dir = ""
+        self.changed: set[str] = set()  # absolute paths written with new bytes in this build
+        self.deleted: set[str] = set()  # absolute paths of files deleted as stale
+        self.had_manifest = False  # the last build into this site succeeded (its manifest was there)
+        self._original = None
+
+    def start(self, site_dir: str) -> None:
+        """Begins a build into ``site_dir``: deletes its manifest.json and replaces MkDocs' write_file."""
+        self.site_dir = os.path.abspath(site_dir)
+        self.changed = set()
+        self.deleted = set()
+        manifest = os.path.join(self.site_dir, MANIFEST_NAME)
+        self.had_manifest = os.path.isfile(manifest)
+        if os.path.lexists(manifest):
+            os.remove(manifest)  # the site is a build under way until the manifest is written again
+        if self._original is None:
+            self._original = mkdocs.utils.write_file
+            mkdocs.utils.write_file = self._write
+
+    def stop(self) -> None:
+        """Puts MkDocs' write_file back."""
+        if self._original is not None:
+            mkdocs.utils.write_file = self._original
+            self._original = None
+
+    def _write(self, content: bytes, output_path: str) -> None:
+        if _holds(output_path, content):
+            return
+        self.changed.add(os.path.abspath(output_path))
+        assert self._original is not None  # installed by start
+        self._original(content, output_path)
+
+    def watch(self, files) -> None:
+        """Has MkDocs' dirty build render every page and copy a static file only when its bytes
+        differ from the file at its place in the site."""
+        for file in files:
+            if file.is_documentation_page():
+                file.is_modified = _always
+            else:
+                file.is_modified = _Differs(file, self)
+
+    def remove_stale(self, files, config) -> None:
+        """Deletes every file of the site this build did not produce (outside the search bundle,
+        handled by Pagefind's pruning) and the folders left empty."""
+        site = self.site_dir
+        expected = {os.path.abspath(f.abs_dest_path) for f in files if f.inclusion.is_included()}
+        for name in [*config.theme.static_templates, *config.extra_templates]:
+            expected.add(os.path.join(site, name))
+            if name == "sitemap.xml":
+                expected.add(os.path.join(site, "sitemap.xml.gz"))
+        if not os.path.isdir(site):
+            return
+        bundle = os.path.join(site, search.BUNDLE_DIR)
+        for folder, dirs, names in os.walk(site, topdown=True):
+            if folder == site:
+                # Hidden entries are left, as MkDocs' clean build leaves them.
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                names = [n for n in names if not n.startswith(".")]
+            if folder == bundle or folder.startswith(bundle + os.sep):
+                # The bundle is Pagefind's (pruned after it runs); only a page an earlier build
+                # wrote there goes (the search refuses a bundle with pages in it).
+                dirs[:] = [d for d in dirs if d != "playground"]
+                names = [n for n in names if n.endswith(".html")]
+            for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+                path = os.path.join(folder, name)
+                if path not in expected:
+                    os.remove(path)
+                    self.deleted.add(path)
+        for path in sorted(self.deleted, key=len, reverse=True):
+            folder = os.path.dirname(path)
+            while folder != site and folder.startswith(site + os.sep) and os.path.isdir(folder) and not os.listdir(folder):
+                os.rmdir(folder)
+                folder = os.path.dirname(folder)
+
+    def blank_page(self, path: str) -> None:
+        """Deletes what lies at the place of a page MkDocs does not write (its output is blank)."""
+        if os.path.isfile(path) or os.path.islink(path):
+            os.remove(path)
+            self.changed.add(os.path.abspath(path))  # sent back by the render worker, as its writes
+
+    def pages_changed(self) -> bool:
+        """Returns whether any HTML file of the site was written anew or deleted in this build."""
+        return any(path.endswith(".html") for path in self.changed | self.deleted)
+
+
+class _Differs:
+    """File.is_modified of a static file in an incremental build: its bytes differ from the site's."""
+
+    def __init__(self, file, writes: SiteWrites) -> None:
+        self.file = file
+        self.writes = writes
+
+    def __call__(self) -> bool:
+        file = self.file
+        dest = file.abs_dest_path
+        if os.path.islink(dest) or not os.path.isfile(dest):
+            differs = True
+        elif file.abs_src_path is not None and getattr(file, "_content", None) is None:
+            differs = not filecmp.cmp(file.abs_src_path, dest, shallow=False)
+        else:
+            differs = not _holds(dest, file.content_bytes)
+        if differs:
+            self.writes.changed.add(os.path.abspath(dest))
+        return differs
+
+
+def _always() -> bool:
+    return True
+
+
+def _holds(path: str, content: bytes) -> bool:
+    """Returns whether the regular file at ``path`` holds exactly ``content``."""
+    try:
+        if os.path.islink(path) or os.path.getsize(path) != len(content):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == content
+    except OSError:
+        return False
+
+
+# --- Whether Pagefind must run ----------------------------------------------------------------------
+
+
+def _stamp_path(root: Path, site_dir: Path) -> Path:
+    digest = hashlib.sha256(str(Path(site_dir).absolute()).encode()).hexdigest()[:16]
+    return root / CACHE_DIR / "search" / f"{digest}.json"
+
+
+def _stamp(site_dir: Path) -> dict | None:
+    """What the search bundle of ``site_dir`` was made by and holds, or None without one."""
+    entry = Path(site_dir) / search.BUNDLE_DIR / "pagefind-entry.json"
+    try:
+        binary = search.pagefind_binary()
+        info = os.stat(binary)
+        data = entry.read_bytes()
+    except (OSError, GongkaiError):  # no stamp: Pagefind runs
+        return None
+    # Every file of the bundle by name and size: one lost or cut short since is not reused.
+    listing = hashlib.sha256()
+    for path in sorted(p for p in entry.parent.rglob("*") if p.is_file()):
+        listing.update(f"{path.relative_to(entry.parent).as_posix()}\0{path.stat().st_size}\n".encode())
+    return {"pagefind": [str(binary), info.st_size, info.st_mtime_ns], "entry": hashlib.sha256(data).hexdigest(), "files": listing.hexdigest()}
+
+
+def search_is_current(root: Path, site_dir: Path, writes: SiteWrites) -> bool:
+    """Returns whether the site's search bundle is the one Pagefind would write now: the last
+    build succeeded, no HTML file changed since, and the bundle and Pagefind are the ones noted."""
+    if not writes.had_manifest or writes.pages_changed():
+        return False
+    current = _stamp(site_dir)
+    try:
+        noted = json.loads(_stamp_path(root, site_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return current is not None and noted == current
+
+
+def note_search(root: Path, site_dir: Path) -> None:
+    """Notes the bundle Pagefind has just written (best effort: without the note Pagefind runs)."""
+    stamp = _stamp(site_dir)
+    path = _stamp_path(root, site_dir)
+    try:
+        if stamp is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(stamp), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+WRITES = SiteWrites()
