@@ -26,6 +26,8 @@ def _commit(root, message="x"):
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     if not (root / ".git").exists():
         subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+        if not (root / ".gitignore").exists():  # as every portal's: the build cache never goes into Git
+            (root / ".gitignore").write_text("/.cache/\n", encoding="utf-8")
     subprocess.run([*git, "add", "-A"], cwd=root, check=True)
     subprocess.run([*git, "commit", "-qm", message, "--allow-empty"], cwd=root, check=True)
 

@@ -82,7 +82,7 @@ def repo(portal: Portal, tmp_path: Path):
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
     git(portal.root, "init", "-q", "-b", "main")
-    (portal.root / ".gitignore").write_text("site/\n")
+    (portal.root / ".gitignore").write_text("site/\n.cache/\n")
     git(portal.root, "add", "-A")
     git(portal.root, "commit", "-qm", "start")
     git(portal.root, "remote", "add", "origin", str(origin))

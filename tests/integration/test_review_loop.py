@@ -119,7 +119,7 @@ def test_the_whole_review_loop_in_the_browser(browser, portal: Portal, tmp_path:
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
     git(root, "init", "-q", "-b", "main")
-    (root / ".gitignore").write_text("site/\n")
+    (root / ".gitignore").write_text("site/\n.cache/\n")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "portal")
     git(root, "remote", "add", "origin", str(origin))
