@@ -220,7 +220,13 @@ def scan_tree(root: Path) -> tuple[list[str], dict[str, str]]:
     pending = [""]
     while pending:
         rel_dir = pending.pop()
-        with os.scandir(root / rel_dir if rel_dir else root) as entries:
+        try:
+            listing = os.scandir(root / rel_dir if rel_dir else root)
+        except FileNotFoundError:
+            if not rel_dir:
+                raise
+            continue  # removed while the tree was read (a repair, a switch): it is not there
+        with listing as entries:
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 if entry.is_symlink():
@@ -249,12 +255,23 @@ def sha256_file(path: Path) -> str:
 
 
 def hash_files(root: Path, rels: Sequence[str]) -> dict[str, str]:
-    """Returns {rel: sha256} for the files; hashing runs on a few threads (hashlib and reads release the GIL)."""
+    """Returns {rel: sha256} for the files; hashing runs on a few threads (hashlib and reads release
+    the GIL). A file removed after it was listed (a repair's temporary file renamed, a release
+    switched) is left out: it is not there."""
     if len(rels) < 64:
-        return {printable(rel): sha256_file(root / rel) for rel in rels}
-    with ThreadPoolExecutor(max_workers=_HASH_WORKERS) as pool:
-        digests = pool.map(lambda rel: sha256_file(root / rel), rels, chunksize=64)
-        return {printable(rel): d for rel, d in zip(rels, digests)}
+        found = {printable(rel): _sha256_if_there(root / rel) for rel in rels}
+    else:
+        with ThreadPoolExecutor(max_workers=_HASH_WORKERS) as pool:
+            digests = pool.map(lambda rel: _sha256_if_there(root / rel), rels, chunksize=64)
+            found = {printable(rel): d for rel, d in zip(rels, digests)}
+    return {rel: digest for rel, digest in found.items() if digest is not None}
+
+
+def _sha256_if_there(path: Path) -> str | None:
+    try:
+        return sha256_file(path)
+    except FileNotFoundError:
+        return None
 
 
 # --------------------------------------------------------------------------- the site to publish
