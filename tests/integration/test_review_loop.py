@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.browser.cdp import Chromium
-from tests.browser.sample import AXE, REPO
+from tests.browser.sample import REPO
+from tests.integration import test_browser as shared
 from tests.integration.test_browser import axe_violations
-from tests.kit import ALL_STAGES, IN_CI, STAGE_SIGNER, Portal, git, require, start_desk, stop_server
+from tests.kit import ALL_STAGES, STAGE_SIGNER, Portal, git, require, start_desk, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -28,19 +29,8 @@ TITLE = "示例县关于开展冬季消防安全检查的通知"
 CHINA = timezone(timedelta(hours=8))
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    binary = require("chromium")
-    if not AXE.is_file():
-        message = f"axe-core is missing: run `npm ci` in tests/browser ({AXE})"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    chromium = Chromium(binary, tmp_path_factory.mktemp("chromium-desk") / "profile")
-    try:
-        yield chromium
-    finally:
-        chromium.close()
+# test_browser.py's Chromium (skips locally without it, fails in CI).
+browser = shared.browser
 
 
 def checked_page(browser: Chromium, name: str) -> str:
