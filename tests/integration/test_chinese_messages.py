@@ -147,12 +147,11 @@ def test_serve_says_in_chinese_why_a_rebuild_failed_and_repeats_no_warning(porta
     Chinese at its line (MkDocs' server would print a traceback or "Aborted with …"), and a
     warning that stays the same is shown once."""
     import os
-    import signal
     import subprocess
     import sys
     import time
 
-    from tests.kit import free_port, http_get, wait_until
+    from tests.kit import free_port, http_get, stop_server, wait_until
 
     portal.item("xzf/a.md", "正文。")
     portal.sign("xzf/a.md")
@@ -180,12 +179,7 @@ def test_serve_says_in_chinese_why_a_rebuild_failed_and_repeats_no_warning(porta
         wait_until(lambda: said().count("重新构建失败") >= 2, server)
         time.sleep(1)
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_server(server)
     text = said()
     line = next(n for n, x in enumerate(settings.split("\n"), 1) if x.startswith("docs_dir:"))
     assert f"mkdocs.yml:{line}: YAML 格式错误" in text and "全角冒号" in text, text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kit import REPO, http_get, wait_until
+from tests.kit import REPO, http_get, stop_server, wait_until
 
 # Builds the way `gongkai serve` does (a fresh config per build, dirty builds into one site, the
 # glue in preview mode), one build per line read on stdin; Pagefind is left out. A second argument
@@ -195,12 +195,4 @@ def test_gongkai_serve_shows_a_signed_edit_and_drops_a_broken_one(signed):
         _resign(p, "xzf/a.md", line="未签名的修改", sign=False)
         wait(lambda: get("/xzf/a/")[0] == 404)
     finally:
-        import signal
-
-        # Ctrl-C, as a user stops it: MkDocs then removes its temporary site folder.
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_server(server)  # Ctrl-C, as a user stops it: MkDocs then removes its temporary site folder
