@@ -96,20 +96,32 @@ class Withheld:
     """The distinctive pieces of withheld text: those found in no published item, no setting and
     no page of fixed wording (boilerplate a pending item may share with the site)."""
 
-    def __init__(self, decisions: Iterable[Decision], boilerplate: Iterable[str] = (), attachments: Callable[[], Iterable[tuple[str, str]]] | None = None):
+    def __init__(
+        self,
+        decisions: Iterable[Decision],
+        boilerplate: Iterable[str] = (),
+        attachments: Callable[[], Iterable[tuple[str, str]]] | None = None,
+        owners: dict[str, str] | None = None,
+    ):
         """``attachments``: yields (item path, text) of every published attachment; read only once a
-        piece is found somewhere (attachments are published, reviewed text too, but slow to read)."""
+        piece is found somewhere (attachments are published, reviewed text too, but slow to read).
+        ``owners``: the pieces and their items as a Withheld of the same decisions and boilerplate
+        found them (``inputs_key``), so they are not looked for again."""
         self._attachments = attachments
         self._in_attachments: dict[str, set[str]] | None = None
         self._line_hits: dict[str, tuple] = {}
+        self._automaton = None
+        if owners is not None:
+            self.owners = owners
+            self._automaton = _automaton(owners) if owners else None
+            return
         decisions = list(decisions)
-        owners: dict[str, str] = {}
+        owners = {}
         for decision in decisions:
             for text in withheld_texts(decision):
                 for piece in _pieces(_reading(text)):
                     owners.setdefault(piece, decision.path)
         self.owners = owners
-        self._automaton = None
         if not owners:
             return
         candidates = _automaton(owners)
@@ -123,6 +135,21 @@ class Withheld:
 
     def __bool__(self) -> bool:
         return self._automaton is not None
+
+    @staticmethod
+    def inputs_key(decisions: Iterable[Decision], boilerplate: Iterable[str]) -> str:
+        """Returns the SHA-256 of everything the pieces and their owners are made of: each item's
+        withheld and published texts, and the boilerplate."""
+        h = hashlib.sha256()
+        for decision in decisions:
+            h.update(f"\2{decision.path}\0".encode("utf-8"))
+            for text in withheld_texts(decision):
+                h.update(f"\3{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
+            for text in published_texts(decision):
+                h.update(f"\4{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
+        for text in boilerplate:
+            h.update(f"\5{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
 
     def find(self, compact: str) -> list[tuple[str, str]]:
         """Returns (piece, item path) for every distinctive withheld piece in compact text: not in
@@ -173,7 +200,11 @@ def _automaton(words: Iterable[str]):
 
 def check_text(dest: str, text: str, withheld: Withheld | None, source: Item | None = None) -> list[Finding]:
     """Returns what the text a reader sees of one built file shows that it must not."""
-    folded = visible.fold_page(text)
+    return _check_folded(dest, visible.fold_page(text), withheld, source, None)
+
+
+def _check_folded(dest: str, folded: str, withheld: Withheld | None, source: Item | None, reading: list[str] | None) -> list[Finding]:
+    """check_text of folded text; the compact text is appended to ``reading`` when given."""
     path = source.path if source is not None else ""
     found: list[Finding] = []
     for _, masked in scan.id_numbers_in(folded):
@@ -184,12 +215,26 @@ def check_text(dest: str, text: str, withheld: Withheld | None, source: Item | N
     if "不" in folded:
         for match in scan.MARKER_LIKE.finditer(folded):
             found.append(Finding(dest, f"网站上可以看到不公开标记“{match.group(0)}”:不公开标记只能成对写在部分公开信息的正文中,发布时被删去。请检查该标记的写法", path, _line_of(source, "不")))
-    if withheld:
-        reported: set[str] = set()
-        for piece, owner in withheld.find_lines(visible.compact_page(folded)):
-            if owner not in reported:
-                reported.add(owner)
-                found.append(Finding(dest, f"网站上出现了不应公开的内容(来自 {owner},如“{piece}”):构建已停止。请检查该内容是如何进入此文件的", path, 1, piece))
+    if withheld or reading is not None:
+        compact = visible.compact_page(folded)
+        found += withheld_findings(dest, compact, withheld, source)
+        if reading is not None:
+            reading.append(compact)
+    return found
+
+
+def withheld_findings(dest: str, compact: str, withheld: Withheld | None, source: Item | None = None) -> list[Finding]:
+    """Returns the findings of withheld text in the compact text a reader sees of one built file
+    (one per item the text came from)."""
+    if not withheld:
+        return []
+    path = source.path if source is not None else ""
+    found: list[Finding] = []
+    reported: set[str] = set()
+    for piece, owner in withheld.find_lines(compact):
+        if owner not in reported:
+            reported.add(owner)
+            found.append(Finding(dest, f"网站上出现了不应公开的内容(来自 {owner},如“{piece}”):构建已停止。请检查该内容是如何进入此文件的", path, 1, piece))
     return found
 
 
@@ -206,6 +251,27 @@ def _line_of(item: Item | None, needle: str) -> int:
 def check_page(dest: str, html: str, withheld: Withheld | None, source: Item | None = None) -> list[Finding]:
     """Returns the findings of one rendered HTML page."""
     return check_text(dest, visible.html_text(html), withheld, source)
+
+
+def check_page_reading(dest: str, html: str, withheld: Withheld | None, source: Item | None = None) -> tuple[list[Finding], str]:
+    """Returns ``check_page`` and the compact text a reader sees of the page, as withheld text is
+    looked for in it (``withheld_findings``): what a page cache keeps, to check a page it does not
+    render again against the text withheld by a later build."""
+    reading: list[str] = []
+    found = _check_folded(dest, visible.fold_page(visible.html_text(html)), withheld, source, reading)
+    return found, reading[0]
+
+
+def withheld_identity(withheld: Withheld | None, attachments: Iterable[tuple[str, str, str]]) -> str:
+    """Returns what the withheld-text findings of a given text depend on: every distinctive piece
+    with its owner, and the published attachments (item, name, digest) that excuse a piece."""
+    h = hashlib.sha256()
+    for piece, owner in sorted(withheld.owners.items()) if withheld else ():
+        h.update(f"{piece}\0{owner}\n".encode("utf-8"))
+    h.update(b"\1")
+    for entry in sorted(attachments):
+        h.update(("\0".join(entry) + "\n").encode("utf-8"))
+    return h.hexdigest()
 
 
 def check_file(

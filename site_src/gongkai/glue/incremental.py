@@ -20,11 +20,13 @@ import filecmp
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 
+import cbor2
 import mkdocs.utils
 
-from gongkai.diskcache import CACHE_DIR
+from gongkai.diskcache import CACHE_DIR, DiskCache
 from gongkai.errors import GongkaiError
 from gongkai.publish.manifest import MANIFEST_NAME
 from gongkai.site import search
@@ -173,40 +175,93 @@ def _stamp(site_dir: Path) -> dict | None:
         data = entry.read_bytes()
     except (OSError, GongkaiError):  # no stamp: Pagefind runs
         return None
-    # Every file of the bundle by name and size: one lost or cut short since is not reused.
+    # Every file of the bundle by name (Pagefind names its index files by their content): one
+    # lost or added since is not reused.
     listing = hashlib.sha256()
-    for path in sorted(p for p in entry.parent.rglob("*") if p.is_file()):
-        listing.update(f"{path.relative_to(entry.parent).as_posix()}\0{path.stat().st_size}\n".encode())
+    for folder, dirs, names in sorted(os.walk(entry.parent)):
+        dirs.sort()
+        rel = os.path.relpath(folder, entry.parent)
+        for name in sorted(names):
+            listing.update(f"{rel}/{name}\n".encode())
     return {"pagefind": [str(binary), info.st_size, info.st_mtime_ns], "entry": hashlib.sha256(data).hexdigest(), "files": listing.hexdigest()}
 
 
-def search_is_current(root: Path, site_dir: Path, writes: SiteWrites) -> bool:
-    """Returns whether the site's search bundle is the one Pagefind would write now: the last
-    build succeeded, no HTML file changed since, and the bundle and Pagefind are the ones noted."""
+def search_is_current(root: Path, site_dir: Path, writes: SiteWrites) -> str | None:
+    """Returns, when the site's search bundle is the one Pagefind would write now (the last build
+    succeeded, no HTML file changed since, and the bundle and Pagefind are the ones noted), what
+    its text was last checked against (``note_search``); otherwise None."""
     if not writes.had_manifest or writes.pages_changed():
-        return False
+        return None
     current = _stamp(site_dir)
     try:
         noted = json.loads(_stamp_path(root, site_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return current is not None and noted == current
+        checked = str(noted.pop("checked", ""))
+    except (OSError, ValueError, AttributeError):
+        return None
+    return checked if current is not None and noted == current else None
 
 
-def note_search(root: Path, site_dir: Path) -> None:
-    """Notes the bundle Pagefind has just written (best effort: without the note Pagefind runs)."""
+def note_search(root: Path, site_dir: Path, checked: str) -> None:
+    """Notes the bundle Pagefind has written and the build has checked, against what (the
+    identity of the withheld text, glue.output): best effort, without the note Pagefind runs."""
     stamp = _stamp(site_dir)
     path = _stamp_path(root, site_dir)
     try:
         if stamp is None:
             path.unlink(missing_ok=True)
             return
+        stamp["checked"] = checked
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(stamp), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+# --- Digests the manifest can reuse --------------------------------------------------------------------
+
+
+def known_digests(disk: DiskCache, site_dir: Path) -> dict[str, str]:
+    """Returns the SHA-256 of each file of the site that is as the last manifest found it (same
+    size, same modification time to the nanosecond, a regular file): manifest.json need not read
+    it again."""
+    data = disk.get("manifest", str(Path(site_dir).absolute()))
+    if data is None:
+        return {}
+    try:
+        noted = cbor2.loads(data)
+        items = list(noted.items())
+    except Exception:  # noqa: BLE001 - garbled notes are no notes
+        return {}
+    result = {}
+    for rel, entry in items:
+        try:
+            size, mtime, digest = entry
+            info = os.lstat(os.path.join(site_dir, rel))
+        except (OSError, TypeError, ValueError):
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_size == size and info.st_mtime_ns == mtime and isinstance(digest, str):
+            result[rel] = digest
+    return result
+
+
+def note_digests(disk: DiskCache, site_dir: Path, manifest: Path) -> None:
+    """Notes the digests manifest.json gives with each file's size and modification time."""
+    if not disk.enabled:
+        return
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
+        return
+    noted = {}
+    for rel, digest in files.items():
+        try:
+            info = os.lstat(os.path.join(site_dir, rel))
+        except OSError:
+            continue
+        noted[rel] = [info.st_size, info.st_mtime_ns, digest]
+    disk.put("manifest", str(Path(site_dir).absolute()), cbor2.dumps(noted))
 
 
 WRITES = SiteWrites()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import cbor2
+
 from gongkai.cache import BuildCache
+from gongkai.diskcache import DiskCache
 from gongkai.gate import output as output_check
 from gongkai.gate import visible
 from gongkai.gate.decide import attachment_text_of
@@ -25,8 +28,10 @@ class OutputCheck:
         self.findings: list = []  # output_check.Finding of this build (the render worker's sent back)
         self.checked: set[str] = set()  # dest_uris checked as they were written
         self.cache: BuildCache | None = None  # the portal's: attachment texts read by the gate already
+        self.readings: dict[str, str] | None = None  # dest -> compact text of each page checked, when kept (glue.pagecache)
+        self.identity = ""  # what the withheld-text findings depend on in this build (output_check.withheld_identity)
 
-    def prepare(self, config, portal: Portal, files, from_docs) -> None:
+    def prepare(self, config, portal: Portal, files, from_docs, disk: DiskCache | None = None) -> None:
         """Collects what the output is checked against: the withheld text (minus what a published
         item, a setting or a page of fixed wording also says) and the files that are theme assets
         (``from_docs(file)``: whether a file lies in the docs folder)."""
@@ -40,7 +45,8 @@ class OutputCheck:
         boilerplate += visible.json_strings(dict(config.extra or {}))
         boilerplate += [f.content_string for f in files if f.generated_by and layout.is_guide(f.src_uri) and f.is_documentation_page()]
         self.cache = portal.cache
-        self.withheld = output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal))
+        self.withheld = _withheld(portal, boilerplate, disk or DiskCache(None))
+        self.identity = output_check.withheld_identity(self.withheld, _attachment_digests(portal))
         self.theme_files.clear()
         self.theme_files.update(f.dest_uri for f in files if not f.generated_by and not from_docs(f))
 
@@ -49,7 +55,21 @@ class OutputCheck:
         if not self.enabled or dest in self.checked:
             return
         self.checked.add(dest)
-        self.findings.extend(output_check.check_page(dest, output, self.withheld, self.sources.get(dest)))
+        if self.readings is None:
+            self.findings.extend(output_check.check_page(dest, output, self.withheld, self.sources.get(dest)))
+            return
+        found, self.readings[dest] = output_check.check_page_reading(dest, output, self.withheld, self.sources.get(dest))
+        self.findings.extend(found)
+
+    def check_kept_page(self, dest: str, reading: str | None) -> None:
+        """Counts a page the build keeps from the last one (glue.pagecache) as checked: its bytes
+        passed every check then; ``reading`` (its compact text) is looked for the text withheld now,
+        when that is not what it was checked against (None: it is)."""
+        if not self.enabled:
+            return
+        self.checked.add(dest)
+        if reading is not None:
+            self.findings.extend(output_check.withheld_findings(dest, reading, self.withheld, self.sources.get(dest)))
 
     def check_other_files(self, site_dir: Path, search_index: bool) -> None:
         """Checks every built file not checked as it was written: exports, feed, sitemap, 404 page,
@@ -81,6 +101,31 @@ def _published_attachments(portal: Portal):
         folder = (portal.docs_dir / decision.item.rel).parent
         for name, digest in decision.item.attachment_digests:
             yield decision.item.path, attachment_text_of(folder / name, digest, portal.cache).text or ""
+
+
+def _withheld(portal: Portal, boilerplate: list[str], disk: DiskCache) -> output_check.Withheld:
+    """Returns the withheld text of the portal, its pieces kept in the cache on disk under
+    everything they are made of (finding them reads every item's text: ~0.5 s per 1,000 items)."""
+    key = output_check.Withheld.inputs_key(portal.decisions, boilerplate) if disk.enabled else ""
+    data = disk.get("withheld", key) if key else None
+    if data is not None:
+        try:
+            owners = cbor2.loads(data)
+            if isinstance(owners, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in owners.items()):
+                return output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal), owners=owners)
+        except Exception:  # noqa: BLE001 - a garbled value is a miss
+            pass
+    withheld = output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal))
+    if key:
+        disk.put("withheld", key, cbor2.dumps(withheld.owners))
+    return withheld
+
+
+def _attachment_digests(portal: Portal):
+    """Yields (item path, name, digest) of every attachment the site publishes."""
+    for decision in portal.by_verdict(Verdict.PUBLISH):
+        for name, digest in decision.item.attachment_digests:
+            yield decision.item.path, name, digest
 
 
 def _site_files(top: Path, skip: str) -> list[Path]:

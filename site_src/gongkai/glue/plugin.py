@@ -29,6 +29,7 @@ from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate import sanitize
 from gongkai.glue import engine, guard, incremental, render
 from gongkai.glue.output import OutputCheck
+from gongkai.glue.pagecache import PageCache
 from gongkai.glue.preview import session
 from gongkai.law import layout
 from gongkai.model import Verdict
@@ -66,6 +67,7 @@ class GongkaiPlugin(BasePlugin):
         self.incremental = False  # `gongkai build`: the last build's site is kept, see glue.incremental
         self.files: Files | None = None  # the files of the build, as on_env saw them
         self.disk = DiskCache(None)  # the portal's cache on disk, in a `gongkai build` without --no-cache
+        self.pages: PageCache | None = None  # the pages kept from the last build (glue.pagecache)
 
     # --- Events, in the order MkDocs runs them ------------------------------------------------------
 
@@ -165,7 +167,7 @@ class GongkaiPlugin(BasePlugin):
         docs_dir = Path(config.docs_dir).resolve()
         # Checked against the portal as the gate judged it, before the refusals of items whose
         # output would land on another's (self.portal): as the glue always has.
-        self.output.prepare(config, portal, result, lambda f: _from_docs(f, docs_dir))
+        self.output.prepare(config, portal, result, lambda f: _from_docs(f, docs_dir), self.disk)
         if self.session.preview:
             self.session.skip_unchanged_sitemap(config, result)
         else:
@@ -178,12 +180,22 @@ class GongkaiPlugin(BasePlugin):
         return result
 
     def on_nav(self, nav, *, config, files):
-        """Starts the render worker (see Session.parallel_render)."""
+        """Keeps the pages the last build rendered as they would be now (glue.pagecache) and
+        starts the render worker (see Session.parallel_render)."""
         self.worker = None
+        kept: set[str] = set()
+        if self.incremental and self.disk.enabled and self.output.enabled:
+            self.pages = PageCache(self.disk, config.site_dir)
+            self.output.readings = {}
+            kept = self.pages.plan(config, files, nav, self.session.stash, self.output)
+            if kept:
+                log.info("gongkai: %d 个页面与上次构建相同,未重新渲染", len(kept))
+                self.stream_pages = False  # Pagefind reads the whole site after the build (keeping its index)
         if not self.session.parallel_render or self.session.preview or not render.can_fork():
             return nav
         # The worker is joined after this process's last page: before MkDocs validates anchors.
-        self.worker = render.start(nav, config, files, self.output, self._as_render_worker)
+        made = self.pages.made if self.pages is not None else None
+        self.worker = render.start(nav, config, files, self.output, self._as_render_worker, kept, made)
         return nav
 
     def on_env(self, env, *, config, files):
@@ -208,6 +220,8 @@ class GongkaiPlugin(BasePlugin):
         post_page): Pagefind reads the file once it is written. MkDocs does not write a page whose
         output is blank: nor is it indexed."""
         self.output.check_page(page.file.dest_uri, output)
+        if self.pages is not None and self.output.readings is not None:
+            self.pages.note(page, output, self.output.readings.pop(page.file.dest_uri, None), self.output.identity)
         if self.worker is not None and page.file.src_uri == self.worker.last:
             self._join_worker()  # before MkDocs validates anchors
         if self.incremental and not output.strip():
@@ -248,12 +262,13 @@ class GongkaiPlugin(BasePlugin):
             checking = threading.Thread(target=_catching(failed, self.output.check_other_files), args=(site_dir, False), name="gongkai-output-check")
             checking.start()
             root = Path(config.config_file_path).parent
-            reused = stream is None and self.incremental and not self.session.no_cache and incremental.search_is_current(root, site_dir, writes)
+            checked = incremental.search_is_current(root, site_dir, writes) if stream is None and self.incremental and not self.session.no_cache else None
+            reused = checked is not None
             try:
                 if stream is not None:
                     stats = stream.finish()
                 elif reused:
-                    stats = search.bundle_stats(site_dir)  # no page changed: the index is the same
+                    stats = search.bundle_stats(site_dir, sizes=False)  # no page changed: the index is the same
                 else:
                     stats = search.index_site(site_dir, keep=self.incremental)
             except GongkaiError as exc:
@@ -262,14 +277,22 @@ class GongkaiPlugin(BasePlugin):
                 checking.join()
             if failed:
                 raise failed[0]
-            if self.incremental and not reused and not self.session.no_cache:
-                incremental.note_search(root, site_dir)
             log.info("gongkai: 搜索索引 %s 个页面%s", stats.get("pages"), "(页面未变,沿用上次的索引)" if reused else "")
-            self.output.check_other_files(site_dir, True)
-            self._refuse_findings(config)
+            if checked != self.output.identity:
+                # A bundle reused as it was is checked again only when the text withheld changed.
+                self.output.check_other_files(site_dir, True)
+                self._refuse_findings(config)
+            if self.incremental and not self.session.no_cache:
+                incremental.note_search(root, site_dir, self.output.identity)
             built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-            write_manifest(site_dir, commit=gitrepo.head_commit(root), built_at=built_at, strict=bool(config.strict))
+            known = incremental.known_digests(self.disk, site_dir) if self.disk.enabled else {}
+            manifest = write_manifest(site_dir, commit=gitrepo.head_commit(root), built_at=built_at, strict=bool(config.strict), known=known)
+            incremental.note_digests(self.disk, site_dir, manifest)
+            if self.pages is not None:
+                self.pages.save()
         finally:
+            if self.pages is not None:
+                self.pages.stop()
             self._stop_search()
             self._release_lock()
             incremental.WRITES.stop()
@@ -280,6 +303,8 @@ class GongkaiPlugin(BasePlugin):
         self._stop_search()
         self._release_lock()
         incremental.WRITES.stop()
+        if self.pages is not None:
+            self.pages.stop()
 
     # --- Publishing: what the gate let through and what the engine generates -------------------------
 
@@ -392,7 +417,9 @@ class GongkaiPlugin(BasePlugin):
     def _join_worker(self) -> None:
         worker, self.worker = self.worker, None
         if worker is not None:
-            render.join(worker, self.output)
+            made = render.join(worker, self.output)
+            if made and self.pages is not None:
+                self.pages.merge(made)
 
     def _stop_worker(self) -> None:
         worker, self.worker = self.worker, None

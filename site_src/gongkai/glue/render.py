@@ -45,13 +45,15 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and os.environ.get("GONGKAI_WORKERS") != "1" and threading.active_count() == 1
 
 
-def start(nav, config, files, output, in_worker) -> Worker | None:
+def start(nav, config, files, output, in_worker, kept=frozenset(), made=None) -> Worker | None:
     """Forks the render worker over every other page not in the nav and returns it, or None when
     the site is too small to share. ``in_worker()`` runs in the worker before it renders;
-    ``output`` (glue.output.OutputCheck) is what the worker's checks of its pages go to."""
+    ``output`` (glue.output.OutputCheck) is what the worker's checks of its pages go to. The pages
+    ``kept`` from the last build (src_uris, glue.pagecache) are rendered by neither process;
+    ``made()`` returns, in the worker, what it sends back besides (see ``join``)."""
     in_nav = {id(page) for page in nav.pages}
     candidates = sorted(
-        (f for f in files.documentation_pages() if f.page is not None and id(f.page) not in in_nav),
+        (f for f in files.documentation_pages() if f.page is not None and id(f.page) not in in_nav and f.src_uri not in kept),
         key=lambda f: f.src_uri,
     )
     if len(candidates) < int(os.environ.get("GONGKAI_PARALLEL_MIN_PAGES", PARALLEL_MIN_PAGES)):
@@ -62,13 +64,13 @@ def start(nav, config, files, output, in_worker) -> Worker | None:
     if pid == 0:  # the worker: never returns
         os.close(read_fd)
         in_worker()
-        _render_worker(mine, nav, config, files, output, write_fd)
+        _render_worker(mine, nav, config, files, output, write_fd, made)
     os.close(write_fd)
     for file in mine:
         file.is_modified = _unmodified
     taken = set(id(f) for f in mine)
-    own = [f for f in files.documentation_pages() if id(f) not in taken]
-    log.info("gongkai: 页面在 2 个进程中渲染(本进程 %d 页,另一进程 %d 页)", len(files.documentation_pages()) - len(mine), len(mine))
+    own = [f for f in files.documentation_pages() if id(f) not in taken and f.src_uri not in kept]
+    log.info("gongkai: 页面在 2 个进程中渲染(本进程 %d 页,另一进程 %d 页)", len(own), len(mine))
     return Worker(pid, read_fd, mine, own[-1].src_uri if own else None, files)
 
 
@@ -76,7 +78,7 @@ def _unmodified() -> bool:
     return False
 
 
-def _render_worker(mine, nav, config, files, output, write_fd: int) -> None:
+def _render_worker(mine, nav, config, files, output, write_fd: int, made) -> None:
     """Renders ``mine`` into the site (the worker process), then reports to the parent through
     ``write_fd``: the warnings and errors it logged, and each page's anchors (so that the parent's
     anchor-link validation sees every page as a serial build would). Never returns."""
@@ -93,7 +95,8 @@ def _render_worker(mine, nav, config, files, output, write_fd: int) -> None:
         # The parent logs what the worker found (once, and counted by --strict); INFO and DEBUG of
         # the worker are dropped.
         for handler in list(root.handlers):
-            root.removeHandler(handler)
+            if not getattr(handler, "keep_in_worker", False):
+                root.removeHandler(handler)
         keep = _Keep(level=logging.WARNING)
         root.addHandler(keep)
         pages = [file.page for file in mine]
@@ -107,6 +110,7 @@ def _render_worker(mine, nav, config, files, output, write_fd: int) -> None:
             links = {to.src_uri: dict(anchors) for to, anchors in (page.links_to_anchors or {}).items()}
             report["anchors"][page.file.src_uri] = (sorted(page.present_anchor_ids or ()), links)
         report["changed"] = sorted(incremental.WRITES.changed)
+        report["made"] = made() if made is not None else None
         code = 0
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
         report["error"] = f"{type(exc).__name__}: {exc}"
@@ -118,8 +122,9 @@ def _render_worker(mine, nav, config, files, output, write_fd: int) -> None:
         os._exit(code)
 
 
-def join(worker: Worker, output) -> None:
-    """Waits for the render worker; re-logs what it found; raises PluginError if it failed."""
+def join(worker: Worker, output):
+    """Waits for the render worker; re-logs what it found; raises PluginError if it failed.
+    Returns what the worker's ``made()`` returned."""
     files = worker.files_all
     with os.fdopen(worker.fd, "rb") as pipe:
         data = pipe.read()
@@ -139,6 +144,7 @@ def join(worker: Worker, output) -> None:
         present, links = anchors
         file.page.present_anchor_ids = set(present)
         file.page.links_to_anchors = {files.get_file_from_path(uri): dict(a) for uri, a in links.items() if files.get_file_from_path(uri) is not None}
+    return report.get("made")
 
 
 def stop(worker: Worker) -> None:

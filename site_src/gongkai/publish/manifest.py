@@ -90,8 +90,9 @@ class Manifest:
     version: int = MANIFEST_VERSION
 
 
-def write_manifest(site_dir: str | os.PathLike, *, commit: str, built_at: str, strict: bool) -> Path:
-    """Returns the path of the ``manifest.json`` written into ``site_dir``: SHA-256 of every other regular file."""
+def write_manifest(site_dir: str | os.PathLike, *, commit: str, built_at: str, strict: bool, known: Mapping[str, str] | None = None) -> Path:
+    """Returns the path of the ``manifest.json`` written into ``site_dir``: SHA-256 of every other
+    regular file (``known``: digests of files the caller knows unchanged, not read again)."""
     root = Path(site_dir)
     if not root.is_dir():
         raise PublishError(f"{root}: 站点目录不存在", "先运行 gongkai build --strict 构建站点")
@@ -104,7 +105,9 @@ def write_manifest(site_dir: str | os.PathLike, *, commit: str, built_at: str, s
         except UnicodeEncodeError:
             shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             raise PublishError(f"{root}/{shown}: 文件名不是 UTF-8 编码", "请把文件改为 UTF-8 编码的名称后重新构建") from None
-    digests = hash_files(root, files)
+    known = known or {}
+    digests = hash_files(root, [f for f in files if f not in known])
+    digests.update((f, known[f]) for f in files if f in known)
     document = {
         "generator": GENERATOR,
         "version": MANIFEST_VERSION,

@@ -116,11 +116,12 @@ def index_site(site_dir: Path, background: bool = False, keep: bool = False) -> 
     return _stats(run.stdout, bundle)
 
 
-def bundle_stats(site_dir: Path) -> dict:
-    """Returns the statistics `index_site` returns, of the bundle already in ``site_dir``."""
+def bundle_stats(site_dir: Path, sizes: bool = True) -> dict:
+    """Returns the statistics `index_site` returns, of the bundle already in ``site_dir`` (without
+    ``sizes``: only what pagefind-entry.json says, the files are not walked)."""
     bundle = Path(site_dir) / BUNDLE_DIR
     _check_bundle(bundle)
-    stats = _stats("", bundle)
+    stats = _stats("", bundle) if sizes else {}
     languages = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"]
     stats["languages"] = len(languages)
     stats["pages"] = sum(entry.get("page_count", 0) for entry in languages.values())
