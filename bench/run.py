@@ -593,7 +593,10 @@ def _share(rebuild: dict | None) -> str:
     if not rebuild:
         return "—"
     over = rebuild["over_clean"]
-    percent = lambda v: f"{v * 100:.0f}"  # noqa: E731
+
+    def percent(value: float) -> str:
+        return f"{value * 100:.0f}"
+
     spread = _range([over["min"], over["max"]], percent)
     return f"{_secs(rebuild)},{percent(over['median'])}%" + (spread.replace(")", "%)") if spread else "")
 
@@ -692,14 +695,7 @@ def main(argv: list[str] | None = None) -> int:
         print_summary(summary)
         return 0
     if args.table:
-        results = []
-        for path in results_files(args.tag):
-            result = json.loads(path.read_text(encoding="utf-8"))
-            preview = path.with_name(path.name.replace("results-", "preview-"))
-            if not result.get("preview") and preview.is_file():
-                result["preview"] = json.loads(preview.read_text(encoding="utf-8"))  # from --serve-only
-            results.append(result)
-        print(table(results))
+        print(table([json.loads(path.read_text(encoding="utf-8")) for path in results_files(args.tag)]))
         return 0
     if args.profile_only:
         portal, _ = ensure_portal(args.items, args.seed)
