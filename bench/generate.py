@@ -14,7 +14,8 @@ and a sample is then verified with the real `ssh-keygen -Y verify` to prove they
 
 It also writes OUT/plain/: the same published pages (title + published body, redacted, no
 front-matter reviews) as a plain MkDocs + Material site with Material's search (lang: zh), kept
-out of the nav, the baseline bench/run.py compares against.
+out of the nav, the baseline bench/run.py compares against, and OUT/plain/zensical.yml, which
+builds the same site with Zensical (into OUT/plain/site-zensical/).
 
 Nothing here imports gongkai: the digest and the signatures follow SPEC §5 independently, so a
 build that accepts them is also a check of the engine against the spec.
@@ -667,6 +668,7 @@ def write_plain(out: Path, planned: list[Planned]) -> int:
         "not_in_nav": "/*/**\n",
     }
     (plain / "mkdocs.yml").write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_zensical_config(plain)
     (docs / "index.md").write_text("# 示范县人民政府信息公开\n\n对照站点。\n", encoding="utf-8")
     pages = 0
     for item in planned:
@@ -678,6 +680,20 @@ def write_plain(out: Path, planned: list[Planned]) -> int:
         path.write_text(f"---\ntitle: {_yaml_scalar(title)}\n---\n\n# {title}\n\n{item.plain}", encoding="utf-8")
         pages += 1
     return pages
+
+
+ZENSICAL_CONFIG = "zensical.yml"  # in OUT/plain/, beside mkdocs.yml
+ZENSICAL_SITE = "site-zensical"  # its own site folder: plain MkDocs' site/ stays as MkDocs built it
+
+
+def write_zensical_config(plain: Path) -> None:
+    """Writes OUT/plain/zensical.yml: Zensical reads MkDocs' format, so the baseline's own mkdocs.yml
+    is inherited as it is (same pages, nav, theme, search) and only the site folder differs. Zensical
+    keeps its cache in .cache/ beside the file it reads."""
+    text = f"# bench/generate.py: the baseline's mkdocs.yml, built by Zensical\nINHERIT: mkdocs.yml\nsite_dir: {ZENSICAL_SITE}\n"
+    path = plain / ZENSICAL_CONFIG
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
 
 
 def generate(count: int, seed: int, out: Path) -> dict:

@@ -9,6 +9,9 @@ unchanged), it times, alternating the order from run to run:
   (a) `gongkai build --strict` on the portal;
   (b) `mkdocs build` of the same published pages (title + published body) with plain Material and
       its built-in search (`plugins: [search: {lang: zh}]`, with jieba when installed), out of the nav;
+  (z) when the `zensical` package is installed (`pip install -e ".[bench]"`), `zensical build` of
+      those same pages (plain/zensical.yml inherits plain/mkdocs.yml): cold (its site and its cache,
+      plain/.cache/, removed) and warm (a second build right after, cache and site kept);
 
 and prints the median wall time, the peak memory (the largest resident set of the process tree,
 sampled from /proc, and the largest single process from wait4), site bytes per item, the bytes one
@@ -20,9 +23,11 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import importlib.metadata
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -47,6 +52,15 @@ FRAGMENTS_PER_QUERY = 5  # the Pagefind UI loads the first five results' fragmen
 TAG = ""
 REBUILDS = ("unchanged", "one_edit")  # the rebuilds timed after each clean build of a gongkai engine
 ENGINE: Path | None = None  # --engine: another gongkai checkout (site_src/, hooks/, theme/) timed in the same run
+SITES = {"zensical": generate.ZENSICAL_SITE}  # a contender's site folder, when not site/
+
+
+def zensical_version() -> str | None:
+    """Returns the installed Zensical's version, or None when it is not installed."""
+    try:
+        return importlib.metadata.version("zensical")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def build_env(engine: Path | None = None) -> dict:
@@ -189,6 +203,20 @@ def material_query_bytes(site: Path) -> dict:
     return {"index": len(data), "index_gzip": index_gzip, "worker": worker, "lunr_zh": lunr, "total": len(data) + worker + lunr, "typical": index_gzip + worker // 3 + lunr}
 
 
+def zensical_query_bytes(site: Path) -> dict:
+    """Returns the bytes one search downloads with Zensical's search: its whole index (search.json)
+    and the search worker, raw and gzip'ed."""
+    index = site / "search.json"
+    if not index.is_file():
+        return {}
+    data = index.read_bytes()
+    workers = [p.read_bytes() for p in (site / "assets" / "javascripts" / "workers").glob("search.*.js")]
+    index_gzip = len(gzip.compress(data, 6))
+    worker, worker_gzip = sum(len(w) for w in workers), sum(len(gzip.compress(w, 6)) for w in workers)
+    return {"index": len(data), "index_gzip": index_gzip, "worker": worker, "worker_gzip": worker_gzip,
+            "total": len(data) + worker, "typical": index_gzip + worker_gzip}
+
+
 # --------------------------------------------------------------------------- preview
 
 
@@ -285,12 +313,22 @@ def measure_preview(portal: Path, seed: int, rel: str, edits: int, startup_limit
 # --------------------------------------------------------------------------- profile
 
 
+def profile_path(portal: Path) -> Path:
+    """bench/out/profile-portal-N{--tag}.txt: a before/after pair is kept with --tag=-before."""
+    return OUT / f"profile-{portal.name}{TAG}.txt"
+
+
 def profile(portal: Path, top: int = 30) -> str:
-    """Returns the cProfile top entries (cumulative and own time) of one `gongkai build --strict`."""
+    """Returns the cProfile top entries (cumulative and own time) of one clean `gongkai build
+    --strict`, and writes them to profile_path() (the raw stats beside it, .prof)."""
     import io
     import pstats
 
-    target = OUT / f"profile-{portal.name}{TAG}.prof"
+    target = profile_path(portal).with_suffix(".prof")
+    # A clean build (no site, no build cache), as the timed clean builds.
+    shutil.rmtree(portal / "site", ignore_errors=True)
+    shutil.rmtree(portal / ".cache", ignore_errors=True)
+    started = time.monotonic()
     # One process: cProfile sees only the process it runs in, not the workers that read the files.
     run = subprocess.run(
         [sys.executable, "-m", "cProfile", "-o", str(target), "-m", "gongkai.cli", "build", "--strict"],
@@ -299,11 +337,13 @@ def profile(portal: Path, top: int = 30) -> str:
     if run.returncode != 0:
         return f"profiled build failed ({run.returncode}):\n{run.stderr[-3000:]}"
     text = io.StringIO()
+    text.write(f"cProfile of one clean `gongkai build --strict` of {portal.name} (GONGKAI_WORKERS=1), tag {TAG or '(none)'}, "
+               f"{time.strftime('%Y-%m-%d %H:%M')}, {time.monotonic() - started:.1f} s with the profiler; top {top} by cumulative, then by own time\n")
     stats = pstats.Stats(str(target), stream=text)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
     report = text.getvalue()
-    (OUT / f"profile-{portal.name}{TAG}.txt").write_text(report, encoding="utf-8")
+    profile_path(portal).write_text(report, encoding="utf-8")
     return report
 
 
@@ -334,7 +374,16 @@ def run(args) -> dict:
     if ENGINE is not None:
         runs["other"] = []
         contenders.insert(1, ("other", engine_portal(portal, ENGINE), gongkai_cmd, build_env(ENGINE)))
-    engines = [name for name, *_ in contenders if name != "plain"]
+    version = zensical_version() if args.zensical else None
+    if args.zensical and version is None:
+        print("  zensical is not installed: its builds are skipped (pip install -e \".[bench]\")", flush=True)
+    if version is not None:
+        # The same plain pages, read through plain/zensical.yml (INHERIT: mkdocs.yml), into plain/site-zensical/.
+        generate.write_zensical_config(portal / "plain")
+        runs["zensical"], runs["zensical_warm"] = [], []
+        zensical_cmd = [sys.executable, "-m", "zensical", "build", "-f", generate.ZENSICAL_CONFIG]
+        contenders.append(("zensical", portal / "plain", zensical_cmd, build_env()))
+    engines = [name for name, *_ in contenders if name not in ("plain", "zensical")]
     if args.rebuilds:
         for name in engines:
             for kind in REBUILDS:
@@ -342,10 +391,14 @@ def run(args) -> dict:
     for number in range(args.runs):
         order = contenders[::-1] if number % 2 else list(contenders)
         for name, cwd, command, env in order:
-            # A clean build: no site, no build cache (.cache/gongkai/) of an earlier one.
-            shutil.rmtree(cwd / "site", ignore_errors=True)
-            shutil.rmtree(cwd / ".cache", ignore_errors=True)
-            runs[name].append(_timed(name, "clean", cwd, command, env, number, args.items))
+            # A clean build: no site, no build cache (.cache/gongkai/; Zensical's .cache/) of an earlier one.
+            shutil.rmtree(cwd / SITES.get(name, "site"), ignore_errors=True)
+            if name != "plain":  # MkDocs keeps no cache; plain/.cache/ is Zensical's
+                shutil.rmtree(cwd / ".cache", ignore_errors=True)
+            runs[name].append(_timed(name, "cold" if name == "zensical" else "clean", cwd, command, env, number, args.items))
+            if name == "zensical":
+                # Warm: the same build again right after, its on-disk cache (and its site) kept.
+                runs["zensical_warm"].append(_timed(name, "warm", cwd, command, env, number, args.items))
             if args.rebuilds and name in engines:
                 # Right after its clean build, into the same site: nothing changed, then one item
                 # edited and re-signed (as a reviewed edit arrives with git pull), then put back.
@@ -367,7 +420,7 @@ def run(args) -> dict:
         "when": time.strftime("%Y-%m-%d %H:%M"),
         "load_before": os.getloadavg()[0],
     }
-    places = {name: cwd for name, cwd, _, _ in contenders}
+    places = {name: cwd for name, cwd, _, _ in contenders if name != "zensical"}
     for name in places:
         site = places[name] / "site"
         size, files = tree_bytes(site)
@@ -397,6 +450,11 @@ def run(args) -> dict:
                 }
         for kind in REBUILDS:
             summary[f"ratio_rebuild_{kind}"] = summary["gongkai"][f"rebuild_{kind}"]["wall_s"] / summary["gongkai"]["wall_s"]
+    summary["zensical"] = zensical_summary(runs, portal / "plain", version, args) if version else {"skipped": "not installed" if args.zensical else "--no-zensical"}
+    if version:
+        for kind, key in (("cold", "zensical"), ("warm", "zensical_warm")):
+            summary[f"ratio_zensical_{kind}"] = summary["zensical"][kind]["wall_s"] / summary["plain"]["wall_s"]
+            summary[f"ratio_zensical_{kind}_spread"] = _spread([z["wall_s"] / b["wall_s"] for z, b in zip(runs[key], runs["plain"])])
     if "other" in runs:
         summary["engine_path"] = str(ENGINE)
         summary["engine_ratio"] = summary["other"]["wall_s"] / summary["plain"]["wall_s"]
@@ -416,8 +474,9 @@ def run(args) -> dict:
     if args.profile:
         print("  profiling one gongkai build --strict (cProfile) …", flush=True)
         report = profile(portal)
-        summary["profile"] = str(OUT / f"profile-{portal.name}{TAG}.txt")
+        summary["profile"] = str(profile_path(portal))
         print(report[:6000])
+        print(f"  (all of it in {profile_path(portal)})")
     summary["engine"] = "installed"
     if args.label:
         summary["label"] = args.label
@@ -425,10 +484,46 @@ def run(args) -> dict:
     return summary
 
 
+def _walls(results: list[dict]) -> dict:
+    """The median wall time, every run's, and the peak memory of a list of measure() results."""
+    return {
+        "wall_s": statistics.median(r["wall_s"] for r in results),
+        "wall_all_s": [round(r["wall_s"], 2) for r in results],
+        "peak_tree_mb": max(r["peak_tree_mb"] for r in results),
+        "peak_process_mb": max(r["peak_process_mb"] for r in results),
+    }
+
+
+def zensical_summary(runs: dict, plain: Path, version: str, args) -> dict:
+    """Zensical's cold and warm builds of the plain pages: medians, every run, peak memory, its site
+    and its search download."""
+    site = plain / generate.ZENSICAL_SITE
+    size, files = tree_bytes(site)
+    cold, warm = runs["zensical"], runs["zensical_warm"]
+    return {
+        "version": version,
+        "command": f"zensical build -f {generate.ZENSICAL_CONFIG}",
+        "config": f"plain/{generate.ZENSICAL_CONFIG} (INHERIT: mkdocs.yml, site_dir: {generate.ZENSICAL_SITE})",
+        "cache": "plain/.cache/",
+        # reported_all_s: what Zensical itself prints ("Build finished in …"), without starting Python and loading the config.
+        "cold": {**_walls(cold), "reported_all_s": [r.get("reported_s") for r in cold]},
+        # Per round, over that round's cold build.
+        "warm": {**_walls(warm), "reported_all_s": [r.get("reported_s") for r in warm], "over_cold": _spread([w["wall_s"] / c["wall_s"] for w, c in zip(warm, cold)])},
+        "site_bytes": size,
+        "site_files": files,
+        "bytes_per_item": size / args.items,
+        "search": zensical_query_bytes(site),
+    }
+
+
 def _timed(name: str, kind: str, cwd: Path, command: list[str], env: dict, number: int, items: int) -> dict:
     """Times one build (measure) and stops the run if it failed."""
     log = OUT / f"build-{name}-{kind}-{items}.log"
     result = measure(command, cwd, env, log)
+    if name == "zensical":
+        reported = re.search(r"Build finished in ([0-9.]+)(m?s)", log.read_text(errors="replace"))
+        if reported:
+            result["reported_s"] = float(reported.group(1)) / (1000 if reported.group(2) == "ms" else 1)
     print(f"  run {number + 1}: {name:8s} {kind:9s} {result['wall_s']:7.1f} s  peak {result['peak_tree_mb']:6.0f} MB  exit {result['returncode']}", flush=True)
     if result["returncode"] != 0:
         tail = log.read_text(errors="replace")[-4000:]
@@ -448,31 +543,78 @@ def _mb(value: float) -> str:
     return f"{value:,.0f} MB"
 
 
+TABLE_HEAD = (
+    "| 信息条数 | 原生 MkDocs + Material + 搜索 | gongkai 清空后构建 | 与原生之比 | 未变重建,占清空后构建 | 改一条后重建,占清空后构建 "
+    "| Zensical 冷构建,与原生之比 | Zensical 热构建,与原生之比 | gongkai 峰值内存(进程树) | 每次搜索下载(典型 / 最多) |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
 def table(results: list[dict]) -> str:
-    head = (
-        "| items | (a) gongkai build --strict | (b) MkDocs + Material + search | a/b | peak memory a / b | site bytes per item a / b "
-        "| search download per query a (typical / max) | b (gzip / raw) | preview of an edit | rebuild: unchanged / one edit (× clean a) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    )
-    rows = [head]
-    for r in sorted(results, key=lambda r: (r["items"], r.get("engine", "installed") != "installed")):
+    """One Markdown table (the README's 性能 table), a row per results file, and a line on linearity.
+    Medians; in brackets the range (min–max) over the runs, or over the rounds for a ratio."""
+    rows = [TABLE_HEAD]
+    ordered = sorted(results, key=lambda r: (r["items"], r.get("label", "")))
+    for r in ordered:
         a, b = r["gongkai"], r["plain"]
-        preview = r.get("preview") or {}
-        patched = r.get("engine", "installed") != "installed"
-        shown = f"{preview['median_s']:.1f} s" if preview.get("median_s") is not None else (preview.get("error", "—") if preview else "—")
+        name = f"{r['items']:,}" + (f" {r['label']}" if r.get("label") else "")
         rows.append(
-            f"| {r['items']:,}{' ' + r.get('label', '(--engine)') if patched else ''} | {a['wall_s']:.1f} s | {b['wall_s']:.1f} s | {r['ratio']:.2f} | {_mb(a['peak_tree_mb'])} / {_mb(b['peak_tree_mb'])} "
-            f"| {a['bytes_per_item'] / 1024:,.1f} KB / {b['bytes_per_item'] / 1024:,.1f} KB "
-            f"| {a['search'].get('typical', 0) / 1024:,.0f} KB / {a['search'].get('total', 0) / 1024:,.0f} KB "
-            f"| {_size(b['search'].get('typical', 0))} / {_size(b['search'].get('total', 0))} | {shown} | {_rebuilds(a)} |"
+            f"| {name} | {_secs(b)} | {_secs(a)} | {_ratio(r['ratio'], r.get('ratio_clean_spread'))} "
+            f"| {_share(a.get('rebuild_unchanged'))} | {_share(a.get('rebuild_one_edit'))} "
+            f"| {_zensical(r, 'cold')} | {_zensical(r, 'warm')} | {_mb(a['peak_tree_mb'])} "
+            f"| {a['search'].get('typical', 0) / 1024:,.0f} KB / {a['search'].get('total', 0) / 1024:,.0f} KB |"
         )
+    sizes = [r for r in ordered if not r.get("label")]
+    if sizes:
+        per = ",".join(f"{r['items']:,} 条 {r['gongkai']['wall_s'] / r['items'] * 1000:.1f} s" for r in sizes)
+        plain = "、".join(f"{r['plain']['wall_s'] / r['items'] * 1000:.1f}" for r in sizes)
+        rows.append(f"\n线性(清空后构建,每 1,000 条信息的秒数):gongkai {per};原生 MkDocs 依次为 {plain} s。")
     return "\n".join(rows)
 
 
-def _rebuilds(result: dict) -> str:
-    if "rebuild_unchanged" not in result:
+def _range(values: list[float], shown) -> str:
+    """ "(min–max)" of values as `shown` writes them, or nothing for one run or no spread."""
+    if len(values) < 2 or shown(min(values)) == shown(max(values)):
+        return ""
+    return f"({shown(min(values))}–{shown(max(values))})"
+
+
+def _secs(block: dict) -> str:
+    return f"{block['wall_s']:.1f} s" + _range(block.get("wall_all_s", []), lambda v: f"{v:.1f}")
+
+
+def _ratio(median: float, spread: dict | None) -> str:
+    values = [spread["min"], spread["max"]] if spread else []
+    return f"{median:.2f}" + _range(values, lambda v: f"{v:.2f}")
+
+
+def _share(rebuild: dict | None) -> str:
+    """A rebuild's seconds and, per round, its share of that round's clean build (median, range)."""
+    if not rebuild:
         return "—"
-    same, edit = result["rebuild_unchanged"], result["rebuild_one_edit"]
-    return f"{same['wall_s']:.1f} s / {edit['wall_s']:.1f} s ({same['over_clean']['median']:.2f} / {edit['over_clean']['median']:.2f})"
+    over = rebuild["over_clean"]
+
+    def percent(value: float) -> str:
+        return f"{value * 100:.0f}"
+
+    spread = _range([over["min"], over["max"]], percent)
+    return f"{_secs(rebuild)},{percent(over['median'])}%" + (spread.replace(")", "%)") if spread else "")
+
+
+def _zensical(result: dict, kind: str) -> str:
+    zensical = result.get("zensical") or {}
+    if kind not in zensical:
+        return "未测" if zensical.get("skipped") else "—"
+    return f"{_secs(zensical[kind])},{_ratio(result[f'ratio_zensical_{kind}'], result.get(f'ratio_zensical_{kind}_spread'))}"
+
+
+def results_files(tag: str) -> list[Path]:
+    """The results-N{tag}.json files, one per portal size (N digits; untagged by default)."""
+    files = []
+    for path in OUT.glob(f"results-*{tag}.json"):
+        if path.name[len("results-") : -len(f"{tag}.json")].isdigit():
+            files.append(path)
+    return files
 
 
 def print_summary(summary: dict) -> None:
@@ -488,6 +630,14 @@ def print_summary(summary: dict) -> None:
             if rebuild:
                 spread = rebuild["over_clean"]
                 print(f"  {'(a)' if name == 'gongkai' else '(e)'} rebuild, {kind:9s}         {rebuild['wall_s']:8.1f} s   runs {rebuild['wall_all_s']}   / its clean build {spread['median']:.2f} ({spread['min']:.2f}-{spread['max']:.2f})")
+    z = summary.get("zensical") or {}
+    if "cold" in z:
+        cold, warm = z["cold"], z["warm"]
+        print(f"  (z) zensical {z['version']} cold       {cold['wall_s']:8.1f} s   runs {cold['wall_all_s']}   z/b {summary['ratio_zensical_cold']:.2f}   peak {cold['peak_tree_mb']:.0f} MB")
+        print(f"  (z) zensical warm (cache kept) {warm['wall_s']:8.1f} s   runs {warm['wall_all_s']}   z/b {summary['ratio_zensical_warm']:.2f}   peak {warm['peak_tree_mb']:.0f} MB   / cold {warm['over_cold']['median']:.2f}")
+        print(f"      site {z['site_bytes'] / 2**20:.1f} MB in {z['site_files']:,} files; search download {_size(z['search'].get('typical', 0))} gzip'ed, {_size(z['search'].get('total', 0))} raw")
+    elif z.get("skipped"):
+        print(f"  (z) zensical: skipped ({z['skipped']})")
     if "other" in summary:
         e = summary["other"]
         n = summary["new_over_engine"]
@@ -517,6 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-serve", dest="serve", action="store_false", help="skip the preview measurement")
     parser.add_argument("--no-rebuilds", dest="rebuilds", action="store_false", help="skip the unchanged and one-edit rebuilds")
+    parser.add_argument("--no-zensical", dest="zensical", action="store_false", help="skip Zensical's cold and warm builds (skipped anyway when it is not installed)")
     parser.add_argument("--serve-only", action="store_true", help="only measure the preview (no builds)")
     parser.add_argument("--rescan", action="store_true", help="recompute the search figures of results-N.json from the sites on disk")
     parser.add_argument("--edits", type=int, default=3, help="edits timed in the preview (median)")
@@ -524,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edit-limit", type=float, default=600, help="seconds to wait for one edit to show")
     parser.add_argument("--profile", action="store_true", help="also profile one gongkai build --strict with cProfile")
     parser.add_argument("--profile-only", action="store_true", help="only profile one gongkai build --strict (cProfile)")
-    parser.add_argument("--table", action="store_true", help="print the table of every bench/out/results-*.json and exit")
+    parser.add_argument("--table", action="store_true", help="print the table of bench/out/results-N.json (results-N{--tag}.json) and exit")
     parser.add_argument("--engine", default=None, help="another gongkai checkout (its site_src/, hooks/ and theme/), timed in the same interleaved runs")
     parser.add_argument("--tag", default="", help="suffix of the results file, e.g. -patched")
     parser.add_argument("--label", default="", help="how the table names an --engine run, e.g. \"(glue patch)\"")
@@ -538,22 +689,18 @@ def main(argv: list[str] | None = None) -> int:
         portal = OUT / f"portal-{args.items}"
         summary["gongkai"]["search"] = pagefind_query_bytes(portal / "site")
         summary["plain"]["search"] = material_query_bytes(portal / "plain" / "site")
+        if "cold" in summary.get("zensical", {}):
+            summary["zensical"]["search"] = zensical_query_bytes(portal / "plain" / generate.ZENSICAL_SITE)
         path.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print_summary(summary)
         return 0
     if args.table:
-        results = []
-        for path in sorted(OUT.glob("results-*.json")):
-            result = json.loads(path.read_text(encoding="utf-8"))
-            preview = path.with_name(path.name.replace("results-", "preview-"))
-            if not result.get("preview") and preview.is_file():
-                result["preview"] = json.loads(preview.read_text(encoding="utf-8"))  # from --serve-only
-            results.append(result)
-        print(table(results))
+        print(table([json.loads(path.read_text(encoding="utf-8")) for path in results_files(args.tag)]))
         return 0
     if args.profile_only:
         portal, _ = ensure_portal(args.items, args.seed)
         print(profile(portal)[:8000])
+        print(f"  (all of it in {profile_path(portal)})")
         return 0
     if args.serve_only:
         portal, info = ensure_portal(args.items, args.seed)
