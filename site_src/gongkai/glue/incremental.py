@@ -222,18 +222,20 @@ def note_search(root: Path, site_dir: Path, checked: str) -> None:
 # --- Digests the manifest can reuse --------------------------------------------------------------------
 
 
-def known_digests(disk: DiskCache, site_dir: Path) -> dict[str, str]:
-    """Returns the SHA-256 of each file of the site that is as the last manifest found it (same
-    size, same modification time to the nanosecond, a regular file): manifest.json need not read
-    it again."""
+def known_digests(disk: DiskCache, site_dir: Path) -> tuple[dict[str, str], str]:
+    """Returns the SHA-256 of each file of the site that is as the last successful build left it
+    (same size, same modification time to the nanosecond, a regular file): manifest.json need not
+    read it again, and what the build's output check found of it then holds now if the text
+    withheld is the same; and what that check was against (``note_digests``)."""
     data = disk.get("manifest", str(Path(site_dir).absolute()))
     if data is None:
-        return {}
+        return {}, ""
     try:
         noted = cbor2.loads(data)
-        items = list(noted.items())
+        items = list(noted["files"].items())
+        checked = str(noted["checked"])
     except Exception:  # noqa: BLE001 - garbled notes are no notes
-        return {}
+        return {}, ""
     result = {}
     for rel, entry in items:
         try:
@@ -243,11 +245,12 @@ def known_digests(disk: DiskCache, site_dir: Path) -> dict[str, str]:
             continue
         if stat.S_ISREG(info.st_mode) and info.st_size == size and info.st_mtime_ns == mtime and isinstance(digest, str):
             result[rel] = digest
-    return result
+    return result, checked
 
 
-def note_digests(disk: DiskCache, site_dir: Path, manifest: Path) -> None:
-    """Notes the digests manifest.json gives with each file's size and modification time."""
+def note_digests(disk: DiskCache, site_dir: Path, manifest: Path, checked: str) -> None:
+    """Notes the digests manifest.json gives with each file's size and modification time, and
+    what the build's output check checked them against (``checked``)."""
     if not disk.enabled:
         return
     try:
@@ -261,7 +264,7 @@ def note_digests(disk: DiskCache, site_dir: Path, manifest: Path) -> None:
         except OSError:
             continue
         noted[rel] = [info.st_size, info.st_mtime_ns, digest]
-    disk.put("manifest", str(Path(site_dir).absolute()), cbor2.dumps(noted))
+    disk.put("manifest", str(Path(site_dir).absolute()), cbor2.dumps({"checked": checked, "files": noted}))
 
 
 WRITES = SiteWrites()

@@ -259,6 +259,12 @@ class GongkaiPlugin(BasePlugin):
             # The files besides the pages are checked while Pagefind indexes the pages (its own
             # process): this process only waits for it otherwise. Its bundle is checked afterwards.
             failed: list[BaseException] = []
+            if self.incremental and self.disk.enabled and writes.had_manifest:
+                unchanged, last = incremental.known_digests(self.disk, site_dir)
+                if last == self.output.identity:
+                    # As the last successful build left them, and checked then against the same
+                    # withheld text: what the check found of them then (nothing) holds now.
+                    self.output.checked.update(rel for rel in unchanged if not rel.startswith(f"{search.BUNDLE_DIR}/"))
             checking = threading.Thread(target=_catching(failed, self.output.check_other_files), args=(site_dir, False), name="gongkai-output-check")
             checking.start()
             root = Path(config.config_file_path).parent
@@ -285,9 +291,9 @@ class GongkaiPlugin(BasePlugin):
             if self.incremental and not self.session.no_cache:
                 incremental.note_search(root, site_dir, self.output.identity)
             built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-            known = incremental.known_digests(self.disk, site_dir) if self.disk.enabled else {}
+            known = incremental.known_digests(self.disk, site_dir)[0] if self.disk.enabled else {}
             manifest = write_manifest(site_dir, commit=gitrepo.head_commit(root), built_at=built_at, strict=bool(config.strict), known=known)
-            incremental.note_digests(self.disk, site_dir, manifest)
+            incremental.note_digests(self.disk, site_dir, manifest, self.output.identity)
             if self.pages is not None:
                 self.pages.save()
         finally:
