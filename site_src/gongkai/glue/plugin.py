@@ -27,7 +27,7 @@ from gongkai.cache import BuildCache
 from gongkai.diskcache import DiskCache
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate import sanitize
-from gongkai.glue import engine, guard, incremental, render
+from gongkai.glue import engine, guard, incremental, render, workbooks
 from gongkai.glue.output import OutputCheck
 from gongkai.glue.preview import session
 from gongkai.law import layout
@@ -66,6 +66,7 @@ class GongkaiPlugin(BasePlugin):
         self.incremental = False  # `gongkai build`: the last build's site is kept, see glue.incremental
         self.files: Files | None = None  # the files of the build, as on_env saw them
         self.disk = DiskCache(None)  # the portal's cache on disk, in a `gongkai build` without --no-cache
+        self.workbooks = workbooks.Batch()  # the annual reports' .xlsx no cache holds
 
     # --- Events, in the order MkDocs runs them ------------------------------------------------------
 
@@ -178,10 +179,12 @@ class GongkaiPlugin(BasePlugin):
         return result
 
     def on_nav(self, nav, *, config, files):
-        """Starts the render worker (see Session.parallel_render)."""
+        """Starts the render worker (see Session.parallel_render) and the process that makes the
+        annual reports' missing workbooks (glue.workbooks)."""
         self.worker = None
         if not self.session.parallel_render or self.session.preview or not render.can_fork():
             return nav
+        self.workbooks.start()
         # The worker is joined after this process's last page: before MkDocs validates anchors.
         self.worker = render.start(nav, config, files, self.output, self._as_render_worker)
         return nav
@@ -273,6 +276,7 @@ class GongkaiPlugin(BasePlugin):
             self._stop_search()
             self._release_lock()
             incremental.WRITES.stop()
+            self.workbooks.stop()
 
     def on_build_error(self, *, error) -> None:
         """Stops what the build started: the render worker, Pagefind, the site's lock."""
@@ -280,6 +284,7 @@ class GongkaiPlugin(BasePlugin):
         self._stop_search()
         self._release_lock()
         incremental.WRITES.stop()
+        self.workbooks.stop()
 
     # --- Publishing: what the gate let through and what the engine generates -------------------------
 
@@ -369,7 +374,7 @@ class GongkaiPlugin(BasePlugin):
         made = generated.report_output(portal, decision)
         if made is None:
             return None
-        files.append(File.generated(config, made.xlsx, content=self.session.xlsx_bytes(made.tables, made.title, self.disk)))
+        files.append(self.workbooks.file(config, made.xlsx, made.tables, made.title, self.session, self.disk))
         return made.body
 
     # --- Refusing what the output shows -------------------------------------------------------------
