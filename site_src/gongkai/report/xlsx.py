@@ -2,7 +2,7 @@
 
 Reads the same grids as the HTML (``report.grids.report_grids``), so the merged cells are the format's.
 The file is reproducible: the same figures give the same bytes (the site manifest hashes it).
-Written with XlsxWriter (a writer only: ~10 times faster than openpyxl for these merged grids).
+Written with XlsxWriter (a writer only: ~7 times faster than openpyxl for these merged grids).
 """
 from __future__ import annotations
 
