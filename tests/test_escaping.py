@@ -151,6 +151,7 @@ def test_report_workbook_title_is_never_a_formula(tmp_path):
     cells = [c for ws in workbook for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     assert workbook.worksheets[0]["A1"].value == '=HYPERLINK("http://evil","x")'
+    assert workbook.worksheets[0]["A1"].quotePrefix  # edited in Excel, it stays text
 
 
 # ------------------------------------------------------------------ catalog exports

@@ -979,7 +979,9 @@ def test_xlsx_cell_by_cell(tmp_path):
     for ws in wb.worksheets:
         assert ws["A1"].value == title
         assert int(ws.page_setup.paperSize) == 9  # A4
-        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        # one page wide (1 is the attribute's default: Excel and XlsxWriter leave it out), as many tall as it takes
+        assert (ws.page_setup.fitToWidth or 1) == 1 and int(ws.page_setup.fitToHeight) == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
 
     s2, s3, s4 = wb.worksheets
     assert s2["A2"].value == "二、主动公开政府信息情况"

@@ -27,7 +27,7 @@ from gongkai.cache import BuildCache
 from gongkai.diskcache import DiskCache
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate import sanitize
-from gongkai.glue import engine, guard, incremental, render
+from gongkai.glue import engine, guard, incremental, render, workbooks
 from gongkai.glue.output import OutputCheck
 from gongkai.glue.pagecache import PageCache
 from gongkai.glue.preview import session
@@ -68,6 +68,7 @@ class GongkaiPlugin(BasePlugin):
         self.files: Files | None = None  # the files of the build, as on_env saw them
         self.disk = DiskCache(None)  # the portal's cache on disk, in a `gongkai build` without --no-cache
         self.pages: PageCache | None = None  # the pages kept from the last build (glue.pagecache)
+        self.workbooks = workbooks.Batch()  # the annual reports' .xlsx no cache holds
 
     # --- Events, in the order MkDocs runs them ------------------------------------------------------
 
@@ -180,8 +181,9 @@ class GongkaiPlugin(BasePlugin):
         return result
 
     def on_nav(self, nav, *, config, files):
-        """Keeps the pages the last build rendered as they would be now (glue.pagecache) and
-        starts the render worker (see Session.parallel_render)."""
+        """Keeps the pages the last build rendered as they would be now (glue.pagecache), starts
+        the render worker (see Session.parallel_render) and the process that makes the annual
+        reports' missing workbooks (glue.workbooks)."""
         self.worker = None
         kept: set[str] = set()
         if self.incremental and self.disk.enabled and self.output.enabled:
@@ -193,6 +195,7 @@ class GongkaiPlugin(BasePlugin):
                 self.stream_pages = False  # Pagefind reads the whole site after the build (keeping its index)
         if not self.session.parallel_render or self.session.preview or not render.can_fork():
             return nav
+        self.workbooks.start()
         # The worker is joined after this process's last page: before MkDocs validates anchors.
         made = self.pages.made if self.pages is not None else None
         self.worker = render.start(nav, config, files, self.output, self._as_render_worker, kept, made)
@@ -302,6 +305,7 @@ class GongkaiPlugin(BasePlugin):
             self._stop_search()
             self._release_lock()
             incremental.WRITES.stop()
+            self.workbooks.stop()
 
     def on_build_error(self, *, error) -> None:
         """Stops what the build started: the render worker, Pagefind, the site's lock."""
@@ -311,6 +315,7 @@ class GongkaiPlugin(BasePlugin):
         incremental.WRITES.stop()
         if self.pages is not None:
             self.pages.stop()
+        self.workbooks.stop()
 
     # --- Publishing: what the gate let through and what the engine generates -------------------------
 
@@ -400,7 +405,7 @@ class GongkaiPlugin(BasePlugin):
         made = generated.report_output(portal, decision)
         if made is None:
             return None
-        files.append(File.generated(config, made.xlsx, content=self.session.xlsx_bytes(made.tables, made.title, self.disk)))
+        files.append(self.workbooks.file(config, made.xlsx, made.tables, made.title, self.session, self.disk))
         return made.body
 
     # --- Refusing what the output shows -------------------------------------------------------------

@@ -140,23 +140,29 @@ class Session:
 
     def xlsx_bytes(self, tables, title: str, disk: DiskCache | None = None) -> bytes:
         """Returns the .xlsx of an annual report. The workbook is a pure function of the tables and
-        the title (openpyxl takes ~0.2 s a report): made once per process, so preview rebuilds do
-        not make every report's again, and kept in the portal's cache on disk (``disk``) for the
-        next build, under the tables, the title, the engine and openpyxl's version."""
-        key = hashlib.sha256(repr((tables, title)).encode("utf-8")).hexdigest()
+        the title: made once per process, so preview rebuilds do not make every report's again,
+        and kept in the portal's cache on disk (``disk``) for the next build, under the tables, the
+        title, the engine and the writer's (XlsxWriter's) version."""
+        key = xlsx_key(tables, title)
+        data = self.xlsx_known(key, disk)
+        if data is None:
+            data = make_xlsx(tables, title)
+            self.xlsx_keep(key, data, disk)
+        return data
+
+    def xlsx_known(self, key: str, disk: DiskCache | None = None) -> bytes | None:
+        """Returns the workbook of ``key`` (``xlsx_key``) made earlier in this process or kept on disk."""
         if key not in self.xlsx_made:
-            disk = disk or DiskCache(None)
-            disk_key = key_of(key, _openpyxl_version())
-            data = disk.get("xlsx", disk_key)
+            data = (disk or DiskCache(None)).get("xlsx", key_of(key, _xlsx_writer_version()))
             if data is None:
-                with tempfile.TemporaryDirectory(prefix="gongkai-xlsx-") as tmp:
-                    target = f"{tmp}/report.xlsx"
-                    report_xlsx.write_report_xlsx(tables, target, title)
-                    with open(target, "rb") as handle:
-                        data = handle.read()
-                disk.put("xlsx", disk_key, data)
+                return None
             self.xlsx_made[key] = data
         return self.xlsx_made[key]
+
+    def xlsx_keep(self, key: str, data: bytes, disk: DiskCache | None = None) -> None:
+        """Keeps a workbook made for ``key``: in this process and on disk."""
+        (disk or DiskCache(None)).put("xlsx", key_of(key, _xlsx_writer_version()), data)
+        self.xlsx_made[key] = data
 
     def skip_unchanged_sitemap(self, config, files) -> None:
         """Leaves MkDocs' sitemap.xml(.gz) of the last preview build when it would be the same: it
@@ -209,9 +215,23 @@ class Session:
                 log.warning(str(exc))
 
 
-def _openpyxl_version() -> str:
+def xlsx_key(tables, title: str) -> str:
+    """Returns what identifies an annual report's workbook: its tables and its title."""
+    return hashlib.sha256(repr((tables, title)).encode("utf-8")).hexdigest()
+
+
+def make_xlsx(tables, title: str) -> bytes:
+    """Returns the .xlsx of an annual report's tables (report.xlsx)."""
+    with tempfile.TemporaryDirectory(prefix="gongkai-xlsx-") as tmp:
+        target = f"{tmp}/report.xlsx"
+        report_xlsx.write_report_xlsx(tables, target, title)
+        with open(target, "rb") as handle:
+            return handle.read()
+
+
+def _xlsx_writer_version() -> str:
     try:
-        return importlib.metadata.version("openpyxl")
+        return importlib.metadata.version("XlsxWriter")
     except importlib.metadata.PackageNotFoundError:
         return ""
 
