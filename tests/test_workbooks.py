@@ -45,7 +45,7 @@ def test_the_forked_process_makes_the_bytes_this_process_would(tmp_path, config,
     assert all(isinstance(f, workbooks.WorkbookFile) and f._content is None for f in files)
     batch.start()
     assert batch.pid
-    for file, (uri, tables, title) in zip(files, _jobs()):
+    for file, (_uri, tables, title) in zip(files, _jobs()):
         file.copy_file()
         assert Path(file.abs_dest_path).read_bytes() == _expected(tmp_path, tables, title)
     assert batch.pid == 0  # collected with the first workbook copied
