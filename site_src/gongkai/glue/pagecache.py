@@ -71,6 +71,7 @@ class PageCache:
         engine.logger().addHandler(self._handler)
         old = _load(self.disk.get(KIND, self.site_dir))
         site, every_page_dated = site_state(config)
+        site = key_of(site, _nav_key(nav.items))  # the nav as this build made it (a missing page is a link)
         in_nav = {id(page) for page in nav.pages}
         date = get_build_datetime().strftime("%Y-%m-%d")
         hits: set[str] = set()
@@ -196,6 +197,14 @@ def _holds(path: str, digest: str) -> bool:
             return hashlib.file_digest(handle, "sha256").hexdigest() == digest
     except OSError:
         return False
+
+
+def _nav_key(items) -> str:
+    """Returns what every page shows of the nav: each entry's kind, title and URL, in order."""
+    return "[" + ",".join(
+        f"{type(item).__name__}:{getattr(item, 'title', '')}:{getattr(item, 'url', '')}{_nav_key(item.children) if getattr(item, 'children', None) else ''}"
+        for item in items
+    ) + "]"
 
 
 def _blocks(stash, src: str) -> str:
