@@ -87,8 +87,9 @@ class DiskCache:
         if path is None:
             return None
         try:
-            stored = path.read_bytes()
-        except OSError:
+            with open(path, "rb") as handle:
+                stored = handle.read()
+        except (OSError, ValueError):
             return None
         check, data = stored[:_DIGEST], stored[_DIGEST:]
         if len(check) != _DIGEST or hashlib.sha256(data).digest() != check:
@@ -99,12 +100,13 @@ class DiskCache:
         """Stores ``data`` under ``key``."""
         path = self._value_path(kind, key)
         if path is not None:
-            _write(path, hashlib.sha256(data).digest() + data)
+            _write(Path(path), hashlib.sha256(data).digest() + data)
 
-    def _value_path(self, kind: str, key: str) -> Path | None:
+    def _value_path(self, kind: str, key: str) -> str | None:
         if self.folder is None:
             return None
-        return self.folder / kind / key_of(engine_id(), kind, key)[:2] / key_of(engine_id(), kind, key)
+        name = key_of(engine_id(), kind, key)
+        return os.path.join(self.folder, kind, name[:2], name)  # a string: Path's joins cost more than the read
 
     # --- Sets of digests ------------------------------------------------------------------------
 
