@@ -19,13 +19,13 @@ from typing import Any, Callable, Iterable
 
 from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache, Store
 from gongkai.diskcache import key_of
-from gongkai.errors import ERROR, WARNING, Problem
+from gongkai.errors import WARNING, Problem
 from gongkai.gate import scan, visible, wording
 from gongkai.law.schema import FIELDS
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Review, Settings, Stale, Verdict
 from gongkai.read.attachments import AttachmentText, attachment_text
-from gongkai.read.loader import Loaded
+from gongkai.read.loader import Loaded, problem_rows, stored_problems
 from gongkai.read.wording import Wording
 from gongkai.report.validate import validate_report
 from gongkai.trust.review import Verifier, signed_on
@@ -355,28 +355,26 @@ class Scans:
     that does not decode as one is a miss. ``key`` None: nothing is looked up or stored."""
 
     def __init__(self, cache: BuildCache, key: str | None):
+        self.cache = cache
         self.store: Store | None = cache.store if key is not None else None
         self.key = key or ""
         self.found: dict[str, Any] = {}
         self.changed = False
-        if self.store is not None:
-            data = self.store.get(SCANS, self.key)
-            if data is None:
-                cache.store_misses[SCANS] += 1
-            else:
-                try:
-                    found = json.loads(data)
-                except ValueError:
-                    found = None
-                self.found = found if isinstance(found, dict) else {}
+        data = self.store.get(SCANS, self.key) if self.store is not None else None
+        if data is not None:
+            try:
+                found = json.loads(data)
+            except ValueError:
+                found = None
+            self.found = found if isinstance(found, dict) else {}
 
     def problems(self, name: str, compute: Callable[[], list[Problem]]) -> list[Problem]:
         """Returns the problems the scan ``name`` finds (``compute`` makes it)."""
-        known = _problems(self.found.get(name))
+        known = stored_problems(self.found.get(name))
         if known is not None:
             return known
         result = compute()
-        self.found[name] = [[p.path, p.line, p.message, p.severity] for p in result]
+        self.found[name] = problem_rows(result)
         self.changed = True
         return result
 
@@ -384,29 +382,19 @@ class Scans:
         """Returns what ``redact`` returns for the body (the body itself, when it returns that)."""
         known = self.found.get("redacted")
         if isinstance(known, list) and len(known) == 2 and (known[0] is None or isinstance(known[0], str)):
-            problems = _problems(known[1])
+            problems = stored_problems(known[1])
             if problems is not None:
                 return (body if known[0] is None else known[0]), problems
         text, problems = compute()
-        self.found["redacted"] = [None if text is body else text, [[p.path, p.line, p.message, p.severity] for p in problems]]
+        self.found["redacted"] = [None if text is body else text, problem_rows(problems)]
         self.changed = True
         return text, problems
 
     def save(self) -> None:
+        """Stores the scans when some were made now (the cache missed: counted in store_misses)."""
         if self.store is not None and self.changed:
+            self.cache.store_misses[SCANS] += 1
             self.store.put(SCANS, self.key, json.dumps(self.found, ensure_ascii=False).encode("utf-8"))
-
-
-def _problems(value: Any) -> list[Problem] | None:
-    """Returns the problems a stored list of [path, line, message, severity] holds, or None."""
-    if not isinstance(value, list):
-        return None
-    found = []
-    for entry in value:
-        if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str) and type(entry[1]) is int and isinstance(entry[2], str) and entry[3] in (ERROR, WARNING)):
-            return None
-        found.append(Problem(entry[0], entry[1], entry[2], entry[3]))
-    return found
 
 
 @dataclass(frozen=True)
