@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -172,3 +173,13 @@ def test_a_garbled_cache_decides_as_no_cache(portal, garble):
     assert misses[SCANS] == 10 and misses[FRONT_MATTER] == 10
     assert _outcome(result) == expected
     assert _by_path(result)["content/xzf/id.md"].verdict is Verdict.FAIL
+
+
+def test_a_file_name_that_is_not_utf8_is_cached_too(portal):
+    portal.item("xzf/a.md", "正文。", index_no="11369999MB0000001A/2025-00001")
+    folder = portal.root / "content" / "xzf"
+    os.rename(folder / "a.md", os.fsencode(folder) + b"/\xff\xfe.md")  # a name a key must still hash
+    first, misses = _evaluate(portal)
+    assert misses[FRONT_MATTER] == 1
+    second, misses = _evaluate(portal)
+    assert sum(misses.values()) == 0 and _outcome(first) == _outcome(second) == _outcome(_evaluate(portal, store=False)[0])

@@ -57,7 +57,7 @@ def key_of(*parts: str | bytes) -> str:
     """Returns the hex SHA-256 of the parts (each length-prefixed: no two lists of parts share one)."""
     h = hashlib.sha256()
     for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part  # a file name may hold any bytes
         h.update(f"{len(data)}:".encode())
         h.update(data)
     return h.hexdigest()

@@ -394,7 +394,7 @@ class Scans:
         """Stores the scans when some were made now (the cache missed: counted in store_misses)."""
         if self.store is not None and self.changed:
             self.cache.store_misses[SCANS] += 1
-            self.store.put(SCANS, self.key, json.dumps(self.found, ensure_ascii=False).encode("utf-8"))
+            self.store.put(SCANS, self.key, json.dumps(self.found).encode("ascii"))
 
 
 @dataclass(frozen=True)
@@ -430,7 +430,7 @@ def attachment_scan(path: Path, digest: str, cache: BuildCache) -> AttachmentSca
         tuple(written for _, written in scan.markers(text)[:1]),
     )
     if store is not None and found.problem is None:
-        store.put(ATTACHMENT_SCANS, key, json.dumps([found.ids, found.marks, found.markers], ensure_ascii=False).encode("utf-8"))
+        store.put(ATTACHMENT_SCANS, key, json.dumps([found.ids, found.marks, found.markers]).encode("ascii"))
     return found
 
 
