@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import date, timedelta
 
 import pytest
 
@@ -183,3 +184,32 @@ def test_a_file_name_that_is_not_utf8_is_cached_too(portal):
     assert misses[FRONT_MATTER] == 1
     second, misses = _evaluate(portal)
     assert sum(misses.values()) == 0 and _outcome(first) == _outcome(second) == _outcome(_evaluate(portal, store=False)[0])
+
+
+def test_a_stored_scan_expires_when_a_birth_date_in_it_comes(portal, monkeypatch):
+    from gongkai.gate import decide, scan
+
+    tomorrow = date.today() + timedelta(days=1)
+    first17 = f"110105{tomorrow:%Y%m%d}002"
+    number = first17 + id_check_digit(first17)  # an ID number from tomorrow on: a birth date must be past
+    portal.item("xzf/a.md", f"编号 {number}。", index_no="11369999MB0000001A/2025-00001")
+    portal.item("xzf/b.md", "附件。", index_no="11369999MB0000001A/2025-00002", attachments=[_attach(portal, "xzf/b.md", "b.txt", f"编号 {number}".encode())])
+    portal.item("xzf/c.md", "没有数字。", index_no="11369999MB0000001A/2025-00003")
+    for rel in ("xzf/a.md", "xzf/b.md", "xzf/c.md"):
+        portal.sign(rel)
+    _evaluate(portal)
+    result, misses = _evaluate(portal)
+    assert sum(misses.values()) == 0 and {d.verdict for d in result.decisions} == {Verdict.PUBLISH}
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls):
+            return tomorrow
+
+    monkeypatch.setattr(scan, "date", Tomorrow)
+    monkeypatch.setattr(decide, "date", Tomorrow)
+    result, misses = _evaluate(portal)
+    assert misses[SCANS] == 1 and misses[ATTACHMENT_SCANS] == 1  # c.md's scans hold on any day
+    decided = _by_path(result)
+    assert decided["content/xzf/a.md"].verdict is Verdict.FAIL and decided["content/xzf/b.md"].verdict is Verdict.FAIL
+    assert _outcome(result) == _outcome(_evaluate(portal, store=False)[0])

@@ -3,9 +3,11 @@
 The scans of an item's texts (密级 marks, ID numbers, mobile numbers, disclosure markers, 表述检查)
 and of an attachment's bytes are pure functions of what they read: in a `gongkai build` their
 results are kept in the portal's cache on disk (BuildCache.store) under a key holding all of it
-(the item's text and fields, the settings, the wording lists, the date the ID numbers are checked
-against; the engine's identity is part of every key there), so an unchanged portal is not scanned
-again. Signatures, dates and everything else a decision turns on are judged in every build.
+(the item's text and fields, the settings, the wording lists; the engine's identity is part of
+every key there), so an unchanged portal is not scanned again. Only the ID numbers' check reads the
+date (a birth date must be past): a stored scan expires on the earliest birth date ahead of the
+day it was made among the numbers it passed over. Signatures, dates and everything else a
+decision turns on are judged in every build.
 """
 from __future__ import annotations
 
@@ -171,11 +173,11 @@ class Gate:
 
     def _scan_key(self, item: Item) -> str:
         """Returns the key of the scans of an item's texts: everything they read (the item's path,
-        fields, line numbers and body; the settings, the wording lists, today's date, which
-        decides whether a birth date in an ID number is possible)."""
+        fields, line numbers and body; the settings, the wording lists). Today's date, which the ID
+        numbers' check reads, is not in it: see Scans.expires."""
         if self._scan_context is None:
             self._scan_context = key_of("gate scans 1", self.cache.settings_key(self.settings), self.wording.key if self.wording else "")
-        return key_of(self._scan_context, date.today().isoformat(), item.path, item.rel, str(item.body_line), repr(item.lines), repr(item.meta), item.body)
+        return key_of(self._scan_context, item.path, item.rel, str(item.body_line), repr(item.lines), repr(item.meta), item.body)
 
     def _decide(self, loaded: Loaded, scans: Scans) -> Decision:
         """Returns the decision for one loaded content file.
@@ -218,7 +220,7 @@ class Gate:
             body_text = ""  # only the catalog entry is published
         problems += scans.problems("field markers", lambda: field_markers(item))
         problems += scans.problems("wording", lambda: self._wording(item, body_text))
-        ids = scans.problems("ids", lambda: self._id_numbers(item, body_text)) + attachment_ids
+        ids = scans.problems("ids", lambda: self._id_numbers(item, body_text, scans.expires if scans.store is not None else None)) + attachment_ids
         mobiles = scans.problems("mobiles", lambda: self._mobiles(item, body_text))
         held, completed = self._held(item, problems)
         if held is not None:
@@ -290,9 +292,13 @@ class Gate:
                 failures.append(Problem(item.path, line_of(line), f"{where}中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
         return sorted(set(failures))
 
-    def _id_numbers(self, item: Item, body: str) -> list[Problem]:
+    def _id_numbers(self, item: Item, body: str, expires: Callable[[date | None], None] | None = None) -> list[Problem]:
+        """Returns the ID numbers in the published fields and body; tells ``expires`` the day
+        from which the result may change (a birth date ahead: see scan.births_ahead)."""
         found = []
         for where, line_of, text in _readings(item, body):
+            if expires is not None:
+                expires(scan.births_ahead(text))
             for line, masked in scan.id_numbers(text, item.body_line if where == "正文" else 1):
                 hint = "、放入【不公开】标记" if where == "正文" else ""
                 found.append(Problem(item.path, line_of(line), f"{where}中有未遮蔽的居民身份证号 {masked}:请遮蔽出生日期等位(如 {masked}){hint}或删除后再发布"))
@@ -366,7 +372,8 @@ class Scans:
                 found = json.loads(data)
             except ValueError:
                 found = None
-            self.found = found if isinstance(found, dict) else {}
+            if isinstance(found, dict) and _unexpired(found.get("until")):
+                self.found = found
 
     def problems(self, name: str, compute: Callable[[], list[Problem]]) -> list[Problem]:
         """Returns the problems the scan ``name`` finds (``compute`` makes it)."""
@@ -390,6 +397,14 @@ class Scans:
         self.changed = True
         return text, problems
 
+    def expires(self, day: date | None) -> None:
+        """Notes that the scans may find more from ``day`` on (None: never): stored with them,
+        it makes them a miss from that day."""
+        if day is not None:
+            until = self.found.get("until")
+            if not isinstance(until, str) or day.isoformat() < until:
+                self.found["until"] = day.isoformat()
+
     def save(self) -> None:
         """Stores the scans when some were made now (the cache missed: counted in store_misses)."""
         if self.store is not None and self.changed:
@@ -411,9 +426,10 @@ class AttachmentScan:
 def attachment_scan(path: Path, digest: str, cache: BuildCache) -> AttachmentScan:
     """Returns the scan of the attachment at ``path``, whose bytes have the sha256 ``digest``:
     from the cache on disk when an earlier build scanned the same bytes, read as the same format
-    (the suffix), on the same date (ID numbers); a scan that found the file unreadable (perhaps
-    for a moment: a file being written, a time limit) is made again each time."""
-    key = key_of("attachment scan 1", digest, path.suffix.lower(), date.today().isoformat())
+    (the suffix), until a birth date ahead among its numbers comes (see Scans.expires); a scan
+    that found the file unreadable (perhaps for a moment: a file being written, a time limit) is
+    made again each time."""
+    key = key_of("attachment scan 1", digest, path.suffix.lower())
     store = cache.store
     if store is not None:
         data = store.get(ATTACHMENT_SCANS, key)
@@ -430,8 +446,20 @@ def attachment_scan(path: Path, digest: str, cache: BuildCache) -> AttachmentSca
         tuple(written for _, written in scan.markers(text)[:1]),
     )
     if store is not None and found.problem is None:
-        store.put(ATTACHMENT_SCANS, key, json.dumps([found.ids, found.marks, found.markers]).encode("ascii"))
+        ahead = scan.births_ahead(text)
+        until = ahead.isoformat() if ahead is not None else None
+        store.put(ATTACHMENT_SCANS, key, json.dumps([found.ids, found.marks, found.markers, until]).encode("ascii"))
     return found
+
+
+def _unexpired(until: Any) -> bool:
+    """Returns True for a stored scan that holds today: no expiry (None) or one still ahead."""
+    if until is None:
+        return True
+    try:
+        return isinstance(until, str) and date.today() < date.fromisoformat(until)
+    except ValueError:
+        return False
 
 
 def _attachment_scan(data: bytes) -> AttachmentScan | None:
@@ -439,8 +467,10 @@ def _attachment_scan(data: bytes) -> AttachmentScan | None:
         value = json.loads(data)
     except ValueError:
         return None
-    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value)):
+    if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value[:3])):
         return None
+    if not _unexpired(value[3]):
+        return None  # a birth date among its numbers has come
     return AttachmentScan(None, tuple(value[0]), tuple(value[1]), tuple(value[2]))
 
 
