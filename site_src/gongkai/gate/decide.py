@@ -220,7 +220,7 @@ class Gate:
             body_text = ""  # only the catalog entry is published
         problems += scans.problems("field markers", lambda: field_markers(item))
         problems += scans.problems("wording", lambda: self._wording(item, body_text))
-        ids = scans.problems("ids", lambda: self._id_numbers(item, body_text, scans.expires if scans.store is not None else None)) + attachment_ids
+        ids = scans.problems("ids", lambda: self._id_numbers(item, body_text), lambda: _births_ahead(item, body_text)) + attachment_ids
         mobiles = scans.problems("mobiles", lambda: self._mobiles(item, body_text))
         held, completed = self._held(item, problems)
         if held is not None:
@@ -292,13 +292,9 @@ class Gate:
                 failures.append(Problem(item.path, line_of(line), f"{where}中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
         return sorted(set(failures))
 
-    def _id_numbers(self, item: Item, body: str, expires: Callable[[date | None], None] | None = None) -> list[Problem]:
-        """Returns the ID numbers in the published fields and body; tells ``expires`` the day
-        from which the result may change (a birth date ahead: see scan.births_ahead)."""
+    def _id_numbers(self, item: Item, body: str) -> list[Problem]:
         found = []
         for where, line_of, text in _readings(item, body):
-            if expires is not None:
-                expires(scan.births_ahead(text))
             for line, masked in scan.id_numbers(text, item.body_line if where == "正文" else 1):
                 hint = "、放入【不公开】标记" if where == "正文" else ""
                 found.append(Problem(item.path, line_of(line), f"{where}中有未遮蔽的居民身份证号 {masked}:请遮蔽出生日期等位(如 {masked}){hint}或删除后再发布"))
@@ -342,6 +338,12 @@ class Gate:
         return found
 
 
+def _births_ahead(item: Item, body: str) -> date | None:
+    """Returns the earliest day from which the ID numbers' scan of the item may find more."""
+    days = [day for _, _, text in _readings(item, body) if (day := scan.births_ahead(text)) is not None]
+    return min(days, default=None)
+
+
 def _misplaced_markers(item: Item, attribute: Attribute) -> list[Problem]:
     """Returns the disclosure markers, exact or not, in the body of an item that may not withhold
     anything (主动公开, 依申请公开, 不予公开 are never redacted)."""
@@ -375,12 +377,15 @@ class Scans:
             if isinstance(found, dict) and _unexpired(found.get("until")):
                 self.found = found
 
-    def problems(self, name: str, compute: Callable[[], list[Problem]]) -> list[Problem]:
-        """Returns the problems the scan ``name`` finds (``compute`` makes it)."""
+    def problems(self, name: str, compute: Callable[[], list[Problem]], ahead: Callable[[], date | None] | None = None) -> list[Problem]:
+        """Returns the problems the scan ``name`` finds (``compute`` makes it; ``ahead`` returns
+        the day from which it may find more, see ``expires``)."""
         known = stored_problems(self.found.get(name))
         if known is not None:
             return known
         result = compute()
+        if ahead is not None and self.store is not None:
+            self.expires(ahead())
         self.found[name] = problem_rows(result)
         self.changed = True
         return result
