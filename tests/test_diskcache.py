@@ -115,3 +115,15 @@ def test_a_verifier_skips_the_cryptography_of_a_check_found_valid_before(monkeyp
     assert verifier._verify(b"statement", "sig", "chu") is None and calls == []
     # The same statement and signature under another signer's keys (reviewers.yml changed): checked.
     assert verifier._verify(b"statement", "sig", "fu") == "签名与公钥不符" and calls == ["sig"]
+
+
+def test_another_engines_values_are_removed_when_this_one_stores(tmp_path, engine):
+    cache = DiskCache(tmp_path)
+    cache.put("scans", "k", b"engine a")
+    engine["id"] = "engine-b"
+    assert cache.get("scans", "k") is None
+    DiskCache(tmp_path).put("scans", "other", b"engine b")  # a new build of the upgraded engine
+    folders = [p.name for p in (tmp_path / diskcache.CACHE_DIR / "scans").iterdir()]
+    assert folders == ["engine-b"[:16]]
+    engine["id"] = "engine-a"
+    assert cache.get("scans", "k") is None

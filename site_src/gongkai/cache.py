@@ -11,9 +11,10 @@ annotations but typed as Any here: the base layer imports nothing above it.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Sequence, TypeAlias
+from typing import Any, Protocol, Sequence, TypeAlias
 
 from gongkai.model import Decision, Item, Settings
 
@@ -29,6 +30,15 @@ MAX_ATTACHMENT_TEXTS = 4096
 MAX_VERIFIED = 1_000_000
 MAX_PAGES = 200_000
 MAX_LISTED = 100_000
+
+
+class Store(Protocol):
+    """Values kept between builds by key (diskcache.DiskCache, the portal's cache on disk): a
+    miss is None, never an error; a value read back is the very bytes stored under that key."""
+
+    def get(self, kind: str, key: str) -> bytes | None: ...
+
+    def put(self, kind: str, key: str, data: bytes) -> None: ...
 
 
 class SigningTimes:
@@ -73,7 +83,8 @@ class BuildCache:
     # frozen, and an equal copy merely gets its own (equal) key.
     settings_keys: list[tuple[Settings, str]] = field(default_factory=list)
 
-    # gate.decide: sha256 of an attachment's bytes -> its text (a pure function of the bytes).
+    # gate.decide: sha256 of an attachment's bytes and its suffix (the format it is read as) -> its
+    # text (a pure function of the two).
     attachment_texts: dict[str, AttachmentText] = field(default_factory=dict)
     # gate.decide: item path -> ((gate context, the file's problems), the Item, its Decision). The
     # loader hands out the very same Item for an unchanged file: with an equal context (settings,
@@ -82,6 +93,13 @@ class BuildCache:
     # gate.decide: the last gate context, so that equal contexts are one object and the key of
     # `decided` compares by identity first (comparing the trust roots for every item was slow).
     context: tuple = ()
+
+    # The portal's cache on disk (diskcache.DiskCache) in a `gongkai build`, None otherwise: where
+    # the gate finds the scans of an item's texts (gate.decide.Gate.scans) and of an attachment's
+    # bytes (gate.decide.attachment_scan) an earlier build made, under keys holding all they read.
+    store: Store | None = None
+    # Look-ups in `store` that missed, by kind (this process's: a worker's are not counted here).
+    store_misses: Counter = field(default_factory=Counter)
 
     # trust.review: (signed statement, signature, the key blobs the signer may use) -> None when
     # valid, else why not: the result of the cryptography, a pure function of its key.

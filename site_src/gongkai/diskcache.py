@@ -3,7 +3,8 @@ kept between runs by the CI templates): what one `gongkai build` computed that t
 
 Everything in it is content-addressed: a value is found by the SHA-256 of everything it depends
 on, and the engine's own identity (its version and the digest of its files, ``engine_id``) is part
-of every key, so another engine never reads this one's entries. A value is stored with the
+of every key, so another engine never reads this one's entries (and removes them when it first
+stores a value of the same kind: each engine's values are in a folder of their own). A value is stored with the
 SHA-256 of its bytes and read back only when they still match: a truncated or garbled file is a
 miss, never a wrong value. The sets of digests (signature checks found valid) hold nothing but
 digests: a garbled entry is a digest no check ever computes. Nothing here raises: a cache that
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,7 +59,7 @@ def key_of(*parts: str | bytes) -> str:
     """Returns the hex SHA-256 of the parts (each length-prefixed: no two lists of parts share one)."""
     h = hashlib.sha256()
     for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part  # a file name may hold any bytes
         h.update(f"{len(data)}:".encode())
         h.update(data)
     return h.hexdigest()
@@ -69,6 +71,7 @@ class DiskCache:
 
     def __init__(self, root: Path | None) -> None:
         self.folder = Path(root) / CACHE_DIR if root is not None else None
+        self._kept: set[str] = set()  # the kinds whose other engines' values this object removed
         self.refused = ""  # why the portal's cache folder is not used (Chinese), or ""
         if root is not None:
             self.refused = _untrusted(Path(root))
@@ -87,8 +90,9 @@ class DiskCache:
         if path is None:
             return None
         try:
-            stored = path.read_bytes()
-        except OSError:
+            with open(path, "rb") as handle:
+                stored = handle.read()
+        except (OSError, ValueError):
             return None
         check, data = stored[:_DIGEST], stored[_DIGEST:]
         if len(check) != _DIGEST or hashlib.sha256(data).digest() != check:
@@ -99,12 +103,28 @@ class DiskCache:
         """Stores ``data`` under ``key``."""
         path = self._value_path(kind, key)
         if path is not None:
-            _write(path, hashlib.sha256(data).digest() + data)
+            self._drop_other_engines(kind)
+            _write(Path(path), hashlib.sha256(data).digest() + data)
 
-    def _value_path(self, kind: str, key: str) -> Path | None:
+    def _drop_other_engines(self, kind: str) -> None:
+        """Removes the values of ``kind`` that other engines stored (no key of this one reaches
+        them), once per kind: an upgraded engine does not leave the old one's behind for ever."""
+        if kind in self._kept or self.folder is None:
+            return
+        self._kept.add(kind)
+        try:
+            entries = list((self.folder / kind).iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name != engine_id()[:16] and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def _value_path(self, kind: str, key: str) -> str | None:
         if self.folder is None:
             return None
-        return self.folder / kind / key_of(engine_id(), kind, key)[:2] / key_of(engine_id(), kind, key)
+        name = key_of(engine_id(), kind, key)
+        return os.path.join(self.folder, kind, engine_id()[:16], name[:2], name)  # a string: Path's joins cost more than the read
 
     # --- Sets of digests ------------------------------------------------------------------------
 

@@ -139,3 +139,37 @@ def test_a_cache_that_arrives_through_git_or_a_link_is_not_used(portal, tmp_path
     assert result.returncode != 0 and "是符号链接" in result.stderr
     (portal.root / ".cache").unlink()
     assert portal.build("--strict", "-d", "site", env=PARALLEL).returncode == 0
+
+
+def test_a_mark_or_an_id_number_planted_between_two_cached_builds_stops_the_build(portal):
+    from gongkai.gate.scan import id_check_digit
+
+    from tests.kit import site_leaks
+
+    number = "11010519491231002" + id_check_digit("11010519491231002")
+    canary = "缓存金丝雀八八八"
+    _items(portal)
+    _commit(portal.root)
+    _build(portal, "site")
+    assert [p for p in (portal.root / CACHE / "scans").rglob("*") if p.is_file()], "the scans must be cached for the test to mean anything"
+
+    def edit(rel, body):  # the body only: the front-matter, signatures included, stays as it is
+        path = portal.root / "content" / rel
+        head, _, _ = path.read_text(encoding="utf-8").rpartition("\n---\n")
+        path.write_text(f"{head}\n---\n{body}\n", encoding="utf-8")
+
+    edit("xzf/a2.md", f"{canary},联系人身份证号 {number}。")
+    portal.sign("xzf/a2.md")
+    _commit(portal.root, "id number")
+    result = portal.build("--strict", "-d", "site", env=PARALLEL)
+    assert result.returncode != 0 and "居民身份证号" in result.stderr
+    assert site_leaks(portal.site, canary) == []
+    edit("xzf/a2.md", f"{canary}。")
+    portal.sign("xzf/a2.md")
+    _commit(portal.root, "fixed")
+    _build(portal, "site")
+    assert site_leaks(portal.site, canary)  # the edited text is what is published
+    edit("xzf/a3.md", "正文。机密★")
+    _commit(portal.root, "mark")
+    result = portal.build("--strict", "-d", "site", env=PARALLEL)
+    assert result.returncode != 0 and "机密★" in result.stderr

@@ -1,26 +1,42 @@
-"""The publication gate: Item -> Decision, and the redaction of 部分公开 items."""
+"""The publication gate: Item -> Decision, and the redaction of 部分公开 items.
+
+The scans of an item's texts (密级 marks, ID numbers, mobile numbers, disclosure markers, 表述检查)
+and of an attachment's bytes are pure functions of what they read: in a `gongkai build` their
+results are kept in the portal's cache on disk (BuildCache.store) under a key holding all of it
+(the item's text and fields, the settings, the wording lists; the engine's identity is part of
+every key there), so an unchanged portal is not scanned again. Only the ID numbers' check reads the
+date (a birth date must be past): a stored scan expires on the earliest birth date ahead of the
+day it was made among the numbers it passed over. Signatures, dates and everything else a
+decision turns on are judged in every build.
+"""
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache
+from gongkai.cache import MAX_ATTACHMENT_TEXTS, BuildCache, Store
+from gongkai.diskcache import key_of
 from gongkai.errors import WARNING, Problem
 from gongkai.gate import scan, visible, wording
 from gongkai.law.schema import FIELDS
 from gongkai.law.taxonomy import ANNUAL_REPORT
 from gongkai.model import NOT_CLASSIFIED, Attribute, Decision, Item, Review, Settings, Stale, Verdict
 from gongkai.read.attachments import AttachmentText, attachment_text
-from gongkai.read.loader import Loaded
+from gongkai.read.loader import Loaded, problem_rows, stored_problems
 from gongkai.read.wording import Wording
 from gongkai.report.validate import validate_report
 from gongkai.trust.review import Verifier, signed_on
 
 OPEN, CLOSE = "【不公开】", "【/不公开】"
 _MARKER = re.compile(f"{re.escape(OPEN)}|{re.escape(CLOSE)}")
+#: The kinds of the gate's values in the cache on disk (BuildCache.store).
+SCANS = "scans"
+ATTACHMENT_SCANS = "attachment-scans"
 
 
 def notice(basis: str) -> str:
@@ -132,6 +148,7 @@ class Gate:
         self.matcher = wording.matcher_for(wording_lists)
         self.cache: BuildCache = verifier.cache  # one cache for the gate and the signatures it relies on
         self._context: tuple | None = None
+        self._scan_context: str | None = None
 
     def context(self) -> tuple:
         """Returns what every decision depends on besides the file itself (one object per gate)."""
@@ -147,6 +164,22 @@ class Gate:
         return self._context
 
     def decide(self, loaded: Loaded) -> Decision:
+        """Returns the decision for one loaded content file (see ``_decide``), with the scans of
+        its texts taken from the cache on disk when an earlier build made them, else stored there."""
+        scans = Scans(self.cache, self._scan_key(loaded.item) if loaded.item is not None and self.cache.store is not None else None)
+        decision = self._decide(loaded, scans)
+        scans.save()
+        return decision
+
+    def _scan_key(self, item: Item) -> str:
+        """Returns the key of the scans of an item's texts: everything they read (the item's path,
+        fields, line numbers and body; the settings, the wording lists). Today's date, which the ID
+        numbers' check reads, is not in it: see Scans.expires."""
+        if self._scan_context is None:
+            self._scan_context = key_of("gate scans 1", self.cache.settings_key(self.settings), self.wording.key if self.wording else "")
+        return key_of(self._scan_context, item.path, item.rel, str(item.body_line), repr(item.lines), repr(item.meta), item.body)
+
+    def _decide(self, loaded: Loaded, scans: Scans) -> Decision:
         """Returns the decision for one loaded content file.
 
         The scans run whatever state the item is in, so that the first look (`gongkai check`, the
@@ -162,7 +195,7 @@ class Gate:
         # What a reader would get: the attachments of an item whose attribute is not yet valid too.
         shown = attribute not in (Attribute.依申请公开, Attribute.不予公开)
         marks, attachment_ids, refusals = self._attachments(item) if shown else ([], [], [])
-        failures = sorted(set(self._classified(item) + marks))
+        failures = sorted(set(scans.problems("classified", lambda: self._classified(item)) + marks))
         if failures:
             return Decision(item.path, Verdict.FAIL, item, problems=tuple(problems + failures), reason=failures[0].message)
         if item.category == ANNUAL_REPORT and isinstance(item.meta.get("report"), dict):
@@ -173,7 +206,7 @@ class Gate:
             return Decision(item.path, Verdict.EXCLUDE, item, problems=tuple(problems), reason="不予公开:不发布任何内容")
         text, body_text = item.body, item.body
         if attribute is Attribute.部分公开:
-            text, redaction = redact(item.body, str(item.meta.get("basis") or ""), item.path, item.body_line)
+            text, redaction = scans.redacted(lambda: redact(item.body, str(item.meta.get("basis") or ""), item.path, item.body_line), item.body)
             problems += redaction
             if text is item.body and (OPEN in item.body or CLOSE in item.body):
                 body_text = ""  # the withheld spans are unknown: an ID number in one is not a reader's
@@ -182,17 +215,13 @@ class Gate:
             if not redaction and OPEN not in item.body:
                 problems.append(Problem(item.path, item.body_line, "公开属性为部分公开,但正文中没有【不公开】…【/不公开】标记:请标出不公开的内容,或核对附件是否已作删节处理", WARNING))
         elif attribute is not None:
-            markers = _near_misses(item.body, item.path, item.body_line)
-            for offset, line in enumerate(item.body.split("\n") if OPEN in item.body or CLOSE in item.body else ()):
-                if OPEN in line or CLOSE in line:
-                    markers.append(Problem(item.path, item.body_line + offset, f"正文含有【不公开】标记,但公开属性为{attribute.value}:需要删节发布时请把 attribute 改为 部分公开 并写明 basis"))
-            problems += markers
+            problems += scans.problems("markers", lambda: _misplaced_markers(item, attribute))
         if attribute is Attribute.依申请公开:
             body_text = ""  # only the catalog entry is published
-        problems += field_markers(item)
-        problems += self._wording(item, body_text)
-        ids = self._id_numbers(item, body_text) + attachment_ids
-        mobiles = self._mobiles(item, body_text)
+        problems += scans.problems("field markers", lambda: field_markers(item))
+        problems += scans.problems("wording", lambda: self._wording(item, body_text))
+        ids = scans.problems("ids", lambda: self._id_numbers(item, body_text), lambda: _births_ahead(item, body_text)) + attachment_ids
+        mobiles = scans.problems("mobiles", lambda: self._mobiles(item, body_text))
         held, completed = self._held(item, problems)
         if held is not None:
             verdict, reason, missing, who, stale = held
@@ -283,15 +312,14 @@ class Gate:
         folder = (self.docs_dir / item.rel).parent
         for index, (name, digest) in enumerate(item.attachment_digests):
             line = item.lines.get(f"attachments[{index}]", item.line_of("attachments"))
-            read = attachment_text_of(folder / name, digest, self.cache)
-            if read.problem:
-                refusals.append(Problem(item.path, line, f"附件 {name}:{read.problem}"))
-            text = read.text or ""
-            for _, masked in scan.id_numbers(text):
+            found = attachment_scan(folder / name, digest, self.cache)
+            if found.problem:
+                refusals.append(Problem(item.path, line, f"附件 {name}:{found.problem}"))
+            for masked in found.ids:
                 ids.append(Problem(item.path, line, f"附件 {name} 中有未遮蔽的居民身份证号 {masked}:请在附件中遮蔽或删除后重新导出,再发布"))
-            for _, mark in scan.secrecy_marks(text):
+            for mark in found.marks:
                 marks.append(Problem(item.path, line, f"附件 {name} 中出现密级标志“{mark}”:涉密信息严禁上网。请立即删除并按保密规定处理,构建已停止"))
-            for _, written in scan.markers(text)[:1]:
+            for written in found.markers:
                 refusals.append(Problem(item.path, line, f"附件 {name} 中有不公开标记“{written}”:附件原样公开,不会删节。请导出已删去不公开内容的附件再发布"))
         return sorted(set(marks)), sorted(set(ids)), refusals
 
@@ -308,6 +336,147 @@ class Gate:
         for line, masked in scan.mobile_numbers(body, item.body_line):
             found.append(Problem(item.path, line, f"正文有手机号码 {masked}:个人手机号属于个人信息,确需公开请确认已获本人同意", severity))
         return found
+
+
+def _births_ahead(item: Item, body: str) -> date | None:
+    """Returns the earliest day from which the ID numbers' scan of the item may find more."""
+    days = [day for _, _, text in _readings(item, body) if (day := scan.births_ahead(text)) is not None]
+    return min(days, default=None)
+
+
+def _misplaced_markers(item: Item, attribute: Attribute) -> list[Problem]:
+    """Returns the disclosure markers, exact or not, in the body of an item that may not withhold
+    anything (主动公开, 依申请公开, 不予公开 are never redacted)."""
+    markers = _near_misses(item.body, item.path, item.body_line)
+    for offset, line in enumerate(item.body.split("\n") if OPEN in item.body or CLOSE in item.body else ()):
+        if OPEN in line or CLOSE in line:
+            markers.append(Problem(item.path, item.body_line + offset, f"正文含有【不公开】标记,但公开属性为{attribute.value}:需要删节发布时请把 attribute 改为 部分公开 并写明 basis"))
+    return markers
+
+
+class Scans:
+    """The results of the scans of one item's texts, by the name of the scan: those an earlier
+    build stored under ``key`` in the cache on disk, and those computed now (stored by ``save``).
+
+    The key holds everything the scans read (Gate._scan_key), and the gate makes the same scans,
+    on the same texts, for the same item: a name found is the result of the same scan. A value
+    that does not decode as one is a miss. ``key`` None: nothing is looked up or stored."""
+
+    def __init__(self, cache: BuildCache, key: str | None):
+        self.cache = cache
+        self.store: Store | None = cache.store if key is not None else None
+        self.key = key or ""
+        self.found: dict[str, Any] = {}
+        self.changed = False
+        data = self.store.get(SCANS, self.key) if self.store is not None else None
+        if data is not None:
+            try:
+                found = json.loads(data)
+            except ValueError:
+                found = None
+            if isinstance(found, dict) and _unexpired(found.get("until")):
+                self.found = found
+
+    def problems(self, name: str, compute: Callable[[], list[Problem]], ahead: Callable[[], date | None] | None = None) -> list[Problem]:
+        """Returns the problems the scan ``name`` finds (``compute`` makes it; ``ahead`` returns
+        the day from which it may find more, see ``expires``)."""
+        known = stored_problems(self.found.get(name))
+        if known is not None:
+            return known
+        result = compute()
+        if ahead is not None and self.store is not None:
+            self.expires(ahead())
+        self.found[name] = problem_rows(result)
+        self.changed = True
+        return result
+
+    def redacted(self, compute: Callable[[], tuple[str, list[Problem]]], body: str) -> tuple[str, list[Problem]]:
+        """Returns what ``redact`` returns for the body (the body itself, when it returns that)."""
+        known = self.found.get("redacted")
+        if isinstance(known, list) and len(known) == 2 and (known[0] is None or isinstance(known[0], str)):
+            problems = stored_problems(known[1])
+            if problems is not None:
+                return (body if known[0] is None else known[0]), problems
+        text, problems = compute()
+        self.found["redacted"] = [None if text is body else text, problem_rows(problems)]
+        self.changed = True
+        return text, problems
+
+    def expires(self, day: date | None) -> None:
+        """Notes that the scans may find more from ``day`` on (None: never): stored with them,
+        it makes them a miss from that day."""
+        if day is not None:
+            until = self.found.get("until")
+            if not isinstance(until, str) or day.isoformat() < until:
+                self.found["until"] = day.isoformat()
+
+    def save(self) -> None:
+        """Stores the scans when some were made now (the cache missed: counted in store_misses)."""
+        if self.store is not None and self.changed:
+            self.cache.store_misses[SCANS] += 1
+            self.store.put(SCANS, self.key, json.dumps(self.found).encode("ascii"))
+
+
+@dataclass(frozen=True)
+class AttachmentScan:
+    """What the gate finds in an attachment's text: why it could not be read (or None), the ID
+    numbers (masked) and 密级 marks in it, and its first disclosure marker (as written)."""
+
+    problem: str | None
+    ids: tuple[str, ...]
+    marks: tuple[str, ...]
+    markers: tuple[str, ...]
+
+
+def attachment_scan(path: Path, digest: str, cache: BuildCache) -> AttachmentScan:
+    """Returns the scan of the attachment at ``path``, whose bytes have the sha256 ``digest``:
+    from the cache on disk when an earlier build scanned the same bytes, read as the same format
+    (the suffix), until a birth date ahead among its numbers comes (see Scans.expires); a scan
+    that found the file unreadable (perhaps for a moment: a file being written, a time limit) is
+    made again each time."""
+    key = key_of("attachment scan 1", digest, path.suffix.lower())
+    store = cache.store
+    if store is not None:
+        data = store.get(ATTACHMENT_SCANS, key)
+        known = _attachment_scan(data) if data is not None else None
+        if known is not None:
+            return known
+        cache.store_misses[ATTACHMENT_SCANS] += 1
+    read = attachment_text_of(path, digest, cache)
+    text = read.text or ""
+    found = AttachmentScan(
+        read.problem,
+        tuple(masked for _, masked in scan.id_numbers(text)),
+        tuple(mark for _, mark in scan.secrecy_marks(text)),
+        tuple(written for _, written in scan.markers(text)[:1]),
+    )
+    if store is not None and found.problem is None:
+        ahead = scan.births_ahead(text)
+        until = ahead.isoformat() if ahead is not None else None
+        store.put(ATTACHMENT_SCANS, key, json.dumps([found.ids, found.marks, found.markers, until]).encode("ascii"))
+    return found
+
+
+def _unexpired(until: Any) -> bool:
+    """Returns True for a stored scan that holds today: no expiry (None) or one still ahead."""
+    if until is None:
+        return True
+    try:
+        return isinstance(until, str) and date.today() < date.fromisoformat(until)
+    except ValueError:
+        return False
+
+
+def _attachment_scan(data: bytes) -> AttachmentScan | None:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return None
+    if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value[:3])):
+        return None
+    if not _unexpired(value[3]):
+        return None  # a birth date among its numbers has come
+    return AttachmentScan(None, tuple(value[0]), tuple(value[1]), tuple(value[2]))
 
 
 def _readings(item: Item, body: str) -> list[tuple[str, Callable[[int], int], str]]:
@@ -362,11 +531,12 @@ def attachment_text_of(path: Path, digest: str, cache: BuildCache | None = None)
     if cache is None:
         return attachment_text(path)
     texts = cache.attachment_texts
-    known = texts.get(digest)
+    key = f"{digest} {path.suffix.lower()}"  # the same bytes are read as the format the name says
+    known = texts.get(key)
     if known is None:
         if len(texts) > MAX_ATTACHMENT_TEXTS:
             texts.clear()
-        known = texts[digest] = attachment_text(path)
+        known = texts[key] = attachment_text(path)
     return known
 
 

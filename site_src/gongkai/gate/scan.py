@@ -124,6 +124,29 @@ def _ids_in_span(text: str, base: int) -> list[tuple[int, str]]:
     return found
 
 
+def births_ahead(text: str, today: date | None = None) -> date | None:
+    """Returns the earliest birth date after today of a number in the text that ``id_numbers``
+    would find from that day on (all else about it is right), or None: until that day
+    ``id_numbers`` finds in the text exactly what it finds today (the gate's cached scans expire then)."""
+    today = today or date.today()
+    folded = normalized(text)
+    earliest: date | None = None
+    for span in _DIGITISH.finditer(folded):
+        for match in _DIGIT_RUN.finditer(span.group(0)):
+            digits = _NOT_DIGIT.sub("", match.group(0))
+            for start in range(len(digits) - 17):  # the windows _ids_in_span reads
+                window = digits[start : start + 18]
+                if "X" in window[:17] or not window[:14].isdigit():
+                    continue
+                try:
+                    birth = date(int(window[6:10]), int(window[10:12]), int(window[12:14]))
+                except ValueError:
+                    continue
+                if birth > today and (earliest is None or birth < earliest) and is_id_number(window, birth):
+                    earliest = birth
+    return earliest
+
+
 def id_numbers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """Returns (line, masked number) for every unmasked 居民身份证号 in the text."""
     folded = normalized(text)

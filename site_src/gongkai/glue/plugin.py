@@ -145,6 +145,7 @@ class GongkaiPlugin(BasePlugin):
                 log.warning(self.disk.refused)
             cache = self.session.cache if self.session.preview else BuildCache()
             known = cache.valid_signatures = cache.valid_signatures or self.disk.digests(SIGNATURES)
+            cache.store = self.disk if self.disk.enabled else None  # the gate's scans of unchanged texts
             portal = evaluate(root, Path(config.docs_dir), (config.extra or {}).get("gongkai"), config.site_name, cache=cache)
             if self.disk.enabled:
                 valid = valid_signature_digests(portal.cache)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
 import re
 import stat
@@ -14,7 +15,8 @@ from typing import Any
 
 from gongkai import escaping
 from gongkai.cache import BuildCache
-from gongkai.errors import WARNING, Problem
+from gongkai.diskcache import key_of
+from gongkai.errors import ERROR, WARNING, Problem
 from gongkai.law import schema
 from gongkai.law.layout import GENERATED_DIRS, GENERATED_FILES
 from gongkai.law.taxonomy import ANNUAL_REPORT, category_ids
@@ -36,6 +38,8 @@ RESERVED_DIRS = GENERATED_DIRS + GENERATED_FILES
 RESERVED_FILES = ("index.md", "README.md", "404.md") + tuple(f"{name}.md" for name in GENERATED_FILES)
 _FENCE = re.compile(r"---[ \t]*")
 _FENCE_END = re.compile(r"(---|\.\.\.)[ \t]*")
+#: The kind of a file's front-matter, as read and checked, in the cache on disk (BuildCache.store).
+FRONT_MATTER = "front-matter"
 
 
 @dataclass
@@ -164,7 +168,7 @@ def load_item(
         raw = abs_path.read_bytes()
         key = (hashlib.sha256(raw).digest(),) + key[1:]
     as_found: list = []
-    loaded = _load_item(raw, abs_path, docs_dir, root, settings, as_found)
+    loaded = _load_item(raw, abs_path, docs_dir, root, settings, as_found, cache, key[0])
     if loaded.item is not None:
         read[name] = (key, as_found[0], Loaded(loaded.path, loaded.item, list(loaded.problems)), _trusted(before, read_at))
     else:
@@ -172,7 +176,13 @@ def load_item(
     return loaded
 
 
-def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None, as_found: list) -> Loaded:
+def _load_item(
+    raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings: Settings | None, as_found: list, cache: BuildCache | None = None, digest: bytes = b""
+) -> Loaded:
+    """Returns the item in the bytes ``raw`` of the file at ``abs_path`` (sha256 ``digest``, given
+    with a cache). Its front-matter, as parsed and checked, is a function of the bytes, the file's
+    place and the settings: with them as key it is kept in the cache on disk (BuildCache.store)
+    and taken from there while they stay the same; the attachments are looked at every time."""
     path = abs_path.relative_to(root).as_posix()
     rel = abs_path.relative_to(docs_dir).as_posix()
     text, problems = read_text(raw, path)
@@ -182,6 +192,16 @@ def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings:
     if isinstance(split, Problem):
         return Loaded(path, None, [split])
     front, body, body_line = split
+    store = cache.store if cache is not None and digest else None
+    stored_key = ""
+    if store is not None:
+        assert cache is not None
+        stored_key = key_of("front matter 1", digest, path, rel, cache.settings_key(settings))
+        data = store.get(FRONT_MATTER, stored_key)
+        stored = _stored_front_matter(data) if data is not None else None
+        if stored is not None:
+            return _finish_item(abs_path, docs_dir, path, rel, body, body_line, *stored, as_found)
+        cache.store_misses[FRONT_MATTER] += 1
     if len(front) > MAX_FRONT_MATTER:
         return Loaded(path, None, [Problem(path, 1, f"front-matter 过长(超过 {MAX_FRONT_MATTER // 1024} KB):front-matter 只写标题、索引号等字段,正文请写在第二行 --- 之后")])
     try:
@@ -203,6 +223,15 @@ def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings:
     top = rel.split("/", 1)[0]
     if top in RESERVED_DIRS or rel in RESERVED_FILES or abs_path.name == "README.md":
         problems.append(Problem(path, 1, f"{rel} 是系统生成页面的保留路径({'、'.join(RESERVED_DIRS + RESERVED_FILES)}):请把信息放到机构目录下,如 content/xzf/2025/"))
+    if store is not None and _plain(meta):
+        store.put(FRONT_MATTER, stored_key, json.dumps([meta, lines, problem_rows(problems)]).encode("ascii"))
+    return _finish_item(abs_path, docs_dir, path, rel, body, body_line, meta, lines, problems, as_found)
+
+
+def _finish_item(
+    abs_path: Path, docs_dir: Path, path: str, rel: str, body: str, body_line: int, meta: dict, lines: dict[str, int], problems: list[Problem], as_found: list
+) -> Loaded:
+    """Returns the item of a checked front-matter, with its attachments as they are now."""
     before = len(problems)
     attachments = _attachments(abs_path, docs_dir, meta, lines, path, problems)
     as_found.append((attachments, tuple(problems[before:])))
@@ -218,6 +247,56 @@ def _load_item(raw: bytes, abs_path: Path, docs_dir: Path, root: Path, settings:
         reviews=reviews,
     )
     return Loaded(path, item, problems)
+
+
+def problem_rows(problems: list[Problem]) -> list[list]:
+    """Returns the problems as JSON rows [path, line, message, severity] (see ``stored_problems``)."""
+    return [[p.path, p.line, p.message, p.severity] for p in problems]
+
+
+def stored_problems(value: Any) -> list[Problem] | None:
+    """Returns the problems in rows that ``problem_rows`` made, or None for anything else."""
+    if not isinstance(value, list):
+        return None
+    found = []
+    for row in value:
+        if not (isinstance(row, list) and len(row) == 4 and isinstance(row[0], str) and type(row[1]) is int and isinstance(row[2], str) and row[3] in (ERROR, WARNING)):
+            return None
+        found.append(Problem(row[0], row[1], row[2], row[3]))
+    return found
+
+
+def _plain(value: Any) -> bool:
+    """Returns True when JSON gives the value back exactly: the same types (str, int, float, bool,
+    None, lists, dicts with str keys), in the same order."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            if not all(type(key) is str for key in value):
+                return False
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+        elif kind not in (str, int, bool, type(None)) and not (kind is float and value == value and abs(value) != float("inf")):
+            return False
+    return True
+
+
+def _stored_front_matter(data: bytes) -> tuple[dict, dict[str, int], list[Problem]] | None:
+    """Returns (meta, lines, problems) as stored by _load_item, or None for anything else."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return None
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], dict) and isinstance(value[1], dict)):
+        return None
+    meta, lines, rows = value
+    if not all(type(line) is int for line in lines.values()):
+        return None
+    problems = stored_problems(rows)
+    return None if problems is None else (meta, lines, problems)
 
 
 def unshowable_characters(value: Any, lines: dict[str, int], path: str, key: str = "") -> list[Problem]:
