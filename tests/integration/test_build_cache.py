@@ -143,7 +143,6 @@ def test_a_cache_that_arrives_through_git_or_a_link_is_not_used(portal, tmp_path
 
 def test_a_mark_or_an_id_number_planted_between_two_cached_builds_stops_the_build(portal):
     from gongkai.gate.scan import id_check_digit
-
     from tests.kit import site_leaks
 
     number = "11010519491231002" + id_check_digit("11010519491231002")
