@@ -57,6 +57,7 @@ class PageCache:
         self.keys: dict[str, str] = {}  # src_uri -> key of the page in this build (pages that may be kept)
         self.entries: dict[str, list] = {}  # src_uri -> [key, html sha256, identity, reading (zlib), anchors, links]
         self.warned: set[str] = set()  # src_uris a warning was logged for while rendering (never noted)
+        self.fresh: set[str] = set()  # src_uris noted as rendered by this process
         self.kept = 0
         self._handler: _WarnedPages | None = None
 
@@ -80,7 +81,7 @@ class PageCache:
             content = getattr(file, "_content", None)
             if page is None or id(page) in in_nav or not file.generated_by or not isinstance(content, str):
                 continue
-            shown = date if every_page_dated or "gongkai_date:" not in content[:2000] else ""
+            shown = date if every_page_dated or not _declares_date(content) else ""
             key = key_of(site, file.src_uri, file.dest_uri, file.url, content.replace(stash.nonce, "N"),
                          _blocks(stash, file.src_uri), _link_targets(file, content, files), shown)
             self.keys[file.src_uri] = key
@@ -112,11 +113,12 @@ class PageCache:
         data = html.encode("utf-8", errors="xmlcharrefreplace")
         links = {to.src_uri: dict(anchors) for to, anchors in (page.links_to_anchors or {}).items()}
         reading_z = zlib.compress(reading.encode("utf-8"), 1)
+        self.fresh.add(page.file.src_uri)
         self.entries[page.file.src_uri] = [key, hashlib.sha256(data).hexdigest(), identity, reading_z, sorted(page.present_anchor_ids or ()), links]
 
     def made(self) -> dict:
         """Returns what this process noted and which pages warned (sent back by the render worker)."""
-        return {"entries": self.entries, "warned": sorted(self.warned)}
+        return {"entries": {src: self.entries[src] for src in self.fresh}, "warned": sorted(self.warned)}
 
     def merge(self, made: dict) -> None:
         """Adds what the render worker noted."""
@@ -177,6 +179,14 @@ def _load(data: bytes | None) -> dict[str, list]:
         return result
     except Exception:  # noqa: BLE001 - garbled notes are no notes
         return {}
+
+
+def _declares_date(content: str) -> bool:
+    """Returns whether a page's front-matter gives it a date of its own (``gongkai_date``)."""
+    if not content.startswith("---"):
+        return False
+    end = content.find("\n---", 3)
+    return end > 0 and "\ngongkai_date:" in content[3:end]
 
 
 def _text(reading: bytes) -> str | None:
