@@ -9,6 +9,7 @@ import re
 
 from tests.integration.test_build_cache import _clean_twin
 from tests.integration.test_incremental import PARALLEL, _build, _commit, _items, _tree
+from tests.kit import site_leaks
 
 _KEPT = re.compile(r"(\d+) 个页面与上次构建相同")
 
@@ -53,6 +54,7 @@ def test_a_kept_page_is_checked_against_text_withheld_after_it_was_rendered(port
     cached = portal.build("-d", "site", env=PARALLEL)
     assert _kept(cached) >= 6, cached.stderr  # the item pages were not rendered again
     assert cached.returncode != 0 and "不应公开的内容" in cached.stderr and "xzf/pending.md" in cached.stderr
+    assert site_leaks(portal.site, sentence) == []  # the refused build leaves no byte of it behind
     clean = portal.build("--no-cache", "-d", "clean", env=PARALLEL)
     assert clean.returncode != 0 and "不应公开的内容" in clean.stderr
 
