@@ -30,6 +30,7 @@ from gongkai.diskcache import CACHE_DIR, DiskCache
 from gongkai.errors import GongkaiError
 from gongkai.publish.manifest import MANIFEST_NAME
 from gongkai.site import search
+from gongkai.site.search_shards import Shard, plan_shards
 
 
 class SiteWrites:
@@ -40,6 +41,8 @@ class SiteWrites:
         self.site_dir = ""
         self.changed: set[str] = set()  # absolute paths written with new bytes in this build
         self.deleted: set[str] = set()  # absolute paths of files deleted as stale
+        self.unindexed: set[str] = set()  # absolute paths of pages written without data-pagefind-body
+        self.marked = False  # a page with data-pagefind-body was written
         self.had_manifest = False  # the last build into this site succeeded (its manifest was there)
         self._original = None
 
@@ -48,6 +51,8 @@ class SiteWrites:
         self.site_dir = os.path.abspath(site_dir)
         self.changed = set()
         self.deleted = set()
+        self.unindexed = set()
+        self.marked = False
         manifest = os.path.join(self.site_dir, MANIFEST_NAME)
         self.had_manifest = os.path.isfile(manifest)
         if os.path.lexists(manifest):
@@ -66,6 +71,11 @@ class SiteWrites:
         if _holds(output_path, content):
             return
         self.changed.add(os.path.abspath(output_path))
+        if output_path.endswith(".html"):
+            if search.bytes_have_body_attribute(content):
+                self.marked = True
+            else:
+                self.unindexed.add(os.path.abspath(output_path))  # Pagefind leaves it out of the index
         assert self._original is not None  # installed by start
         self._original(content, output_path)
 
@@ -166,57 +176,130 @@ def _stamp_path(root: Path, site_dir: Path) -> Path:
     return root / CACHE_DIR / "search" / f"{digest}.json"
 
 
-def _stamp(site_dir: Path) -> dict | None:
-    """What the search bundle of ``site_dir`` was made by and holds, or None without one."""
-    entry = Path(site_dir) / search.BUNDLE_DIR / "pagefind-entry.json"
+def _pagefind() -> list | None:
+    """Which Pagefind writes the bundles (path, size, modification time), or None without one."""
     try:
         binary = search.pagefind_binary()
         info = os.stat(binary)
-        data = entry.read_bytes()
-    except (OSError, GongkaiError):  # no stamp: Pagefind runs
+    except (OSError, GongkaiError):
+        return None
+    return [str(binary), info.st_size, info.st_mtime_ns]
+
+
+def _stamp(site_dir: Path, shard: Shard) -> dict | None:
+    """What the bundle of one shard of the site's search index holds, or None without one."""
+    bundle = Path(site_dir) / shard.subdir
+    try:
+        data = (bundle / "pagefind-entry.json").read_bytes()
+    except OSError:
         return None
     # Every file of the bundle by name (Pagefind names its index files by their content): one
-    # lost or added since is not reused.
+    # lost or added since is not reused. The first shard's folder holds the others' folders.
     listing = hashlib.sha256()
-    for folder, dirs, names in sorted(os.walk(entry.parent)):
+    for folder, dirs, names in sorted(os.walk(bundle)):
+        rel = os.path.relpath(folder, bundle)
+        if rel == ".":
+            dirs[:] = [d for d in dirs if not d.isdigit()]
         dirs.sort()
-        rel = os.path.relpath(folder, entry.parent)
         for name in sorted(names):
             listing.update(f"{rel}/{name}\n".encode())
-    return {"pagefind": [str(binary), info.st_size, info.st_mtime_ns], "entry": hashlib.sha256(data).hexdigest(), "files": listing.hexdigest()}
+    return {"pieces": [list(piece) for piece in shard.pieces], "entry": hashlib.sha256(data).hexdigest(), "files": listing.hexdigest()}
 
 
-def search_is_current(root: Path, site_dir: Path, writes: SiteWrites) -> str | None:
-    """Returns, when the site's search bundle is the one Pagefind would write now (the last build
-    succeeded, no HTML file changed since, and the bundle and Pagefind are the ones noted), what
-    its text was last checked against (``note_search``); otherwise None."""
-    if not writes.had_manifest or writes.pages_changed():
-        return None
-    current = _stamp(site_dir)
-    try:
-        noted = json.loads(_stamp_path(root, site_dir).read_text(encoding="utf-8"))
-        checked = str(noted.pop("checked", ""))
-    except (OSError, ValueError, AttributeError):
-        return None
-    return checked if current is not None and noted == current else None
+class SearchNotes:
+    """What the last successful build noted of the site's search index: for each shard
+    (site.search_shards), the bundle Pagefind wrote; the pages it did not index (without
+    ``data-pagefind-body``: catalog listings, home pages, which change with every item); and what
+    the whole index was checked against (the identity of the withheld text, glue.output)."""
 
-
-def note_search(root: Path, site_dir: Path, checked: str) -> None:
-    """Notes the bundle Pagefind has written and the build has checked, against what (the
-    identity of the withheld text, glue.output): best effort, without the note Pagefind runs."""
-    stamp = _stamp(site_dir)
-    path = _stamp_path(root, site_dir)
-    try:
-        if stamp is None:
-            path.unlink(missing_ok=True)
+    def __init__(self, root: Path, site_dir: Path, writes: SiteWrites, enabled: bool = True) -> None:
+        self.path = _stamp_path(root, site_dir)
+        self.site_dir = Path(site_dir)
+        self.shards: dict = {}
+        self.checked = ""
+        self.most = None  # the most pages of a shard when the shards were noted
+        self.changed = True  # an HTML file of the site was written anew or deleted
+        self.unindexed: set[str] = set()  # pages known to be left out of the noted index
+        self._writes = writes
+        self._site = writes.site_dir or os.path.abspath(site_dir)
+        # Every HTML file written anew or deleted in this build, relative to the site.
+        self.pages = {os.path.relpath(path, self._site).replace(os.sep, "/") for path in writes.changed | writes.deleted if path.endswith(".html")}
+        if not enabled or not writes.had_manifest:
             return
-        stamp["checked"] = checked
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(stamp), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+        try:
+            noted = json.loads(self.path.read_text(encoding="utf-8"))
+            if noted.get("pagefind") != _pagefind() or not isinstance(noted.get("shards"), dict):
+                return
+            self.shards, self.checked, self.most = noted["shards"], str(noted.get("checked", "")), noted.get("most")
+            self.unindexed = {str(rel) for rel in noted.get("unindexed", [])}
+        except (OSError, ValueError, AttributeError):
+            return
+        self.changed = bool(self.pages)
+
+    def plan(self, most: int) -> list[Shard]:
+        """Returns the shards of the site: as noted when no HTML file was written anew or deleted
+        (the site has the pages it had), otherwise as site.search_shards plans them now."""
+        if not self.changed and self.most == most:
+            try:
+                shards = [Shard(int(number), tuple((str(kind), str(folder)) for kind, folder in stamp["pieces"])) for number, stamp in self.shards.items()]
+                if sorted(shard.number for shard in shards) == list(range(1, len(shards) + 1)):
+                    return sorted(shards, key=lambda shard: shard.number)
+            except (KeyError, TypeError, ValueError):
+                pass
+        return plan_shards(self.site_dir, most, self.left_out_pages())
+
+    def is_current(self, shard: Shard) -> bool:
+        """Tells whether the shard's bundle is the one Pagefind would write now: noted by the
+        last successful build, as it was, and none of its pages written anew or deleted since."""
+        noted = self.shards.get(str(shard.number))
+        if noted is None or {k: v for k, v in noted.items() if k != "bodies"} != _stamp(self.site_dir, shard):
+            return False
+        # A page left out of the index then and now (or deleted) changes nothing of it: when
+        # some page of the shard marks what is indexed (then Pagefind leaves out every page without).
+        bodies = noted.get("bodies") is True
+        return not any(shard.owns(rel) and not (bodies and rel in self.unindexed and self.left_out(rel)) for rel in self.pages)
+
+    def left_out_pages(self) -> set[str]:
+        """The pages of the site known to be left out of its index: those written in this build
+        without data-pagefind-body, and (notes kept since the last successful build) those noted
+        so and not written since; none when no page is known to have data-pagefind-body (then
+        Pagefind indexes every page whole)."""
+        known = (self.unindexed - self.pages) | {rel for rel in self.pages if self.left_out(rel)}
+        marked = self._writes.marked or any(stamp.get("bodies") is True for stamp in self.shards.values() if isinstance(stamp, dict))
+        return known if marked else set()
+
+    def left_out(self, rel: str) -> bool:
+        """Tells whether Pagefind leaves the page at ``rel``, written anew or deleted in this
+        build, out of the index now: it was written without ``data-pagefind-body``, or deleted."""
+        path = os.path.join(self._site, rel)
+        return path in self._writes.unindexed or path in self._writes.deleted
+
+    def checked_against(self, reused: bool) -> str | None:
+        """What the index was last checked against when it is as it was (``reused``: every shard); otherwise None."""
+        return self.checked if reused else None
+
+    def note(self, shards: list[Shard], most: int, checked: str, bodies: dict[int, bool]) -> None:
+        """Notes the bundles Pagefind has written and the build has checked, against what, and
+        whether some page of each shard has data-pagefind-body (``bodies``, of the shards run
+        now; the others' as noted): best effort, without the note Pagefind runs."""
+        stamps = {str(shard.number): _stamp(self.site_dir, shard) for shard in shards}
+        try:
+            for number, stamp in stamps.items():
+                if stamp is not None:
+                    stamp["bodies"] = bodies[int(number)] if int(number) in bodies else (self.shards.get(number) or {}).get("bodies") is True
+            if None in stamps.values() or _pagefind() is None:
+                self.path.unlink(missing_ok=True)
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            # The pages left out as noted, as far as known: those not written since, and those
+            # written or deleted now that are left out (known after a first build has written them).
+            unindexed = sorted((self.unindexed - self.pages) | {rel for rel in self.pages if self.left_out(rel)})
+            note = {"pagefind": _pagefind(), "most": most, "shards": stamps, "checked": checked, "unindexed": unindexed}
+            tmp.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
 
 
 # --- Digests the manifest can reuse --------------------------------------------------------------------

@@ -36,7 +36,7 @@ from gongkai.model import Verdict
 from gongkai.portal import Portal, evaluate
 from gongkai.publish.manifest import write_manifest
 from gongkai.settings import load_settings
-from gongkai.site import generated, pages, search
+from gongkai.site import generated, pages, search, search_shards
 from gongkai.trust.review import valid_signature_digests
 
 # The site's own navigation: a handful of generated pages, never the items (a nav listing every
@@ -187,6 +187,8 @@ class GongkaiPlugin(BasePlugin):
         reports' missing workbooks (glue.workbooks)."""
         self.worker = None
         kept: set[str] = set()
+        if self.stream_pages and len(files.documentation_pages()) > search_shards.shard_pages():
+            self.stream_pages = False  # indexed in shards after the build (site.search_shards)
         if self.incremental and self.disk.enabled and self.output.enabled:
             self.pages = PageCache(self.disk, config.site_dir)
             self.output.readings = {}
@@ -272,28 +274,31 @@ class GongkaiPlugin(BasePlugin):
             checking = threading.Thread(target=_catching(failed, self.output.check_other_files), args=(site_dir, False), name="gongkai-output-check")
             checking.start()
             root = Path(config.config_file_path).parent
-            checked = incremental.search_is_current(root, site_dir, writes) if stream is None and self.incremental and not self.session.no_cache else None
-            reused = checked is not None
+            noting = self.incremental and not self.session.no_cache
+            notes = incremental.SearchNotes(root, site_dir, writes, enabled=noting and stream is None)
+            shards: list[search_shards.Shard] = []
+            most = search_shards.shard_pages()
             try:
                 if stream is not None:
-                    stats = stream.finish()
-                elif reused:
-                    stats = search.bundle_stats(site_dir, sizes=False)  # no page changed: the index is the same
+                    stats, shards = stream.finish(), [search_shards.WHOLE]
                 else:
-                    stats = search.index_site(site_dir, keep=self.incremental)
+                    # Large sites in shards; Pagefind runs only for those with a page written anew or deleted.
+                    shards = notes.plan(most)
+                    stats, shards = search_shards.index_shards(site_dir, shards, self.incremental, notes.is_current)
             except GongkaiError as exc:
                 raise PluginError(str(exc)) from exc
             finally:
                 checking.join()
             if failed:
                 raise failed[0]
-            log.info("gongkai: 搜索索引 %s 个页面%s", stats.get("pages"), "(页面未变,沿用上次的索引)" if reused else "")
-            if checked != self.output.identity:
+            reused = stats.get("reused", 0)
+            log.info("gongkai: 搜索索引 %s 个页面%s", stats.get("pages"), _search_note(len(shards), reused))
+            if notes.checked_against(reused == len(shards)) != self.output.identity:
                 # A bundle reused as it was is checked again only when the text withheld changed.
                 self.output.check_other_files(site_dir, True)
                 self._refuse_findings(config)
-            if self.incremental and not self.session.no_cache:
-                incremental.note_search(root, site_dir, self.output.identity)
+            if noting:
+                notes.note(shards, most, self.output.identity, stats.get("bodies") or {})
             built_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             known = incremental.known_digests(self.disk, site_dir)[0] if self.disk.enabled else {}
             manifest = write_manifest(site_dir, commit=gitrepo.head_commit(root), built_at=built_at, strict=bool(config.strict), known=known)
@@ -463,6 +468,15 @@ def _keep_heading_ids(config) -> None:
     """Has the toc give headings only ids the sanitiser keeps (MkDocs always loads toc)."""
     options = config.mdx_configs.setdefault("toc", {})
     options["slugify"] = sanitize.keep_slugs(options.get("slugify") or slugify)
+
+
+def _search_note(shards: int, reused: int) -> str:
+    """What the build log says after the number of pages indexed: how the index was made."""
+    if shards > 1 and reused == shards:
+        return f"(分 {shards} 个分片,页面未变,沿用上次的索引)"
+    if shards > 1:
+        return f"(分 {shards} 个分片,{reused} 个分片的页面未变,沿用上次的索引)" if reused else f"(分 {shards} 个分片)"
+    return "(页面未变,沿用上次的索引)" if reused else ""
 
 
 def _disable_builtin_search(config) -> None:

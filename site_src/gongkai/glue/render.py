@@ -110,6 +110,8 @@ def _render_worker(mine, nav, config, files, output, write_fd: int, made) -> Non
             links = {to.src_uri: dict(anchors) for to, anchors in (page.links_to_anchors or {}).items()}
             report["anchors"][page.file.src_uri] = (sorted(page.present_anchor_ids or ()), links)
         report["changed"] = sorted(incremental.WRITES.changed)
+        report["unindexed"] = sorted(incremental.WRITES.unindexed)
+        report["marked"] = incremental.WRITES.marked
         report["made"] = made() if made is not None else None
         code = 0
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
@@ -135,6 +137,8 @@ def join(worker: Worker, output):
     output.findings.extend(report.get("findings", ()))
     output.checked.update(report.get("checked", ()))
     incremental.WRITES.changed.update(report.get("changed", ()))
+    incremental.WRITES.unindexed.update(report.get("unindexed", ()))
+    incremental.WRITES.marked = incremental.WRITES.marked or bool(report.get("marked"))
     if status != 0 or report["error"]:
         raise PluginError(f"页面渲染失败(并行渲染进程):{report['error'] or f'退出状态 {status}'}")
     for file in worker.files:

@@ -31,6 +31,8 @@ from gongkai.site.search_order import normalize_bundle, prune_bundle
 
 #: The folder of the site the search bundle is written to; the theme loads its UI from here.
 BUNDLE_DIR = "pagefind"
+#: The file of the bundle that names its other shards (site.search_shards), read by the theme's script.
+SHARDS_FILE = "gongkai-shards.json"
 #: Every page is Chinese: one index, segmented as Chinese, whatever ``lang`` a page declares.
 LANGUAGE = "zh"
 _TIMEOUT_S = 900
@@ -67,7 +69,7 @@ def pagefind_binary() -> Path:
         raise GongkaiError(f"Pagefind 扩展版安装不完整,找不到可执行文件:{exc}") from exc
 
 
-def index_site(site_dir: Path, background: bool = False, keep: bool = False) -> dict:
+def index_site(site_dir: Path, background: bool = False, keep: bool = False, *, glob: str | None = None, subdir: str = BUNDLE_DIR) -> dict:
     """Returns the statistics of the search index Pagefind wrote into ``site_dir/pagefind/``.
 
     Keys: ``pages``, ``words``, ``languages``, ``filters`` (as Pagefind counted them),
@@ -77,15 +79,19 @@ def index_site(site_dir: Path, background: bool = False, keep: bool = False) -> 
     ``background``: run Pagefind at the lowest CPU priority (`nice`), e.g. beside a preview.
     ``keep``: leave the bundle of the last build for Pagefind to reuse (it skips writing the
     fragments it finds: its fast path), then delete every file of it the new index does not name.
+    ``glob`` (relative to the site) indexes only the pages it matches, into the bundle at
+    ``subdir`` (one shard of the index, see site.search_shards).
     """
     site_dir = Path(site_dir)
-    bundle = _empty_bundle(site_dir, keep)
+    bundle = _empty_bundle(site_dir, keep, subdir)
     command = [
         str(pagefind_binary()),
         "--site", str(site_dir),
-        "--output-subdir", BUNDLE_DIR,
+        "--output-subdir", subdir,
         "--force-language", LANGUAGE,
     ]
+    if glob is not None:
+        command += ["--glob", glob]
     nice = shutil.which("nice") if background else None
     if nice:
         command = [nice, "-n", "19", *command]
@@ -108,12 +114,15 @@ def index_site(site_dir: Path, background: bool = False, keep: bool = False) -> 
         raise GongkaiError(f"建立搜索索引失败(Pagefind 退出码 {run.returncode}):\n{detail}")
     _check_bundle(bundle)
     normalize_bundle(bundle)
+    if subdir == BUNDLE_DIR:
+        name_shards(bundle, [])
     if keep:
         try:
             prune_bundle(bundle)
         except (OSError, ValueError):  # a bundle it cannot read: made again from nothing
-            return index_site(site_dir, background)
-    return _stats(run.stdout, bundle)
+            return index_site(site_dir, background, glob=glob, subdir=subdir)
+    # "bodies": some page marks what is indexed (then Pagefind leaves out every page without).
+    return {**_stats(run.stdout, bundle), "bodies": _FOUND_BODY in run.stdout}
 
 
 def bundle_stats(site_dir: Path, sizes: bool = True) -> dict:
@@ -126,6 +135,12 @@ def bundle_stats(site_dir: Path, sizes: bool = True) -> dict:
     stats["languages"] = len(languages)
     stats["pages"] = sum(entry.get("page_count", 0) for entry in languages.values())
     return stats
+
+
+def name_shards(bundle: Path, others: list[str]) -> None:
+    """Writes the file of the bundle that names its other shards (folders relative to it, ``2/``),
+    which the theme's script reads before it starts the search: none for one index."""
+    (bundle / SHARDS_FILE).write_text(json.dumps({"bundles": others}), encoding="utf-8")
 
 
 def search_url(rel_path: str) -> str:
@@ -152,6 +167,11 @@ def has_body_attribute(html: str) -> bool:
     """Tells whether the page may have a ``data-pagefind-body`` element (attribute names are
     ASCII-case-insensitive); False means it certainly has none."""
     return _BODY_ATTRIBUTE in html or _BODY_ANY_CASE.search(html) is not None
+
+
+def bytes_have_body_attribute(data: bytes) -> bool:
+    """`has_body_attribute` of a page's bytes (UTF-8)."""
+    return _BODY_BYTES in data or _BODY_BYTES_ANY_CASE.search(data) is not None
 
 
 class PagefindStream:
@@ -283,6 +303,7 @@ class PagefindStream:
                 return self._fall_back()  # a written page Pagefind did not find: the CLI will
             self._stop()
             normalize_bundle(bundle)
+            name_shards(bundle, [])
             stats = _stats(log, bundle)
             if not stats["pages"]:
                 languages = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"]
@@ -463,6 +484,8 @@ class PagefindStream:
 
 _BODY_ATTRIBUTE = "data-pagefind-body"
 _BODY_ANY_CASE = re.compile(_BODY_ATTRIBUTE, re.IGNORECASE | re.ASCII)
+_BODY_BYTES = _BODY_ATTRIBUTE.encode()
+_BODY_BYTES_ANY_CASE = re.compile(_BODY_BYTES, re.IGNORECASE)
 #: What Pagefind logs when some page has a data-pagefind-body element.
 _FOUND_BODY = "Found a data-pagefind-body element"
 #: Paths a glob matches literally: letters and digits (any script), ``_ . - /``.
@@ -482,12 +505,12 @@ def _html_files(site_dir: Path) -> set[str]:
     return found
 
 
-def _empty_bundle(site_dir: Path, keep: bool = False) -> Path:
-    """Returns ``site_dir/pagefind``, removed if a bundle is there (unless ``keep``: then pruned
-    after Pagefind has written the new one): the site's pages are checked."""
+def _empty_bundle(site_dir: Path, keep: bool = False, subdir: str = BUNDLE_DIR) -> Path:
+    """Returns ``site_dir/pagefind`` (or ``subdir``), removed if a bundle is there (unless
+    ``keep``: then pruned after Pagefind has written the new one): the site's pages are checked."""
     if not site_dir.is_dir():
         raise GongkaiError(f"无法建立搜索索引:网站目录 {site_dir} 不存在")
-    bundle = site_dir / BUNDLE_DIR
+    bundle = site_dir / subdir
     if bundle.exists():
         strays = [p for p in bundle.rglob("*.html") if "playground" not in p.relative_to(bundle).parts]
         if strays:

@@ -116,8 +116,21 @@
     searching: "正在搜索“[SEARCH_TERM]”……"
   };
 
+  // The index of a large portal is in shards (pagefind/2/, pagefind/3/, …): gongkai-shards.json
+  // names them, and Pagefind's UI merges them into one search.
+  function shardBundles() {
+    if (typeof fetch !== "function") return Promise.resolve([]);
+    return fetch(bundle + "gongkai-shards.json")
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .then(function (data) {
+        var names = data && Array.isArray(data.bundles) ? data.bundles : [];
+        return names.filter(function (name) { return /^[0-9]+\/$/.test(name); });
+      }, function () { return []; });
+  }
+
   function loadUi() {
     if (loading) return loading;
+    var shards = shardBundles();
     loading = new Promise(function (resolve, reject) {
       var css = document.createElement("link");
       css.rel = "stylesheet";
@@ -125,12 +138,16 @@
       document.head.appendChild(css);
       var script = document.createElement("script");
       script.src = bundle + "pagefind-ui.js";
-      script.onload = function () {
+      script.onload = function () { shards.then(start); };
+      function start(others) {
         /* global PagefindUI */
         ui = new PagefindUI({
           element: "#gongkai-search-ui",
           bundlePath: bundle,
           baseUrl: siteRoot.pathname,
+          mergeIndex: others.map(function (name) {
+            return { bundlePath: bundle + name, baseUrl: siteRoot.pathname };
+          }),
           showImages: false,
           showSubResults: true,
           autofocus: true,
@@ -151,7 +168,7 @@
         if (box) box.id = "gongkai-search-input";
         announceResults();
         resolve(ui);
-      };
+      }
       script.onerror = function () {
         reject(new Error("search bundle missing"));
       };

@@ -1,0 +1,117 @@
+"""A large site's search index in shards (site.search_shards), with real Pagefind runs: the shards
+together index exactly the pages one index of the site would, a rebuild runs Pagefind only for the
+shard whose page changed and ends as a clean build does, and a withdrawn item leaves no byte.
+
+The portals here are small: GONGKAI_SEARCH_SHARD_PAGES cuts them as a 10,000-item portal is cut."""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+
+from gongkai.site import search
+from tests.integration.test_incremental import _commit, _tree
+from tests.kit import REPO, site_leaks
+
+SHARDED = {"GONGKAI_PARALLEL_MIN_PAGES": "1", "GONGKAI_SEARCH_SHARD_PAGES": "8"}
+
+
+def _items(portal, canary=""):
+    # The portal's theme is this repository's: it marks what is indexed (data-pagefind-body on item
+    # pages, not on catalog listings), as every portal's does.
+    shutil.copytree(REPO / "theme", portal.root / "theme", dirs_exist_ok=True)
+    for unit in ("xzf", "fgj"):
+        for i in range(8):
+            body = f"{unit}第{i}条信息的正文,关于道路养护。" + (canary if (unit, i) == ("fgj", 2) else "")
+            code = "11369999MB0000001A" if unit == "xzf" else "11369999MB0000002B"
+            portal.item(f"{unit}/a{i}.md", body, index_no=f"{code}/2025-{i + 1:05d}", unit=unit)
+            portal.sign(f"{unit}/a{i}.md")
+
+
+def _build(portal, site, env=SHARDED):
+    result = portal.build("--strict", "-d", site, env=env)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _bundles(site) -> list[str]:
+    """The folders of the index's shards, the first one first."""
+    others = json.loads((site / "pagefind" / search.SHARDS_FILE).read_text(encoding="utf-8"))["bundles"]
+    return ["pagefind", *(f"pagefind/{name.rstrip('/')}" for name in others)]
+
+
+def _fragments(site, bundle) -> dict[str, str]:
+    """URL -> text of every page a bundle indexes."""
+    found = {}
+    for path in (site / bundle / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[data.index(b"{"):].decode("utf-8"))
+        found[fragment["url"]] = fragment["content"]
+    return found
+
+
+def test_the_shards_together_index_what_one_index_of_the_site_does(portal, tmp_path):
+    _items(portal)
+    result = _build(portal, "site")
+    shards = _bundles(portal.site)
+    assert len(shards) >= 3, result.stderr
+    assert f"分 {len(shards)} 个分片" in result.stderr
+    merged: dict[str, str] = {}
+    for bundle in shards:
+        pages = _fragments(portal.site, bundle)
+        assert pages, f"{bundle} indexes no page"
+        assert not set(pages) & set(merged), "a page in two shards"
+        merged.update(pages)
+        if bundle != "pagefind":  # the merged search runs Pagefind's scripts from the first bundle
+            assert not list((portal.site / bundle).glob("*.js")) and not list((portal.site / bundle).glob("wasm.*"))
+    single = tmp_path / "single"
+    shutil.copytree(portal.site, single)
+    shutil.rmtree(single / "pagefind")
+    stats = search.index_site(single)
+    assert merged == _fragments(single, "pagefind")
+    assert int(re.search(r"搜索索引 (\d+) 个页面", result.stderr).group(1)) == stats["pages"] == len(merged)
+    assert "/fgj/a3/" in merged and "/xzf/a3/" in merged
+
+
+def test_one_edit_runs_pagefind_for_its_shard_only_and_ends_as_a_clean_build(portal):
+    _items(portal)
+    _commit(portal.root)
+    _build(portal, "site")
+    shards = _bundles(portal.site)
+    again = _build(portal, "site")
+    assert f"分 {len(shards)} 个分片,页面未变,沿用上次的索引" in again.stderr
+    portal.item("fgj/a1.md", "改过的正文,关于桥梁检测。", index_no="11369999MB0000002B/2025-00002", unit="fgj")
+    portal.sign("fgj/a1.md")
+    _commit(portal.root, "edit")
+    edited = _build(portal, "site")
+    reused = re.search(r"分 (\d+) 个分片,(\d+) 个分片的页面未变", edited.stderr)
+    assert reused and int(reused.group(1)) == len(shards) and 0 < int(reused.group(2)) < len(shards), edited.stderr
+    _build(portal, "clean")
+    assert _tree(portal.site) == _tree(portal.root / "clean")
+
+
+def test_a_withdrawn_item_leaves_no_byte_of_any_shard(portal):
+    canary = "分片撤回金丝雀九九九"
+    _items(portal, canary=canary)
+    _commit(portal.root)
+    _build(portal, "site")
+    assert [f for f in site_leaks(portal.site, canary) if f.startswith("pagefind/")], "the canary must be indexed first"
+    (portal.root / "content/fgj/a2.md").unlink()
+    _commit(portal.root, "withdraw")
+    _build(portal, "site")
+    assert site_leaks(portal.site, canary) == []
+    _build(portal, "clean")
+    assert _tree(portal.site) == _tree(portal.root / "clean")
+
+
+def test_fewer_shards_leave_no_bundle_of_the_ones_gone(portal):
+    _items(portal)
+    _commit(portal.root)
+    _build(portal, "site")
+    assert len(_bundles(portal.site)) >= 3
+    _build(portal, "site", env={**SHARDED, "GONGKAI_SEARCH_SHARD_PAGES": "100000"})
+    assert _bundles(portal.site) == ["pagefind"]
+    assert not [p for p in (portal.site / "pagefind").iterdir() if p.name.isdigit()]
+    _build(portal, "clean", env={**SHARDED, "GONGKAI_SEARCH_SHARD_PAGES": "100000"})
+    assert _tree(portal.site) == _tree(portal.root / "clean")
