@@ -10,11 +10,19 @@ import json
 import re
 import shutil
 
+import pytest
+
 from gongkai.site import search
+from tests.browser.cdp import Chromium
+from tests.browser.sample import serve
+from tests.conftest import require
+from tests.integration.test_browser import open_page
 from tests.integration.test_incremental import _commit, _tree
 from tests.kit import REPO, site_leaks
 
 SHARDED = {"GONGKAI_PARALLEL_MIN_PAGES": "1", "GONGKAI_SEARCH_SHARD_PAGES": "8"}
+#: A word of one item's body each, searched for in the browser.
+WORDS = {("xzf", 5): "河道清淤", ("fgj", 3): "桥梁检测"}
 
 
 def _items(portal, canary=""):
@@ -23,7 +31,7 @@ def _items(portal, canary=""):
     shutil.copytree(REPO / "theme", portal.root / "theme", dirs_exist_ok=True)
     for unit in ("xzf", "fgj"):
         for i in range(8):
-            body = f"{unit}第{i}条信息的正文,关于道路养护。" + (canary if (unit, i) == ("fgj", 2) else "")
+            body = f"{unit}第{i}条信息的正文,关于道路养护{WORDS.get((unit, i), '')}。" + (canary if (unit, i) == ("fgj", 2) else "")
             code = "11369999MB0000001A" if unit == "xzf" else "11369999MB0000002B"
             portal.item(f"{unit}/a{i}.md", body, index_no=f"{code}/2025-{i + 1:05d}", unit=unit)
             portal.sign(f"{unit}/a{i}.md")
@@ -81,7 +89,7 @@ def test_one_edit_runs_pagefind_for_its_shard_only_and_ends_as_a_clean_build(por
     shards = _bundles(portal.site)
     again = _build(portal, "site")
     assert f"分 {len(shards)} 个分片,页面未变,沿用上次的索引" in again.stderr
-    portal.item("fgj/a1.md", "改过的正文,关于桥梁检测。", index_no="11369999MB0000002B/2025-00002", unit="fgj")
+    portal.item("fgj/a1.md", "改过的正文,关于路灯维修。", index_no="11369999MB0000002B/2025-00002", unit="fgj")
     portal.sign("fgj/a1.md")
     _commit(portal.root, "edit")
     edited = _build(portal, "site")
@@ -115,3 +123,34 @@ def test_fewer_shards_leave_no_bundle_of_the_ones_gone(portal):
     assert not [p for p in (portal.site / "pagefind").iterdir() if p.name.isdigit()]
     _build(portal, "clean", env={**SHARDED, "GONGKAI_SEARCH_SHARD_PAGES": "100000"})
     assert _tree(portal.site) == _tree(portal.root / "clean")
+
+
+@pytest.mark.browser
+def test_the_search_in_the_browser_finds_pages_of_every_shard(portal, tmp_path):
+    binary = require("chromium")
+    _items(portal)
+    _build(portal, "site")
+    shards = _bundles(portal.site)
+    where = {word: [b for b in shards if f"/{unit}/a{i}/" in _fragments(portal.site, b)] for (unit, i), word in WORDS.items()}
+    assert len({tuple(found) for found in where.values()}) == len(WORDS), f"the words must be in different shards: {where}"
+    chromium = Chromium(binary, tmp_path / "profile")
+    try:
+        with serve(portal.site) as base:
+            open_page(chromium, base)
+            chromium.evaluate("document.querySelector('[data-gongkai-search-open]').click(), true")
+            chromium.wait_for("!!document.querySelector('.pagefind-ui__search-input')", timeout=20)
+            links = "[...document.querySelectorAll('.pagefind-ui__result-link')].map(a => a.getAttribute('href'))"
+            for (unit, i), word in WORDS.items():
+                chromium.evaluate("(i => { i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true})); i.focus(); })"
+                                  "(document.querySelector('.pagefind-ui__search-input')), true")
+                chromium.wait_for("!document.querySelector('.pagefind-ui__result-link')")
+                chromium.type(word)
+                try:
+                    chromium.wait_for(f"{links}.includes('/{unit}/a{i}/')", timeout=20)
+                except TimeoutError:
+                    pytest.fail(f"searching {word} did not find /{unit}/a{i}/ (in {where[word]}): {chromium.evaluate(links)}")
+            fetched = {r["url"].split("/pagefind/", 1)[1].split("?")[0] for r in chromium.responses() if "/pagefind/" in r["url"]}
+            assert {f"{b.removeprefix('pagefind/')}/pagefind-entry.json" for b in shards[1:]} <= fetched, sorted(fetched)
+            assert not chromium.errors(), chromium.errors()
+    finally:
+        chromium.close()

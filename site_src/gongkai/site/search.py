@@ -140,7 +140,14 @@ def bundle_stats(site_dir: Path, sizes: bool = True) -> dict:
 def name_shards(bundle: Path, others: list[str]) -> None:
     """Writes the file of the bundle that names its other shards (folders relative to it, ``2/``),
     which the theme's script reads before it starts the search: none for one index."""
-    (bundle / SHARDS_FILE).write_text(json.dumps({"bundles": others}), encoding="utf-8")
+    path, data = bundle / SHARDS_FILE, json.dumps({"bundles": others}).encode()
+    try:
+        if path.read_bytes() == data and not path.is_symlink():
+            return  # as it was: an unchanged rebuild writes nothing
+    except OSError:
+        pass
+    path.unlink(missing_ok=True)
+    path.write_bytes(data)
 
 
 def search_url(rel_path: str) -> str:
@@ -304,7 +311,7 @@ class PagefindStream:
             self._stop()
             normalize_bundle(bundle)
             name_shards(bundle, [])
-            stats = _stats(log, bundle)
+            stats = {**_stats(log, bundle), "bodies": _FOUND_BODY in log}
             if not stats["pages"]:
                 languages = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"]
                 stats["languages"] = len(languages)
