@@ -154,7 +154,9 @@ def pagefind_query_bytes(site: Path) -> dict:
     Entry JSON, the JS API, its web worker and the UI, the Chinese WASM, the metadata, every filter
     chunk (the UI loads them to show the filters), one word-index chunk (a one-word query loads one:
     the largest for "max", the median for "typical") and five result fragments (the largest five
-    for "max", five of median size for "typical")."""
+    for "max", five of median size for "typical"). An index in shards (pagefind/2/, …, named by
+    pagefind/gongkai-shards.json): the scripts and WASM once, each shard's entry, metadata, filters
+    and one word-index chunk, the fragments from all."""
     bundle = site / "pagefind"
     if not bundle.is_dir():
         return {}
@@ -162,31 +164,43 @@ def pagefind_query_bytes(site: Path) -> dict:
     def size(paths) -> int:
         return sum(p.stat().st_size for p in paths)
 
-    chunks = sorted(p.stat().st_size for p in (bundle / "index").glob("*.pf_index"))
-    fragments = sorted((p.stat().st_size for p in (bundle / "fragment").glob("*.pf_fragment")), reverse=True)
+    shards = [bundle]
+    names = bundle / "gongkai-shards.json"
+    if names.is_file():
+        shards += [bundle / name.rstrip("/") for name in json.loads(names.read_text(encoding="utf-8")).get("bundles", [])]
+    fragments = sorted((p.stat().st_size for b in shards for p in (b / "fragment").glob("*.pf_fragment")), reverse=True)
     wasm = [p for p in bundle.glob("wasm.*.pagefind")]
     zh = [p for p in wasm if ".zh" in p.name] or wasm[:1]
-    names = ["pagefind.js", "pagefind-ui.js", "pagefind-ui.css"]
+    code_names = ["pagefind.js", "pagefind-ui.js", "pagefind-ui.css"]
     if "pagefind-worker.js" in (bundle / "pagefind.js").read_text(encoding="utf-8", errors="replace"):
-        names.append("pagefind-worker.js")  # Pagefind 1.5 searches in a web worker
-    code = [(bundle / name).read_bytes() for name in names if (bundle / name).is_file()]
+        code_names.append("pagefind-worker.js")  # Pagefind 1.5 searches in a web worker
+    code = [(bundle / name).read_bytes() for name in code_names if (bundle / name).is_file()]
+    chunk_max = chunk_median = 0
+    all_chunks: list[int] = []
+    for b in shards:
+        chunks = sorted(p.stat().st_size for p in (b / "index").glob("*.pf_index"))
+        all_chunks += chunks
+        chunk_max += chunks[-1] if chunks else 0
+        chunk_median += int(statistics.median(chunks)) if chunks else 0
     parts = {
-        "entry": size(bundle.glob("pagefind-entry.json")),
+        "shards": len(shards),
+        "entry": sum(size(b.glob("pagefind-entry.json")) for b in shards) + (names.stat().st_size if names.is_file() else 0),
         "js_raw": sum(len(c) for c in code),
         "js": sum(len(gzip.compress(c, 6)) for c in code),
         "wasm": size(zh),
-        "meta": max((p.stat().st_size for p in bundle.glob("*.pf_meta")), default=0),
-        "filters": size((bundle / "filter").glob("*.pf_filter")) if (bundle / "filter").is_dir() else 0,
-        "index_chunk": chunks[-1] if chunks else 0,
+        "meta": sum(max((p.stat().st_size for p in b.glob("*.pf_meta")), default=0) for b in shards),
+        "filters": sum(size((b / "filter").glob("*.pf_filter")) for b in shards if (b / "filter").is_dir()),
+        "index_chunk": chunk_max,
         "fragments": sum(fragments[:FRAGMENTS_PER_QUERY]),
     }
     fixed = parts["entry"] + parts["js"] + parts["wasm"] + parts["meta"] + parts["filters"]
     parts["total"] = fixed + parts["index_chunk"] + parts["fragments"]
     median_fragment = int(statistics.median(fragments)) if fragments else 0
-    parts["typical"] = fixed + (int(statistics.median(chunks)) if chunks else 0) + FRAGMENTS_PER_QUERY * median_fragment
-    parts["index_chunks"] = len(chunks)
-    parts["index_chunk_median"] = int(statistics.median(chunks)) if chunks else 0
-    parts["index_chunk_p90"] = chunks[int(len(chunks) * 0.9)] if chunks else 0
+    parts["typical"] = fixed + chunk_median + FRAGMENTS_PER_QUERY * median_fragment
+    all_chunks.sort()
+    parts["index_chunks"] = len(all_chunks)
+    parts["index_chunk_median"] = int(statistics.median(all_chunks)) if all_chunks else 0
+    parts["index_chunk_p90"] = all_chunks[int(len(all_chunks) * 0.9)] if all_chunks else 0
     parts["bundle_bytes"] = tree_bytes(bundle)[0]
     return parts
 
