@@ -92,6 +92,33 @@ def test_withheld_text_is_found_and_boilerplate_is_not():
     assert [f.key for f in found] and found[0].message.count("content/p.md") == 1
 
 
+def test_what_an_earlier_check_found_in_unchanged_items_is_reused_and_a_changed_item_is_searched_again():
+    pending = _item("待审的内容:本批次抽检的样品编号与检验结论尚未复核。", path="content/p.md")
+    shared = _item("本批次抽检的样品编号与检验结论尚未复核。", path="content/q.md")  # says the pending text too
+    other = _item("全县政务公开工作要点如下,各单位认真落实。", path="content/r.md")
+
+    def decisions(*published):
+        return [Decision(pending.path, Verdict.HOLD, pending)] + [Decision(i.path, Verdict.PUBLISH, i, text=i.body) for i in published]
+
+    first = output_check.Withheld(decisions(shared, other))
+    assert first and first.owners and first.candidates_key and len(first.found_in) == 2
+    memo = {first.candidates_key: first.found_in}
+    asked = []
+
+    def found(key):
+        asked.append(key)
+        return memo.get(key)
+
+    again = output_check.Withheld(decisions(shared, other), found=found)
+    assert asked == [first.candidates_key] and again.owners == first.owners
+    # The item that shared the pending text now says something else: searched again, not taken
+    # from the memo, so the pending text it no longer says becomes distinctive (checked on pages).
+    changed = _item("本条信息已更正。", path="content/q.md")
+    after = output_check.Withheld(decisions(changed, other), found=found)
+    assert after.owners == output_check.Withheld(decisions(changed, other)).owners
+    assert set(after.owners) > set(first.owners)
+
+
 def test_withheld_pieces_never_span_two_blocks():
     """Two catalog entries next to each other must not make a piece of a pending item's text."""
     pending = _item("各单位:\n\n示例县2026年政务公开工作要点", path="content/p.md")

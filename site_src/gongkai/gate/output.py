@@ -102,15 +102,20 @@ class Withheld:
         boilerplate: Iterable[str] = (),
         attachments: Callable[[], Iterable[tuple[str, str]]] | None = None,
         owners: dict[str, str] | None = None,
+        found: Callable[[str], dict[str, list[str]] | None] | None = None,
     ):
         """``attachments``: yields (item path, text) of every published attachment; read only once a
         piece is found somewhere (attachments are published, reviewed text too, but slow to read).
         ``owners``: the pieces and their items as a Withheld of the same decisions and boilerplate
-        found them (``inputs_key``), so they are not looked for again."""
+        found them (``inputs_key``), so they are not looked for again. ``found``: given the digest
+        of the candidate pieces, what an earlier Withheld of the same candidates found in each
+        item's published texts (its ``found_in``), by their digest; those are not searched again."""
         self._attachments = attachments
         self._in_attachments: dict[str, set[str]] | None = None
         self._line_hits: dict[str, tuple] = {}
         self._automaton = None
+        self.candidates_key = ""  # the digest of the candidate pieces (found_in is valid for them)
+        self.found_in: dict[str, list[str]] = {}  # digest of an item's published texts -> candidates in them
         if owners is not None:
             self.owners = owners
             self._automaton = _automaton(owners) if owners else None
@@ -125,9 +130,20 @@ class Withheld:
         if not owners:
             return
         candidates = _automaton(owners)
+        self.candidates_key = hashlib.sha256("\n".join(sorted(owners)).encode("utf-8", "surrogatepass")).hexdigest()
+        known = (found(self.candidates_key) if found is not None else None) or {}
         shared: set[str] = set()
-        published = [t for d in decisions for t in published_texts(d)] + list(boilerplate)
-        for text in published:
+        for decision in decisions:
+            texts = published_texts(decision)
+            if not texts:
+                continue
+            key = _texts_key(texts)
+            hits = known.get(key)
+            if hits is None:
+                hits = sorted({piece for text in texts for _, piece in candidates.iter(_reading(text))})
+            self.found_in[key] = hits
+            shared.update(hits)
+        for text in boilerplate:
             shared.update(piece for _, piece in candidates.iter(_reading(text)))
         for piece in shared:
             del owners[piece]
@@ -185,6 +201,13 @@ class Withheld:
                 for _, found in automaton.iter(_reading(text)):
                     self._in_attachments.setdefault(found, set()).add(owner)
         return self._in_attachments.get(piece, set())
+
+
+def _texts_key(texts: list[str]) -> str:
+    h = hashlib.sha256()
+    for text in texts:
+        h.update(f"{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
 
 def _automaton(words: Iterable[str]):

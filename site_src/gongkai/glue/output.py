@@ -115,10 +115,28 @@ def _withheld(portal: Portal, boilerplate: list[str], disk: DiskCache) -> output
                 return output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal), owners=owners)
         except Exception:  # noqa: BLE001 - a garbled value is a miss
             pass
-    withheld = output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal))
+    withheld = output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal), found=lambda candidates: _found(disk, candidates))
     if key:
         disk.put("withheld", key, cbor2.dumps(withheld.owners))
+        if withheld.candidates_key:
+            # One value, replaced by every build that looks again: the next build reuses it.
+            disk.put("withheld-found", "last", cbor2.dumps([withheld.candidates_key, withheld.found_in]))
     return withheld
+
+
+def _found(disk: DiskCache, candidates: str) -> dict[str, list[str]] | None:
+    """What the last build that looked found of the same candidate pieces in each item's
+    published texts (one edit changes one item's: the others are not searched again)."""
+    data = disk.get("withheld-found", "last") if disk.enabled else None
+    if data is None:
+        return None
+    try:
+        key, found = cbor2.loads(data)
+    except Exception:  # noqa: BLE001 - a garbled value is a miss
+        return None
+    if key == candidates and isinstance(found, dict) and all(isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v) for k, v in found.items()):
+        return found
+    return None
 
 
 def _attachment_digests(portal: Portal):

@@ -293,6 +293,11 @@ class GongkaiPlugin(BasePlugin):
                 raise failed[0]
             reused = stats.get("reused", 0)
             log.info("gongkai: 搜索索引 %s 个页面%s", stats.get("pages"), _search_note(len(shards), reused))
+            if reused and notes.checked == self.output.identity:
+                # The shards not run hold the files the last build checked against the same withheld text.
+                for shard in shards:
+                    if shard.number not in stats.get("bodies", {}):
+                        self.output.checked.update(search_shards.bundle_files(site_dir, shard))
             if notes.checked_against(reused == len(shards)) != self.output.identity:
                 # A bundle reused as it was is checked again only when the text withheld changed.
                 self.output.check_other_files(site_dir, True)

@@ -208,6 +208,18 @@ def _trim(bundle: Path) -> None:
             path.unlink()
 
 
+def bundle_files(site_dir: Path, shard: Shard) -> list[str]:
+    """Returns the files of one shard's bundle, relative to the site (with ``/``)."""
+    bundle = Path(site_dir) / shard.subdir
+    found = []
+    for folder, dirs, names in os.walk(bundle):
+        if folder == str(bundle):
+            dirs[:] = [d for d in dirs if not _SHARD_DIR.fullmatch(d)]
+        rel = Path(folder).relative_to(site_dir).as_posix()
+        found += [f"{rel}/{name}" for name in names]
+    return found
+
+
 def bundle_stats(site_dir: Path, shards: list[Shard]) -> dict:
     """Returns how many languages and pages the whole index has (as `search.index_site` counts
     them), from each shard's entry file, and how many shards it has."""
