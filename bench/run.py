@@ -576,7 +576,7 @@ def table(results: list[dict]) -> str:
             f"| {name} | {_secs(b)} | {_secs(a)} | {_ratio(r['ratio'], r.get('ratio_clean_spread'))} "
             f"| {_share(a.get('rebuild_unchanged'))} | {_share(a.get('rebuild_one_edit'))} "
             f"| {_zensical(r, 'cold')} | {_zensical(r, 'warm')} | {_mb(a['peak_tree_mb'])} "
-            f"| {a['search'].get('typical', 0) / 1024:,.0f} KB / {a['search'].get('total', 0) / 1024:,.0f} KB |"
+            f"| {a['search'].get('typical', 0) / 1024:,.0f} KB / {a['search'].get('total', 0) / 1024:,.0f} KB{_shards(a['search'])} |"
         )
     sizes = [r for r in ordered if not r.get("label")]
     if sizes:
@@ -584,6 +584,11 @@ def table(results: list[dict]) -> str:
         plain = "、".join(f"{r['plain']['wall_s'] / r['items'] * 1000:.1f}" for r in sizes)
         rows.append(f"\n线性(清空后构建,每 1,000 条信息的秒数):gongkai {per};原生 MkDocs 依次为 {plain} s。")
     return "\n".join(rows)
+
+
+def _shards(search: dict) -> str:
+    """ "(n 个分片)" when the index is in shards."""
+    return f"({search['shards']} 个分片)" if search.get("shards", 1) > 1 else ""
 
 
 def _range(values: list[float], shown) -> str:
