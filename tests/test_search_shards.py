@@ -70,3 +70,16 @@ def test_globs_name_folders_and_the_pages_directly_in_one():
     assert Shard(3, (("tree", "czj"),)).glob == "czj/**/*.html"
     assert shard.owns("xzf/2024/a/index.html") and shard.owns("xzf/index.html") and shard.owns("404.html")
     assert not shard.owns("xzf/2025/a/index.html") and not shard.owns("xzf2024/index.html")
+
+
+def test_pages_without_a_marked_body_are_left_out_only_when_some_page_has_one(tmp_path):
+    from gongkai.site.search_shards import unmarked_pages
+
+    for i in range(4):
+        (tmp_path / f"a{i}.html").write_text("<main data-pagefind-body>正文</main>" if i else "<main>目录</main>", encoding="utf-8")
+    assert unmarked_pages(tmp_path, 3) == {"a0.html"}
+    assert unmarked_pages(tmp_path, 10) == set()  # one index: Pagefind decides
+    (tmp_path / "a1.html").write_text("<main>目录</main>", encoding="utf-8")
+    (tmp_path / "a2.html").write_text("<main>目录</main>", encoding="utf-8")
+    (tmp_path / "a3.html").write_text("<main>目录</main>", encoding="utf-8")
+    assert unmarked_pages(tmp_path, 3) == set()  # no page marks one: every page is indexed whole

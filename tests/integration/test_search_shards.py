@@ -154,3 +154,19 @@ def test_the_search_in_the_browser_finds_pages_of_every_shard(portal, tmp_path):
             assert not chromium.errors(), chromium.errors()
     finally:
         chromium.close()
+
+
+def test_the_preview_indexes_a_large_site_in_the_same_shards(portal, tmp_path, monkeypatch):
+    from gongkai.glue.preview import Session  # the preview's own session, not this process's
+
+    _items(portal)
+    _build(portal, "site")
+    built = {bundle: _fragments(portal.site, bundle) for bundle in _bundles(portal.site)}
+    preview = tmp_path / "preview"
+    shutil.copytree(portal.site, preview)
+    shutil.rmtree(preview / "pagefind")
+    monkeypatch.setenv("GONGKAI_SEARCH_SHARD_PAGES", SHARDED["GONGKAI_SEARCH_SHARD_PAGES"])
+    session = Session()
+    session.index_again.set()
+    session.index_loop(preview)  # what `gongkai serve` runs in the background after a rebuild
+    assert {bundle: _fragments(preview, bundle) for bundle in _bundles(preview)} == built

@@ -23,7 +23,7 @@ from gongkai.cache import BuildCache
 from gongkai.diskcache import DiskCache, key_of
 from gongkai.errors import GongkaiError
 from gongkai.report import xlsx as report_xlsx
-from gongkai.site import pages, search
+from gongkai.site import pages, search_shards
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
 
@@ -209,7 +209,9 @@ class Session:
             self.index_again.clear()
             try:
                 # Below the rebuilds in priority: an edit shows while the index of the last one is made.
-                stats = search.index_site(site_dir, background=True)
+                # A large site in shards, as `gongkai build` makes it (Pagefind's memory: site.search_shards).
+                shards = search_shards.plan_shards(site_dir, left_out=search_shards.unmarked_pages(site_dir))
+                stats, _ = search_shards.index_shards(site_dir, shards, False, lambda shard: False, background=True)
                 log.info("gongkai: 搜索索引 %s 个页面(预览)", stats.get("pages"))
             except GongkaiError as exc:
                 log.warning(str(exc))

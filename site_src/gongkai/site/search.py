@@ -276,7 +276,7 @@ class PagefindStream:
             self._read_next()
             if self._twice:
                 return self._fall_back()  # one file, two pages: the CLI reads the one written
-            on_disk = _html_files(site_dir)
+            on_disk = html_files(site_dir)
             # The files the build wrote without passing them to gongkai (404.html, ...): the CLI
             # reads every HTML file of the site, and so does this index.
             for rel in sorted(on_disk - self._seen):
@@ -499,7 +499,7 @@ _FOUND_BODY = "Found a data-pagefind-body element"
 _PLAIN_PATH = re.compile(r"[\w.\-]+(?:/[\w.\-]+)*")
 
 
-def _html_files(site_dir: Path) -> set[str]:
+def html_files(site_dir: Path) -> set[str]:
     """Returns the HTML files of the site outside the search bundle (paths with ``/``)."""
     found: set[str] = set()
     root = str(site_dir)

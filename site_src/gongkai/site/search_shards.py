@@ -155,18 +155,36 @@ def _html_counts(site_dir: Path, left_out: frozenset[str] | set[str]) -> tuple[d
     return direct, children
 
 
-def index_shards(site_dir: Path, shards: list[Shard], keep: bool, current: Callable[[Shard], bool]) -> tuple[dict, list[Shard]]:
+def unmarked_pages(site_dir: Path, most: int | None = None) -> set[str]:
+    """Returns the pages of a site of more than ``most`` HTML files that have no
+    ``data-pagefind-body`` when some page has one (each file read: for a site whose build did not
+    note them, e.g. the preview); otherwise none."""
+    site_dir = Path(site_dir)
+    pages = sorted(search.html_files(site_dir))
+    if len(pages) <= (most or shard_pages()):
+        return set()
+    unmarked = set()
+    for rel in pages:
+        try:
+            if not search.bytes_have_body_attribute((site_dir / rel).read_bytes()):
+                unmarked.add(rel)
+        except OSError:
+            continue  # counted as indexed
+    return unmarked if len(unmarked) < len(pages) else set()
+
+
+def index_shards(site_dir: Path, shards: list[Shard], keep: bool, current: Callable[[Shard], bool], background: bool = False) -> tuple[dict, list[Shard]]:
     """Has Pagefind index each shard whose bundle is not ``current`` (asked after the shards before
     it have run: the first shard's run may have removed the others), removes the bundles of shards
     the plan no longer has, writes `SHARDS_FILE`; returns the statistics of the whole index (as
     `search.index_site` counts them; ``reused``: how many shards were current; ``bodies``: of
     each shard run, whether some page of it has ``data-pagefind-body``) and its shards. Raises
-    GongkaiError (in Chinese)."""
+    GongkaiError (in Chinese). ``background``: at the lowest CPU priority (search.index_site)."""
     site_dir = Path(site_dir)
     bodies: dict[int, bool] = {}  # shard run -> some page of it marks what is indexed
     for shard in shards:
         if not (keep and current(shard)):
-            bodies[shard.number] = _index(site_dir, shard, keep)
+            bodies[shard.number] = _index(site_dir, shard, keep, background)
     if len(shards) > 1 and not all(bodies.values()):
         # Pagefind leaves out every page without data-pagefind-body only in an index where some
         # page has one: a shard without any would index its pages whole, which one index of the
@@ -174,9 +192,9 @@ def index_shards(site_dir: Path, shards: list[Shard], keep: bool, current: Calla
         # not known: they run too; mixed, the site is one index.
         for shard in shards:
             if shard.number not in bodies:
-                bodies[shard.number] = _index(site_dir, shard, keep)
+                bodies[shard.number] = _index(site_dir, shard, keep, background)
         if len(set(bodies.values())) > 1:
-            stats = search.index_site(site_dir)  # its SHARDS_FILE names none
+            stats = search.index_site(site_dir, background)  # its SHARDS_FILE names none
             return {**stats, "bodies": {1: bool(stats.get("bodies"))}}, [WHOLE]
     bundle = site_dir / search.BUNDLE_DIR
     numbers = {str(shard.number) for shard in shards}
@@ -188,9 +206,9 @@ def index_shards(site_dir: Path, shards: list[Shard], keep: bool, current: Calla
     return {**bundle_stats(site_dir, shards), "reused": len(shards) - len(bodies), "bodies": bodies}, shards
 
 
-def _index(site_dir: Path, shard: Shard, keep: bool) -> bool:
+def _index(site_dir: Path, shard: Shard, keep: bool, background: bool) -> bool:
     """Has Pagefind index one shard; returns whether some page of it has ``data-pagefind-body``."""
-    stats = search.index_site(site_dir, keep=keep, glob=shard.glob, subdir=shard.subdir)
+    stats = search.index_site(site_dir, background, keep, glob=shard.glob, subdir=shard.subdir)
     if shard.number > 1:
         _trim(site_dir / shard.subdir)
     return bool(stats.get("bodies"))
