@@ -349,7 +349,7 @@ class GongkaiPlugin(BasePlugin):
                 raise PluginError(f"{item.path}: 页面 {src} 已被另一条信息占用(同一机构同一年度只能有一份年度报告)")
             body = self._report_body(config, portal, decision, result)
             markdown = pages.item_page(decision, portal.settings, links, src, src_of, body, portal.cache)
-            markdown = state.stash_once(src, markdown, (item, decision.published, portal.cache.settings_key(portal.settings)), lambda decision=decision: [pages.metadata_table(decision, portal.settings)])
+            markdown = state.stash_once(src, markdown, (item, decision.published, portal.cache.settings_key(portal.settings)), lambda decision=decision: [pages.metadata_table(decision, portal.settings, portal.cache.memo)])
             page = File.generated(config, src, content=markdown)
             page.inclusion = InclusionLevel.NOT_IN_NAV
             sources[page.dest_uri] = item
@@ -395,7 +395,7 @@ class GongkaiPlugin(BasePlugin):
             if src in taken:
                 continue  # a published page of the same place wins
             markdown = pages.draft_page(decision, portal.settings, src)
-            markdown = state.stash_once(src, markdown, ("draft", item, decision.reason, portal.cache.settings_key(portal.settings)), lambda decision=decision: [pages.metadata_table(decision, portal.settings)])
+            markdown = state.stash_once(src, markdown, ("draft", item, decision.reason, portal.cache.settings_key(portal.settings)), lambda decision=decision: [pages.metadata_table(decision, portal.settings, portal.cache.memo)])
             page = File.generated(config, src, content=markdown)
             page.inclusion = InclusionLevel.NOT_IN_NAV
             state.unless_changed(page, markdown)
