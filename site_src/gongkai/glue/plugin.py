@@ -27,7 +27,7 @@ from gongkai.cache import BuildCache
 from gongkai.diskcache import DiskCache
 from gongkai.errors import ConfigError, GongkaiError
 from gongkai.gate import sanitize
-from gongkai.glue import engine, guard, incremental, render, workbooks
+from gongkai.glue import engine, guard, incremental, memo, render, workbooks
 from gongkai.glue.output import OutputCheck
 from gongkai.glue.pagecache import PageCache
 from gongkai.glue.preview import session
@@ -328,6 +328,9 @@ class GongkaiPlugin(BasePlugin):
         sources.clear()
         if state.preview:
             state.start_render(config)
+        # A build's generators reuse the rows and tables an earlier build made (glue.memo); a
+        # preview's cache hands out its unchanged pages already.
+        portal.cache.memo = None if state.preview else memo.load(self.disk)
         docs_dir = Path(config.docs_dir).resolve()
         # Nothing under content/ is published except what the gate lets through below: not a draft
         # .docx, not a .csv, not a symlink (judged by where it lies, not by where it points).
@@ -382,6 +385,9 @@ class GongkaiPlugin(BasePlugin):
             for file in result:
                 state.current.setdefault(file.src_uri, ("", file.abs_dest_path))
         state.gate_files = (config, guard.snapshot(result))
+        if portal.cache.memo is not None:
+            memo.save(self.disk, portal.cache.memo)
+            portal.cache.memo = None
         return result
 
     def _draft_files(self, config, portal: Portal, result: Files, src_of) -> None:

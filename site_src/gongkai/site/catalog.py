@@ -43,6 +43,11 @@ class Entry:
         return self.item.attribute is Attribute.依申请公开
 
     @cached_property
+    def listing_rows(self) -> dict[bool, tuple[str, str]]:
+        """Its rows in listings made so far (on_demand -> ``_listing_row``): an entry is in several."""
+        return {}
+
+    @cached_property
     def sort_key(self) -> tuple[str, str, str]:
         """Catalog order, newest first when sorted in reverse: published, then created, then 索引号."""
         return (self.field("published") or self.field("created"), self.field("created"), self.item.index_no)
@@ -304,7 +309,10 @@ def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = l
     row_of = memoised(memo, _listing_row)
     rows = []
     for e in entries:
-        before, after = row_of(on_demand, tuple(_listing_value(e, f.key) for f in fields), bool(e.page))
+        made = e.listing_rows.get(on_demand)
+        if made is None:
+            made = e.listing_rows[on_demand] = row_of(on_demand, tuple(_listing_value(e, f.key) for f in fields), bool(e.page))
+        before, after = made
         rows.append(before + escape(href(here, e.page)) + after if after else before)
     if not rows:
         rows.append(f'<tr><td colspan="{len(fields)}">暂无信息</td></tr>')
