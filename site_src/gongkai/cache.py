@@ -52,19 +52,22 @@ class Memo:
     arguments are the key, compared in full, so no input can be left out of it and a hit is the
     result of exactly these inputs. The
     engine's identity is part of the key on disk (diskcache): another version of a function never
-    reads this one's results. ``used`` holds the results this build asked for, the ones to keep."""
+    reads this one's results. ``used`` holds the results this build asked for, the ones to keep;
+    a function whose results cost less to compute than to read back is memoised for this build
+    only (``keep=False``: one result for each distinct call, as when an entry is listed twice)."""
 
     def __init__(self, known: dict[str, dict[tuple, Any]] | None = None) -> None:
         self.known = known or {}
         self.used: dict[str, dict[tuple, Any]] = {}
-        self.made = 0  # results computed in this build (not found in ``known``)
+        self.transient: dict[str, dict[tuple, Any]] = {}
+        self.made = 0  # results computed in this build that are to be kept (not found in ``known``)
 
-    def of(self, function: Callable[..., Made]) -> Callable[..., Made]:
+    def of(self, function: Callable[..., Made], keep: bool = True) -> Callable[..., Made]:
         """Returns ``function`` memoised: called with the same arguments, it returns the result
-        found for them (none of the function's results is None)."""
+        found for them (none of the function's results is None); ``keep``: kept for the next build."""
         name = f"{function.__module__}.{function.__qualname__}"
-        known = self.known.get(name) or {}
-        used = self.used.setdefault(name, {})
+        known = (self.known.get(name) or {}) if keep else {}
+        used = (self.used if keep else self.transient).setdefault(name, {})
 
         def call(*args: Any) -> Made:
             value = used.get(args)
@@ -72,7 +75,7 @@ class Memo:
                 value = known.get(args)
                 if value is None:
                     value = function(*args)
-                    self.made += 1
+                    self.made += keep
                 used[args] = value
             return value
 
@@ -84,9 +87,9 @@ class Memo:
         return self.made > 0 or sum(map(len, self.used.values())) != sum(map(len, self.known.values()))
 
 
-def memoised(memo: Memo | None, function: Callable[..., Made]) -> Callable[..., Made]:
-    """Returns ``function`` memoised by ``memo``, or ``function`` itself without one."""
-    return function if memo is None else memo.of(function)
+def memoised(memo: Memo | None, function: Callable[..., Made], keep: bool = True) -> Callable[..., Made]:
+    """Returns ``function`` memoised by ``memo`` (see Memo.of), or ``function`` itself without one."""
+    return function if memo is None else memo.of(function, keep)
 
 
 class SigningTimes:

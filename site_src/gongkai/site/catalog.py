@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from html import escape
+from json.encoder import encode_basestring as _json_string  # json.dumps' encoder of a str, ensure_ascii=False
 from typing import Callable, Iterable, Sequence
 
 from gongkai.cache import MAX_LISTED, BuildCache, Memo, memoised
@@ -45,6 +46,11 @@ class Entry:
     @cached_property
     def listing_rows(self) -> dict[bool, tuple[str, str]]:
         """Its rows in listings made so far (on_demand -> ``_listing_row``): an entry is in several."""
+        return {}
+
+    @cached_property
+    def export_values(self) -> dict[str, tuple[str, ...]]:
+        """Its ``_export_values`` made so far, by site_url (one tuple for catalog.json and .csv)."""
         return {}
 
     @cached_property
@@ -162,22 +168,30 @@ def _export_values(entry: Entry, site_url: str) -> tuple[str, ...]:
 
 
 def _json_row(values: tuple[str, ...]) -> str:
-    """Returns the catalog.json row of an entry's ``_export_values``."""
+    """Returns the catalog.json row of an entry's ``_export_values``: the object of str values
+    as json.dumps(ensure_ascii=False, indent=1) writes it two levels deep ({"entries": [row]}),
+    each string by the very encoder json.dumps uses (its pure-Python indenting is slower)."""
     row = {key: clean(value) for key, value in zip(COLUMNS, values)} | {"summary": clean(values[len(COLUMNS)])}
-    # As json.dumps(indent=1) writes it two levels deep ({"entries": [row]}): JSON strings hold no
-    # raw line break, so indenting every line is exact.
-    return "  " + json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+    return "  {\n   " + ",\n   ".join(f"{_json_string(key)}: {_json_string(value)}" for key, value in row.items()) + "\n  }"
 
 
-def _export_rows(entries: Sequence[Entry], site_url: str, make: Callable[[tuple[str, ...]], str], last: dict, cache: BuildCache | None) -> list[str]:
-    """Returns the rows ``make`` makes of each entry's ``_export_values`` (memoised by the cache's memo)."""
-    row = memoised(cache.memo if cache is not None else None, make)
-    return _rows(entries, site_url, lambda entry, url: row(_export_values(entry, url)), last)
+def _export_rows(entries: Sequence[Entry], site_url: str, make: Callable[[tuple[str, ...]], str], last: dict, memo: Memo | None) -> list[str]:
+    """Returns the rows ``make`` makes of each entry's ``_export_values`` (memoised by ``memo``)."""
+    row = memoised(memo, make)
+
+    def values(entry: Entry, url: str) -> tuple[str, ...]:
+        made = entry.export_values.get(url)
+        if made is None:
+            made = entry.export_values[url] = _export_values(entry, url)
+        return made
+
+    return _rows(entries, site_url, lambda entry, url: row(values(entry, url)), last)
 
 
 def catalog_json(entries: Sequence[Entry], site_url: str = "", cache: BuildCache | None = None) -> str:
     """Returns json.dumps({"columns": [...], "entries": [...]}, ensure_ascii=False, indent=1) + "\\n"."""
-    rows = _export_rows(entries, site_url, _json_row, cache.json_rows if cache is not None else {}, cache)
+    # Not memoised: a row is made faster than it is read back.
+    rows = _export_rows(entries, site_url, _json_row, cache.json_rows if cache is not None else {}, None)
     columns = json.dumps(list(COLUMNS), ensure_ascii=False, indent=1).replace("\n", "\n ")
     listed = "[\n" + ",\n".join(rows) + "\n ]" if rows else "[]"
     return '{\n "columns": ' + columns + ',\n "entries": ' + listed + "\n}\n"
@@ -198,7 +212,7 @@ def _csv_row(values: tuple[str, ...]) -> str:
 
 def catalog_csv(entries: Sequence[Entry], site_url: str = "", cache: BuildCache | None = None) -> bytes:
     """Returns the catalog as CSV in UTF-8 with BOM (so Excel opens it), header in Chinese."""
-    rows = _export_rows(entries, site_url, _csv_row, cache.csv_rows if cache is not None else {}, cache)
+    rows = _export_rows(entries, site_url, _csv_row, cache.csv_rows if cache is not None else {}, cache.memo if cache is not None else None)
     return ("\ufeff" + _csv_line(CSV_HEADERS) + "".join(rows)).encode("utf-8")
 
 
@@ -306,7 +320,7 @@ def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = l
     """Returns the HTML table of catalog entries, links relative to the page at ``here``."""
     on_demand = kind == layout.KIND_ON_DEMAND
     fields = _ON_DEMAND_LISTING if on_demand else _LISTING
-    row_of = memoised(memo, _listing_row)
+    row_of = memoised(memo, _listing_row, keep=False)
     rows = []
     for e in entries:
         made = e.listing_rows.get(on_demand)

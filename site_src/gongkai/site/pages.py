@@ -72,7 +72,7 @@ def metadata_table(decision: Decision, settings: Settings, memo: Memo | None = N
     An optional field left empty has no row; a 转载 item's original issuer (``source``) follows the
     发布机构; a repealed item's 替代文件 (replaced_by) follows its 有效性. The link to the replacing
     item is in the notice under the table (the table is a function of the item alone)."""
-    return memoised(memo, _metadata_html)(*_metadata_values(decision, settings))
+    return memoised(memo, _metadata_html, keep=False)(*_metadata_values(decision, settings))
 
 
 def _metadata_values(decision: Decision, settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...], str]:
