@@ -59,6 +59,7 @@ class PageCache:
         self.warned: set[str] = set()  # src_uris a warning was logged for while rendering (never noted)
         self.fresh: set[str] = set()  # src_uris noted as rendered by this process
         self.kept = 0
+        self._stored: bytes | None = None  # the notes as the cache held them at the start of the build
         self._handler: _WarnedPages | None = None
 
     # --- Before rendering ---------------------------------------------------------------------------
@@ -70,7 +71,8 @@ class PageCache:
             return set()
         self._handler = _WarnedPages(config, self.warned)
         engine.logger().addHandler(self._handler)
-        old = _load(self.disk.get(KIND, self.site_dir))
+        self._stored = self.disk.get(KIND, self.site_dir)
+        old = _load(self._stored)
         site, every_page_dated = site_state(config)
         site = key_of(site, _nav_key(nav.items))  # the nav as this build made it (a missing page is a link)
         in_nav = {id(page) for page in nav.pages}
@@ -140,7 +142,8 @@ class PageCache:
             return
         pages = {src: entry for src, entry in self.entries.items() if src not in self.warned and self.keys.get(src) == entry[0]}
         data = cbor2.dumps({"format": FORMAT, "pages": pages})
-        self.disk.put(KIND, self.site_dir, data)
+        if data != self._stored:  # an unchanged site's notes are not written again
+            self.disk.put(KIND, self.site_dir, data)
 
     def stop(self) -> None:
         """Stops noting warnings."""
