@@ -105,7 +105,8 @@ class PageCache:
             file.is_modified = _unmodified
             present, links = entry[4], entry[5]
             page.present_anchor_ids = set(present)
-            page.links_to_anchors = {files.get_file_from_path(uri): dict(a) for uri, a in links.items() if files.get_file_from_path(uri) is not None}
+            by_src = files.src_uris  # the noted uris are src_uris as MkDocs keys them
+            page.links_to_anchors = {by_src[uri]: dict(a) for uri, a in links.items() if uri in by_src}
             output.check_kept_page(file.dest_uri, reading)
             self.entries[file.src_uri] = [key, entry[1], output.identity, *entry[3:]]
         self.kept = len(hits)
