@@ -179,9 +179,9 @@ class BuildCache:
     # row), and the same for catalog.csv. Reused for the very same Entry and site_url.
     json_rows: dict[str, tuple[Entry, str, str]] = field(default_factory=dict)
     csv_rows: dict[str, tuple[Entry, str, str]] = field(default_factory=dict)
-    # site.catalog and site.pages: the results of the pure functions that make the rows of the
-    # catalogs and exports and the items' metadata tables, by their arguments (a `gongkai build`
-    # reads and keeps them in the portal's cache on disk, see glue.memo); None: none memoised.
+    # site.catalog and site.pages: the results of the pure functions that make the catalog's
+    # summaries and rows and the items' metadata tables, by their arguments (a `gongkai build`
+    # reads and keeps some in the portal's cache on disk, see glue.memo); None: none memoised.
     memo: Memo | None = None
 
     def settings_key(self, settings: Settings | None) -> str:

@@ -1,8 +1,9 @@
 """The memo of the generated pages' pure functions (cache.Memo) in the portal's cache on disk.
 
 A `gongkai build` reads it before the generated pages are made and writes it afterwards when it
-changed: the rows of the catalogs and of catalog.json/.csv, the items' metadata tables and the
-catalog's summaries are then made only for what is new. A result is found by the function and
+changed: the catalog's summaries and the rows of catalog.csv are then made only for what is new
+(what is made faster than read back, a listing's row, a catalog.json row, an item's metadata
+table, is memoised for the build only: see Memo.of's ``keep``). A result is found by the function and
 its complete arguments (cache.Memo), the engine's identity is part of the key on disk
 (diskcache.engine_id), and the value is read back only when its SHA-256 still matches: a stale,
 foreign or garbled result is never used. Only the results this build asked for are written, so
