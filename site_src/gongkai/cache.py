@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, Sequence, TypeAlias
+from typing import Any, Callable, Protocol, Sequence, TypeAlias, TypeVar
 
 from gongkai.model import Decision, Item, Settings
 
@@ -31,6 +31,8 @@ MAX_VERIFIED = 1_000_000
 MAX_PAGES = 200_000
 MAX_LISTED = 100_000
 
+Made = TypeVar("Made")
+
 
 class Store(Protocol):
     """Values kept between builds by key (diskcache.DiskCache, the portal's cache on disk): a
@@ -39,6 +41,55 @@ class Store(Protocol):
     def get(self, kind: str, key: str) -> bytes | None: ...
 
     def put(self, kind: str, key: str, data: bytes) -> None: ...
+
+
+class Memo:
+    """The results of pure functions, found by the function and the very arguments it was called
+    with, kept from one build to the next (the glue stores them in the portal's cache on disk).
+
+    Only a function that reads nothing but its arguments may be memoised, and its arguments are
+    plain values (str, bool and tuples of them, each position always of one type: True == 1): the
+    arguments are the key, compared in full, so no input can be left out of it and a hit is the
+    result of exactly these inputs. The
+    engine's identity is part of the key on disk (diskcache): another version of a function never
+    reads this one's results. ``used`` holds the results this build asked for, the ones to keep;
+    a function whose results cost less to compute than to read back is memoised for this build
+    only (``keep=False``: one result for each distinct call, as when an entry is listed twice)."""
+
+    def __init__(self, known: dict[str, dict[tuple, Any]] | None = None) -> None:
+        self.known = known or {}
+        self.used: dict[str, dict[tuple, Any]] = {}
+        self.transient: dict[str, dict[tuple, Any]] = {}
+        self.made = 0  # results computed in this build that are to be kept (not found in ``known``)
+
+    def of(self, function: Callable[..., Made], keep: bool = True) -> Callable[..., Made]:
+        """Returns ``function`` memoised: called with the same arguments, it returns the result
+        found for them (none of the function's results is None); ``keep``: kept for the next build."""
+        name = f"{function.__module__}.{function.__qualname__}"
+        known = (self.known.get(name) or {}) if keep else {}
+        used = (self.used if keep else self.transient).setdefault(name, {})
+
+        def call(*args: Any) -> Made:
+            value = used.get(args)
+            if value is None:
+                value = known.get(args)
+                if value is None:
+                    value = function(*args)
+                    self.made += keep
+                used[args] = value
+            return value
+
+        return call
+
+    @property
+    def changed(self) -> bool:
+        """Returns whether what to keep differs from what was known (a result made or one unused)."""
+        return self.made > 0 or sum(map(len, self.used.values())) != sum(map(len, self.known.values()))
+
+
+def memoised(memo: Memo | None, function: Callable[..., Made], keep: bool = True) -> Callable[..., Made]:
+    """Returns ``function`` memoised by ``memo`` (see Memo.of), or ``function`` itself without one."""
+    return function if memo is None else memo.of(function, keep)
 
 
 class SigningTimes:
@@ -128,6 +179,10 @@ class BuildCache:
     # row), and the same for catalog.csv. Reused for the very same Entry and site_url.
     json_rows: dict[str, tuple[Entry, str, str]] = field(default_factory=dict)
     csv_rows: dict[str, tuple[Entry, str, str]] = field(default_factory=dict)
+    # site.catalog and site.pages: the results of the pure functions that make the catalog's
+    # summaries and rows and the items' metadata tables, by their arguments (a `gongkai build`
+    # reads and keeps some in the portal's cache on disk, see glue.memo); None: none memoised.
+    memo: Memo | None = None
 
     def settings_key(self, settings: Settings | None) -> str:
         """Returns a string that is equal for equal settings (cached for the last few objects)."""

@@ -212,9 +212,22 @@ def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Se
     finally:
         _job = None
         if collecting:
+            _age_all()
             gc.enable()
     executor.shutdown(wait=True)
     return files
+
+
+def _age_all() -> None:
+    """Moves every object the collector tracks into its oldest generation without walking them.
+
+    The objects unpickled while the collector was off (the whole portal) would otherwise be
+    walked by the next young collections, which find nothing to free among them: 0.3-0.7 s at
+    10,000 items. A full collection still looks at them. (gc.freeze then gc.unfreeze merges the
+    generations; not when something froze objects on purpose: they would be unfrozen.)"""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _worker_started() -> None:

@@ -38,7 +38,7 @@ import mkdocs
 from mkdocs.utils import get_build_datetime
 
 from gongkai.diskcache import DiskCache, engine_id, key_of
-from gongkai.glue import engine
+from gongkai.glue import engine, incremental
 
 KIND = "pages"
 FORMAT = 1
@@ -59,6 +59,7 @@ class PageCache:
         self.warned: set[str] = set()  # src_uris a warning was logged for while rendering (never noted)
         self.fresh: set[str] = set()  # src_uris noted as rendered by this process
         self.kept = 0
+        self._stored: bytes | None = None  # the notes as the cache held them at the start of the build
         self._handler: _WarnedPages | None = None
 
     # --- Before rendering ---------------------------------------------------------------------------
@@ -70,11 +71,15 @@ class PageCache:
             return set()
         self._handler = _WarnedPages(config, self.warned)
         engine.logger().addHandler(self._handler)
-        old = _load(self.disk.get(KIND, self.site_dir))
+        self._stored = self.disk.get(KIND, self.site_dir)
+        old = _load(self._stored)
         site, every_page_dated = site_state(config)
         site = key_of(site, _nav_key(nav.items))  # the nav as this build made it (a missing page is a link)
         in_nav = {id(page) for page in nav.pages}
         date = get_build_datetime().strftime("%Y-%m-%d")
+        # The digests manifest.json gave the files still as the last successful build left them
+        # (same size and modification time, see incremental.known_digests): not read again here.
+        unchanged = incremental.known_digests(self.disk, Path(self.site_dir))[0] if old else {}
         hits: set[str] = set()
         for file in files.documentation_pages():
             page = file.page
@@ -86,7 +91,10 @@ class PageCache:
                          _blocks(stash, file.src_uri), _link_targets(file, content, files), shown)
             self.keys[file.src_uri] = key
             entry = old.get(file.src_uri)
-            if entry is None or entry[0] != key or not _holds(file.abs_dest_path, entry[1]):
+            if entry is None or entry[0] != key:
+                continue
+            digest = unchanged.get(file.dest_uri)
+            if not (digest == entry[1] if digest is not None else _holds(file.abs_dest_path, entry[1])):
                 continue
             reading = None  # checked against the text withheld now: nothing to look for again
             if entry[2] != output.identity:
@@ -97,7 +105,8 @@ class PageCache:
             file.is_modified = _unmodified
             present, links = entry[4], entry[5]
             page.present_anchor_ids = set(present)
-            page.links_to_anchors = {files.get_file_from_path(uri): dict(a) for uri, a in links.items() if files.get_file_from_path(uri) is not None}
+            by_src = files.src_uris  # the noted uris are src_uris as MkDocs keys them
+            page.links_to_anchors = {by_src[uri]: dict(a) for uri, a in links.items() if uri in by_src}
             output.check_kept_page(file.dest_uri, reading)
             self.entries[file.src_uri] = [key, entry[1], output.identity, *entry[3:]]
         self.kept = len(hits)
@@ -134,7 +143,8 @@ class PageCache:
             return
         pages = {src: entry for src, entry in self.entries.items() if src not in self.warned and self.keys.get(src) == entry[0]}
         data = cbor2.dumps({"format": FORMAT, "pages": pages})
-        self.disk.put(KIND, self.site_dir, data)
+        if data != self._stored:  # an unchanged site's notes are not written again
+            self.disk.put(KIND, self.site_dir, data)
 
     def stop(self) -> None:
         """Stops noting warnings."""
@@ -242,10 +252,18 @@ def _link_targets(file, content: str, files) -> str:
         target = posixpath.normpath(posixpath.join(base, unquote(parts.path)))
         found = []
         for candidate in (target, posixpath.join(target, "index.md"), posixpath.join(target, "README.md")):
-            other = files.get_file_from_path(candidate)
+            other = _file_at(files, candidate)
             found.append(f"{other.url}|{other.is_documentation_page()}" if other is not None else "-")
         result.append(f"{url}\0{target}\0{'|'.join(found)}")
     return "\n".join(result)
+
+
+def _file_at(files, path: str):
+    """Returns files.get_file_from_path(path): the same look-up, without its PurePath when ``path``
+    is a normal POSIX path already (PurePath would leave it as it is)."""
+    if path == posixpath.normpath(path) and not path.startswith("//"):
+        return files.src_uris.get(path)
+    return files.get_file_from_path(path)
 
 
 # --- What every page depends on -------------------------------------------------------------------

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from html import escape
+from json.encoder import encode_basestring as _json_string  # json.dumps' encoder of a str, ensure_ascii=False
 from typing import Callable, Iterable, Sequence
 
-from gongkai.cache import MAX_LISTED, BuildCache
+from gongkai.cache import MAX_LISTED, BuildCache, Memo, memoised
 from gongkai.escaping import clean, csv_cell, scroll_region, xml_text
 from gongkai.gate import visible
 from gongkai.law import layout, schema
@@ -24,6 +25,8 @@ PER_PAGE = 50
 COLUMNS = tuple(f.key for f in schema.shown("export"))
 CSV_HEADERS = tuple(f.label for f in schema.shown("export"))
 SUMMARY_LENGTH = 120
+#: Longer blocks are not memoised (the memo's key is the block itself).
+MEMO_BLOCK = 4096
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,16 @@ class Entry:
     @cached_property
     def on_demand(self) -> bool:
         return self.item.attribute is Attribute.依申请公开
+
+    @cached_property
+    def listing_rows(self) -> dict[bool, tuple[str, str]]:
+        """Its rows in listings made so far (on_demand -> ``_listing_row``): an entry is in several."""
+        return {}
+
+    @cached_property
+    def export_values(self) -> dict[str, tuple[str, ...]]:
+        """Its ``_export_values`` made so far, by site_url (one tuple for catalog.json and .csv)."""
+        return {}
 
     @cached_property
     def sort_key(self) -> tuple[str, str, str]:
@@ -59,18 +72,27 @@ class Entry:
         return "" if value is None else str(value)
 
 
-def summary_of(item: Item, text: str | None) -> str:
+def summary_of(item: Item, text: str | None, memo: Memo | None = None) -> str:
     """Returns the declared summary, or the first paragraph of the published text, cut."""
     declared = item.meta.get("summary")
     if declared:
         return str(declared)
     if not text:
         return ""
+    summary = memoised(memo, _block_summary)
     for block in re.split(r"\n\s*\n", text):
-        plain = _plain(block)
-        if plain and not block.lstrip().startswith(("#", "|", "<", "!", "```")):
-            return plain if len(plain) <= SUMMARY_LENGTH else plain[:SUMMARY_LENGTH] + "…"
+        if block.lstrip().startswith(("#", "|", "<", "!", "```")):
+            continue
+        found = summary(block) if len(block) <= MEMO_BLOCK else _block_summary(block)
+        if found:
+            return found
     return ""
+
+
+def _block_summary(block: str) -> str:
+    """Returns the text of a Markdown block as a reader sees it, cut to SUMMARY_LENGTH ("" if none)."""
+    plain = _plain(block)
+    return plain if len(plain) <= SUMMARY_LENGTH else plain[:SUMMARY_LENGTH] + "…"
 
 
 def _plain(markdown: str) -> str:
@@ -109,7 +131,7 @@ def build_entries(decisions: Iterable[Decision], settings: Settings, item_url: C
                 unit_name=unit_name,
                 page=page,
                 # 依申请公开: never derived from the body, which is not public.
-                summary=str(item.meta.get("summary") or "") if on_demand else summary_of(item, decision.text),
+                summary=str(item.meta.get("summary") or "") if on_demand else summary_of(item, decision.text, cache.memo if cache is not None else None),
                 published=decision.published.isoformat() if decision.published else "",
             )
         made[item.path] = (decision, unit_name, page, entry)
@@ -140,16 +162,36 @@ def _rows(entries: Sequence[Entry], site_url: str, make: Callable[[Entry, str], 
     return rows
 
 
-def _json_row(entry: Entry, site_url: str) -> str:
-    row = {key: clean(entry.field(key, site_url)) for key in COLUMNS} | {"summary": clean(entry.summary)}
-    # As json.dumps(indent=1) writes it two levels deep ({"entries": [row]}): JSON strings hold no
-    # raw line break, so indenting every line is exact.
-    return "  " + json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+def _export_values(entry: Entry, site_url: str) -> tuple[str, ...]:
+    """Returns all an export row shows of an entry: each column's value, the summary, the unit's name."""
+    return (*(entry.field(key, site_url) for key in COLUMNS), entry.summary, entry.unit_name)
+
+
+def _json_row(values: tuple[str, ...]) -> str:
+    """Returns the catalog.json row of an entry's ``_export_values``: the object of str values
+    as json.dumps(ensure_ascii=False, indent=1) writes it two levels deep ({"entries": [row]}),
+    each string by the very encoder json.dumps uses (its pure-Python indenting is slower)."""
+    row = {key: clean(value) for key, value in zip(COLUMNS, values)} | {"summary": clean(values[len(COLUMNS)])}
+    return "  {\n   " + ",\n   ".join(f"{_json_string(key)}: {_json_string(value)}" for key, value in row.items()) + "\n  }"
+
+
+def _export_rows(entries: Sequence[Entry], site_url: str, make: Callable[[tuple[str, ...]], str], last: dict, memo: Memo | None) -> list[str]:
+    """Returns the rows ``make`` makes of each entry's ``_export_values`` (memoised by ``memo``)."""
+    row = memoised(memo, make)
+
+    def values(entry: Entry, url: str) -> tuple[str, ...]:
+        made = entry.export_values.get(url)
+        if made is None:
+            made = entry.export_values[url] = _export_values(entry, url)
+        return made
+
+    return _rows(entries, site_url, lambda entry, url: row(values(entry, url)), last)
 
 
 def catalog_json(entries: Sequence[Entry], site_url: str = "", cache: BuildCache | None = None) -> str:
     """Returns json.dumps({"columns": [...], "entries": [...]}, ensure_ascii=False, indent=1) + "\\n"."""
-    rows = _rows(entries, site_url, _json_row, cache.json_rows if cache is not None else {})
+    # Not memoised: a row is made faster than it is read back.
+    rows = _export_rows(entries, site_url, _json_row, cache.json_rows if cache is not None else {}, None)
     columns = json.dumps(list(COLUMNS), ensure_ascii=False, indent=1).replace("\n", "\n ")
     listed = "[\n" + ",\n".join(rows) + "\n ]" if rows else "[]"
     return '{\n "columns": ' + columns + ',\n "entries": ' + listed + "\n}\n"
@@ -161,17 +203,16 @@ def _csv_line(values: Iterable[str]) -> str:
     return out.getvalue()
 
 
-def _csv_row(entry: Entry, site_url: str) -> str:
-    row = []
-    for key in COLUMNS:
-        value = entry.unit_name if key == "unit" else entry.field(key, site_url)
-        row.append(csv_cell(value))  # never a formula to Excel, whoever typed it
-    return _csv_line(row)
+def _csv_row(values: tuple[str, ...]) -> str:
+    """Returns the catalog.csv row of an entry's ``_export_values`` (the unit by its name)."""
+    unit_name = values[len(COLUMNS) + 1]
+    # csv_cell: never a formula to Excel, whoever typed it.
+    return _csv_line([csv_cell(unit_name if key == "unit" else value) for key, value in zip(COLUMNS, values)])
 
 
 def catalog_csv(entries: Sequence[Entry], site_url: str = "", cache: BuildCache | None = None) -> bytes:
     """Returns the catalog as CSV in UTF-8 with BOM (so Excel opens it), header in Chinese."""
-    rows = _rows(entries, site_url, _csv_row, cache.csv_rows if cache is not None else {})
+    rows = _export_rows(entries, site_url, _csv_row, cache.csv_rows if cache is not None else {}, cache.memo if cache is not None else None)
     return ("\ufeff" + _csv_line(CSV_HEADERS) + "".join(rows)).encode("utf-8")
 
 
@@ -243,24 +284,50 @@ _LISTING = schema.shown("listing")
 _ON_DEMAND_LISTING = schema.shown("on_demand_listing")
 
 
-def _cell(entry: Entry, key: str, here: str) -> str:
-    """Returns the table cell of one field of an entry in a listing."""
+def _listing_value(entry: Entry, key: str) -> str:
+    """Returns what a listing shows of one field of an entry."""
     if key == "index_no":
-        return f'<td class="gk-index">{_index_cell(entry.item.index_no)}</td>'
+        return entry.item.index_no
     if key == "title":
-        title = escape(entry.item.title)
-        return f'<td><a href="{escape(href(here, entry.page))}">{title}</a></td>' if entry.page else f"<td>{title}</td>"
+        return entry.item.title
     if key == "unit":
-        return f"<td>{escape(entry.unit_name)}</td>"
+        return entry.unit_name
     if key == "summary":
-        return f"<td>{escape(entry.summary)}</td>"
-    return f"<td>{escape(entry.field(key))}</td>"
+        return entry.summary
+    return entry.field(key)
 
 
-def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = layout.KIND_CATALOG) -> str:
+def _listing_row(on_demand: bool, values: tuple[str, ...], linked: bool) -> tuple[str, str]:
+    """Returns an entry's row in a listing, as the HTML before and after the URL of its page
+    (``linked``: the title links to the page; otherwise the row is all before it, and after is "").
+    ``values``: what the listing shows of each field (``_listing_value``)."""
+    cells = []
+    for spec, value in zip(_ON_DEMAND_LISTING if on_demand else _LISTING, values):
+        if spec.key == "index_no":
+            cells.append(f'<td class="gk-index">{_index_cell(value)}</td>')
+        elif spec.key == "title" and linked:
+            cells.append('<td><a href="')
+            cells.append(f'">{escape(value)}</a></td>')
+        else:
+            cells.append(f"<td>{escape(value)}</td>")
+    if '<td><a href="' not in cells:
+        return "<tr>" + "".join(cells) + "</tr>", ""
+    at = cells.index('<td><a href="') + 1
+    return "<tr>" + "".join(cells[:at]), "".join(cells[at:]) + "</tr>"
+
+
+def entry_table(entries: Sequence[Entry], here: str, caption: str, kind: str = layout.KIND_CATALOG, memo: Memo | None = None) -> str:
     """Returns the HTML table of catalog entries, links relative to the page at ``here``."""
-    fields = _ON_DEMAND_LISTING if kind == layout.KIND_ON_DEMAND else _LISTING
-    rows = ["<tr>" + "".join(_cell(e, f.key, here) for f in fields) + "</tr>" for e in entries]
+    on_demand = kind == layout.KIND_ON_DEMAND
+    fields = _ON_DEMAND_LISTING if on_demand else _LISTING
+    row_of = memoised(memo, _listing_row, keep=False)
+    rows = []
+    for e in entries:
+        made = e.listing_rows.get(on_demand)
+        if made is None:
+            made = e.listing_rows[on_demand] = row_of(on_demand, tuple(_listing_value(e, f.key) for f in fields), bool(e.page))
+        before, after = made
+        rows.append(before + escape(href(here, e.page)) + after if after else before)
     if not rows:
         rows.append(f'<tr><td colspan="{len(fields)}">暂无信息</td></tr>')
     head = "".join(f'<th scope="col">{f.label}</th>' for f in fields)
@@ -312,7 +379,7 @@ def listing_pages(
         if text:
             body.append(text + "\n\n")
         body.append(f'<p class="gongkai-count">共 {len(entries)} 条</p>\n\n')
-        table = entry_table(chunk, here, title, kind)
+        table = entry_table(chunk, here, title, kind, cache.memo if cache is not None else None)
         body.append(table)
         body.append(nav)
         page = GeneratedPage(src, "".join(body), (table + nav,))

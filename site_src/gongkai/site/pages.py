@@ -9,7 +9,7 @@ from datetime import date
 from html import escape
 from typing import Callable, Iterable, Sequence, cast
 
-from gongkai.cache import MAX_PAGES, BuildCache
+from gongkai.cache import MAX_PAGES, BuildCache, Memo, memoised
 from gongkai.gate.decide import notice, redact
 from gongkai.law import layout, schema
 from gongkai.law.layout import href
@@ -66,15 +66,21 @@ def _unbroken(key: str, value: str) -> str:
     return "<wbr>".join(f'<span class="gongkai-nobreak">{escape(part)}</span>' for part in parts if part)
 
 
-def metadata_table(decision: Decision, settings: Settings) -> str:
+def metadata_table(decision: Decision, settings: Settings, memo: Memo | None = None) -> str:
     """Returns the HTML metadata table shown on top of an item page (its 发布日期: the gate's).
 
     An optional field left empty has no row; a 转载 item's original issuer (``source``) follows the
     发布机构; a repealed item's 替代文件 (replaced_by) follows its 有效性. The link to the replacing
     item is in the notice under the table (the table is a function of the item alone)."""
+    return memoised(memo, _metadata_html, keep=False)(*_metadata_values(decision, settings))
+
+
+def _metadata_values(decision: Decision, settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """Returns all the metadata table shows: the value of each field of ITEM_FIELDS, the original
+    issuer's name and date (or nothing), the 替代文件 ("" when none)."""
     item = decision.item
     assert item is not None  # a published decision has its item
-    rows = []
+    values = []
     for spec in ITEM_FIELDS:
         key = spec.key
         if key == "unit":
@@ -87,26 +93,31 @@ def metadata_table(decision: Decision, settings: Settings) -> str:
             value = decision.published.isoformat() if decision.published else ""
         else:
             value = str(item.meta.get(key) or "")
+        values.append(value)
+    source = item.meta.get("source")
+    issuer: tuple[str, ...] = ()
+    if isinstance(source, dict) and str(source.get("name") or "").strip():
+        issuer = (str(source["name"]), str(source["date"]) if source.get("date") else "")
+    replaced_by = str(item.meta["replaced_by"]) if item.meta.get("replaced_by") else ""
+    return tuple(values), issuer, replaced_by
+
+
+def _metadata_html(values: tuple[str, ...], issuer: tuple[str, ...], replaced_by: str) -> str:
+    """Returns the metadata table of an item's ``_metadata_values``."""
+    rows = []
+    for spec, value in zip(ITEM_FIELDS, values):
+        key = spec.key
         if not value.strip():
             continue
         cell = _unbroken(key, value) if key in _UNBROKEN else escape(value)
         rows.append(f'<tr><th scope="row">{escape(spec.label)}</th><td>{cell}</td></tr>')
-        if key == "unit":
-            rows += _source_rows(item)
-        if key == "validity" and item.meta.get("replaced_by"):
-            rows.append(f'<tr><th scope="row">替代文件</th><td>{_unbroken("index_no", str(item.meta["replaced_by"]))}</td></tr>')
+        if key == "unit" and issuer:
+            name, day = issuer
+            shown = escape(name) + (f"（原文日期：{escape(day)}）" if day else "")
+            rows.append(f'<tr><th scope="row">原发布机构</th><td>{shown}</td></tr>')
+        if key == "validity" and replaced_by:
+            rows.append(f'<tr><th scope="row">替代文件</th><td>{_unbroken("index_no", replaced_by)}</td></tr>')
     return '<table class="gongkai-meta">\n<caption>信息索引</caption>\n' + "\n".join(rows) + "\n</table>\n"
-
-
-def _source_rows(item: Item) -> list[str]:
-    """Returns the 信息索引 row of a 转载 item's original issuer (source.name, with its date)."""
-    source = item.meta.get("source")
-    if not isinstance(source, dict) or not str(source.get("name") or "").strip():
-        return []
-    value = escape(str(source["name"]))
-    if source.get("date"):
-        value += f"（原文日期：{escape(str(source['date']))}）"
-    return [f'<tr><th scope="row">原发布机构</th><td>{value}</td></tr>']
 
 
 def _relative(target: str, src: str) -> str:
@@ -132,7 +143,7 @@ def item_page(
     src = src or item.rel
     src_of = src_of or (lambda other: other.rel)
     if body is not None or cache is None:
-        return _item_page(decision, settings, links, src, src_of, body)
+        return _item_page(decision, settings, links, src, src_of, body, memo=cache.memo if cache is not None else None)
     # The page is a pure function of the decision (the gate hands out the same object for an
     # unchanged file), the settings, where it lies and what it links to: made once per cache,
     # so a preview rebuild after one edit does not write 10,000 pages again.
@@ -144,7 +155,7 @@ def item_page(
     known = made.get(key)
     if known is not None and known[0] is decision:
         return known[1]
-    page = _item_page(decision, settings, links, src, src_of, body)
+    page = _item_page(decision, settings, links, src, src_of, body, memo=cache.memo)
     if len(made) > MAX_PAGES:
         made.clear()
     made[key] = (decision, page)
@@ -182,7 +193,9 @@ def draft_page(decision: Decision, settings: Settings, src: str) -> str:
     return _item_page(replace(decision, text=text), settings, Relations(), src, lambda other: other.rel, None, banner)
 
 
-def _item_page(decision: Decision, settings: Settings, links: Relations, src: str, src_of: Callable[[Item], str], body: str | None, banner: str = "") -> str:
+def _item_page(
+    decision: Decision, settings: Settings, links: Relations, src: str, src_of: Callable[[Item], str], body: str | None, banner: str = "", memo: Memo | None = None
+) -> str:
     item = decision.item
     assert item is not None and decision.text is not None
 
@@ -196,7 +209,7 @@ def _item_page(decision: Decision, settings: Settings, links: Relations, src: st
     if item.validity != "有效":
         extra["gongkai_validity"] = item.validity  # the theme marks the page and ranks it lower in search
     head = front_matter(item.title, layout.KIND_ITEM, day, **extra)
-    parts = [head, banner, f"# {_md_text(item.title)}\n\n", metadata_table(decision, settings), "\n"]
+    parts = [head, banner, f"# {_md_text(item.title)}\n\n", metadata_table(decision, settings, memo), "\n"]
     if item.validity != "有效":
         parts.append(f'<p class="gongkai-validity">本文件已{escape(item.validity)}，仅供查阅。</p>\n\n')
         successor = links.replaced_by.get(item.rel)
