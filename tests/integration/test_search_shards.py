@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -170,3 +173,34 @@ def test_the_preview_indexes_a_large_site_in_the_same_shards(portal, tmp_path, m
     session.index_again.set()
     session.index_loop(preview)  # what `gongkai serve` runs in the background after a rebuild
     assert {bundle: _fragments(preview, bundle) for bundle in _bundles(preview)} == built
+
+
+def test_a_shard_checked_while_the_next_one_is_indexed_still_stops_what_it_shows(portal):
+    """Each shard's index files are checked as soon as Pagefind has finished it (while it indexes
+    the next one) and then not again: what a finished shard shows that it must not still fails the
+    build, and names the file. A Pagefind that put an unmasked ID number in a fragment of the
+    second shard is simulated by writing one there right after that shard's run."""
+    _items(portal)
+    leak = "11010519491231002X"
+    script = (
+        "import gzip, sys\n"
+        "from pathlib import Path\n"
+        "from gongkai.site import search_shards\n"
+        "real = search_shards._index\n"
+        "def index(site_dir, shard, keep, background):\n"
+        "    bodies = real(site_dir, shard, keep, background)\n"
+        "    if shard.number == 2:\n"
+        "        data = b'pagefind_dcd{\"url\": \"/x/\", \"content\": \"\\u7533\\u8bf7\\u4eba " + leak + "\"}'\n"
+        "        (Path(site_dir) / shard.subdir / 'fragment' / 'zh_0leak.pf_fragment').write_bytes(gzip.compress(data))\n"
+        "    return bodies\n"
+        "search_shards._index = index\n"
+        "from gongkai.cli import main\n"
+        "sys.exit(main(['build', '--strict']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=portal.root, env={**os.environ, **SHARDED}, capture_output=True, text=True)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "pagefind/2/fragment/zh_0leak.pf_fragment" in result.stderr and "居民身份证号" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (portal.site / "manifest.json").exists()
+    # Without the planted file the same build passes: the check found the plant, not the shards.
+    _build(portal, "site")

@@ -194,12 +194,13 @@ class Withheld:
     def _attached(self, piece: str) -> set[str]:
         """Returns the items whose published attachments hold the piece."""
         if self._in_attachments is None:
-            self._in_attachments = {}
+            found_in: dict[str, set[str]] = {}  # whole before it is kept: another thread may ask meanwhile
             automaton = self._automaton
             assert automaton is not None  # _attached is asked only when pieces were found by it
             for owner, text in self._attachments() if self._attachments else ():
                 for _, found in automaton.iter(_reading(text)):
-                    self._in_attachments.setdefault(found, set()).add(owner)
+                    found_in.setdefault(found, set()).add(owner)
+            self._in_attachments = found_in
         return self._in_attachments.get(piece, set())
 
 

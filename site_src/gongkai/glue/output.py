@@ -16,6 +16,9 @@ from gongkai.law import layout
 from gongkai.model import Verdict
 from gongkai.portal import Portal
 
+#: The files of Pagefind's bundle named by a hash of their content.
+_INDEX_SUFFIXES = (".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter")
+
 
 class OutputCheck:
     """What one build's output is checked against, and what the check found."""
@@ -81,12 +84,31 @@ class OutputCheck:
                 continue
             if dest.startswith("pagefind/") and not dest.endswith((".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".json")):
                 continue  # Pagefind's own scripts and WebAssembly
-            data = path.read_bytes()
-            if dest.endswith((".html", ".htm")):
-                found = output_check.check_page(dest, data.decode("utf-8", errors="replace"), self.withheld, self.sources.get(dest))
-            else:
-                found = output_check.check_file(dest, data, self.withheld, self.sources.get(dest), path, self.cache)
-            self.findings.extend(found)
+            self._check_file(dest, path)
+
+    def check_index_files(self, site_dir: Path, dests: list[str]) -> set[str]:
+        """Checks the word index, metadata, filter and fragment files of a search bundle that
+        Pagefind has finished (``dests``: relative to the site; its entry and other files are
+        left for ``check_other_files``) and returns those checked: while Pagefind indexes the next
+        shard. Nothing writes a finished shard's files again in the build (they are named by a
+        hash of what they hold), unless the shards give way to one index: the caller counts them
+        as checked only when the index it ends with has the shards they were checked in."""
+        done: set[str] = set()
+        for dest in dests:
+            path = site_dir / dest
+            if not dest.endswith(_INDEX_SUFFIXES) or dest in self.checked or path.is_symlink() or not path.is_file():
+                continue
+            self._check_file(dest, path)
+            done.add(dest)
+        return done
+
+    def _check_file(self, dest: str, path: Path) -> None:
+        data = path.read_bytes()
+        if dest.endswith((".html", ".htm")):
+            found = output_check.check_page(dest, data.decode("utf-8", errors="replace"), self.withheld, self.sources.get(dest))
+        else:
+            found = output_check.check_file(dest, data, self.withheld, self.sources.get(dest), path, self.cache)
+        self.findings.extend(found)
 
     def take_problems(self) -> list:
         """Returns the problems of what the check found, sorted, and forgets the findings."""

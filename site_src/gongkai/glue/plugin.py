@@ -11,6 +11,7 @@ import gc
 import hashlib
 import logging
 import os
+import queue
 import tempfile
 import threading
 from datetime import datetime, timezone
@@ -271,26 +272,33 @@ class GongkaiPlugin(BasePlugin):
                     # As the last successful build left them, and checked then against the same
                     # withheld text: what the check found of them then (nothing) holds now.
                     self.output.checked.update(rel for rel in unchanged if not rel.startswith(f"{search.BUNDLE_DIR}/"))
-            checking = threading.Thread(target=_catching(failed, self.output.check_other_files), args=(site_dir, False), name="gongkai-output-check")
+            # A shard's index files are checked while Pagefind indexes the next shard.
+            finished: queue.SimpleQueue = queue.SimpleQueue()
+            early: set[str] = set()
+            checking = threading.Thread(target=_catching(failed, self._check_beside_search), args=(site_dir, finished, early), name="gongkai-output-check")
             checking.start()
             root = Path(config.config_file_path).parent
             noting = self.incremental and not self.session.no_cache
             notes = incremental.SearchNotes(root, site_dir, writes, enabled=noting and stream is None)
             shards: list[search_shards.Shard] = []
+            planned: list[search_shards.Shard] = []
             most = search_shards.shard_pages()
             try:
                 if stream is not None:
                     stats, shards = stream.finish(), [search_shards.WHOLE]
                 else:
                     # Large sites in shards; Pagefind runs only for those with a page written anew or deleted.
-                    shards = notes.plan(most)
-                    stats, shards = search_shards.index_shards(site_dir, shards, self.incremental, notes.is_current)
+                    planned = shards = notes.plan(most)
+                    stats, shards = search_shards.index_shards(site_dir, shards, self.incremental, notes.is_current, indexed=finished.put)
             except GongkaiError as exc:
                 raise PluginError(str(exc)) from exc
             finally:
+                finished.put(None)
                 checking.join()
             if failed:
                 raise failed[0]
+            if stream is None and shards == planned:
+                self.output.checked.update(early)  # else one index replaced the shards: all checked again
             reused = stats.get("reused", 0)
             log.info("gongkai: 搜索索引 %s 个页面%s", stats.get("pages"), _search_note(len(shards), reused))
             if reused and notes.checked == self.output.identity:
@@ -317,6 +325,16 @@ class GongkaiPlugin(BasePlugin):
             self._release_lock()
             incremental.WRITES.stop()
             self.workbooks.stop()
+
+    def _check_beside_search(self, site_dir: Path, finished: queue.SimpleQueue, early: set[str]) -> None:
+        """Checks the files besides the pages while Pagefind indexes them, then the index files of
+        each shard ``finished`` names as it finishes (until None), noting those in ``early``. The
+        build's one thread that checks while Pagefind runs: at the lowest CPU priority (Linux can
+        lower one thread's), so that it takes the time Pagefind leaves, not Pagefind's."""
+        _lower_this_thread()
+        self.output.check_other_files(site_dir, False)
+        while (shard := finished.get()) is not None:
+            early.update(self.output.check_index_files(site_dir, search_shards.bundle_files(site_dir, shard)))
 
     def on_build_error(self, *, error) -> None:
         """Stops what the build started: the render worker, Pagefind, the site's lock."""
@@ -557,6 +575,15 @@ def _warnings_so_far() -> int:
         if isinstance(handler, utils.CountHandler):
             return sum(count for _, count in handler.get_counts())
     return 0
+
+
+def _lower_this_thread() -> None:
+    """Gives the calling thread the lowest CPU priority, where the system can (Linux: a thread's
+    own nice value)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
 
 
 def _catching(failed: list, function):

@@ -173,18 +173,25 @@ def unmarked_pages(site_dir: Path, most: int | None = None) -> set[str]:
     return unmarked if len(unmarked) < len(pages) else set()
 
 
-def index_shards(site_dir: Path, shards: list[Shard], keep: bool, current: Callable[[Shard], bool], background: bool = False) -> tuple[dict, list[Shard]]:
+def index_shards(
+    site_dir: Path, shards: list[Shard], keep: bool, current: Callable[[Shard], bool], background: bool = False, indexed: Callable[[Shard], None] | None = None
+) -> tuple[dict, list[Shard]]:
     """Has Pagefind index each shard whose bundle is not ``current`` (asked after the shards before
     it have run: the first shard's run may have removed the others), removes the bundles of shards
     the plan no longer has, writes `SHARDS_FILE`; returns the statistics of the whole index (as
     `search.index_site` counts them; ``reused``: how many shards were current; ``bodies``: of
     each shard run, whether some page of it has ``data-pagefind-body``) and its shards. Raises
-    GongkaiError (in Chinese). ``background``: at the lowest CPU priority (search.index_site)."""
+    GongkaiError (in Chinese). ``background``: at the lowest CPU priority (search.index_site).
+    ``indexed(shard)``: called as each shard's run has finished, before the next one starts (its
+    bundle's files may be read meanwhile; if the shards give way to one index, the returned shards
+    are not those)."""
     site_dir = Path(site_dir)
     bodies: dict[int, bool] = {}  # shard run -> some page of it marks what is indexed
     for shard in shards:
         if not (keep and current(shard)):
             bodies[shard.number] = _index(site_dir, shard, keep, background)
+            if indexed is not None:
+                indexed(shard)
     if len(shards) > 1 and not all(bodies.values()):
         # Pagefind leaves out every page without data-pagefind-body only in an index where some
         # page has one: a shard without any would index its pages whole, which one index of the
