@@ -119,6 +119,23 @@ def test_what_an_earlier_check_found_in_unchanged_items_is_reused_and_a_changed_
     assert set(after.owners) > set(first.owners)
 
 
+def test_the_distinct_pieces_found_apart_and_then_the_boilerplate_make_the_same_withheld_text():
+    """What a forked process finds (distinct_pieces) and the boilerplate taken out afterwards give
+    the pieces one Withheld of the same decisions and boilerplate gives."""
+    canary = f"canary{uuid.uuid4().hex[:12]}"
+    pending = _item(f"示例县人民政府办公室关于做好政务公开工作的通知。\n\n本批次抽检的样品编号{canary}尚未复核。", path="content/p.md")
+    shared = _item("本批次抽检的样品编号与检验结论", path="content/q.md")
+    decisions = [Decision(pending.path, Verdict.HOLD, pending), Decision(shared.path, Verdict.PUBLISH, shared, text=shared.body)]
+    boilerplate = ["示例县人民政府办公室关于做好政务公开工作的通知"]
+    distinct = output_check.distinct_pieces(decisions)
+    assert any("示例县人民政府办公室" in piece for piece in distinct.owners)  # not a published item's
+    apart = output_check.Withheld((), boilerplate, distinct=distinct)
+    whole = output_check.Withheld(decisions, boilerplate)
+    assert apart.owners == whole.owners and apart.owners and not any("示例县人民政府办公室" in piece for piece in apart.owners)
+    assert apart.candidates_key == whole.candidates_key and apart.found_in == whole.found_in
+    assert output_check.check_page("x/index.html", f"<p>样品编号{canary}尚未复核</p>", apart)
+
+
 def test_withheld_pieces_never_span_two_blocks():
     """Two catalog entries next to each other must not make a piece of a pending item's text."""
     pending = _item("各单位:\n\n示例县2026年政务公开工作要点", path="content/p.md")

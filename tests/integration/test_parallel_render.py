@@ -81,3 +81,20 @@ def test_a_warning_on_a_page_of_either_process_fails_a_strict_build_once(portal)
     assert relaxed.returncode == 0, relaxed.stderr
     assert all(relaxed.stderr.count(f"content/xzf/b{i}.md: 警告: 链接 missing-{i}.md ") == 1 for i in range(8))
     assert (portal.site / "xzf" / "b7" / "index.html").is_file() and (portal.site / "xzf" / "b0" / "index.html").is_file()
+
+
+def test_the_withheld_text_found_on_the_other_core_stops_a_page_that_shows_it(portal):
+    """The pieces of withheld text are found in a forked process while the site's files are made:
+    a page whose theme shows a pending item's sentence still fails the build, with the cache on
+    disk or without, with the second process or without."""
+    sentence = "仅在信息页面显示的主题文字甲乙丙丁戊己庚辛壬癸子丑寅卯"
+    (portal.root / "theme/main.html").write_text(
+        '{% extends "base.html" %}\n{% block announce %}' + f"<div>{sentence}</div>" + "{% endblock %}\n", encoding="utf-8")
+    _portal_with_links(portal)
+    portal.item("xzf/pending.md", f"尚未审核的信息:{sentence}。", index_no="11369999MB0000001A/2025-00060")
+    portal.sign("xzf/pending.md", stages=("初审",))
+    for env, args in ((PARALLEL, ()), (PARALLEL, ()), (PARALLEL, ("--no-cache",)), (SERIAL, ("--no-cache",))):
+        result = portal.build("--strict", *args, env=env)
+        assert result.returncode != 0, (env, args, result.stderr)
+        assert "不应公开的内容" in result.stderr and "xzf/pending.md" in result.stderr, result.stderr
+        assert not (portal.site / "manifest.json").exists()

@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
@@ -92,6 +92,47 @@ def _pieces(compact: str) -> Iterable[str]:
         yield from (line[start : start + KEY] for start in starts)
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """The pieces of withheld text found in no published item's texts, with their items; and what
+    was found of the candidate pieces (digest ``candidates_key``) in each item's published texts."""
+
+    owners: dict[str, str]
+    candidates_key: str = ""
+    found_in: dict[str, list[str]] = field(default_factory=dict)
+
+
+def distinct_pieces(decisions: Iterable[Decision], found: Callable[[str], dict[str, list[str]] | None] | None = None) -> Distinct:
+    """Returns the pieces of the decisions' withheld texts that no published item shows (the
+    costly part of a Withheld: every published text is read). ``found``: given the digest of the
+    candidate pieces, what an earlier call with the same candidates found in each item's published
+    texts (its ``found_in``), by their digest; those are not searched again."""
+    decisions = list(decisions)
+    owners: dict[str, str] = {}
+    for decision in decisions:
+        for text in withheld_texts(decision):
+            for piece in _pieces(_reading(text)):
+                owners.setdefault(piece, decision.path)
+    if not owners:
+        return Distinct({})
+    candidates = _automaton(owners)
+    candidates_key = hashlib.sha256("\n".join(sorted(owners)).encode("utf-8", "surrogatepass")).hexdigest()
+    known = (found(candidates_key) if found is not None else None) or {}
+    found_in: dict[str, list[str]] = {}
+    shared: set[str] = set()
+    for decision in decisions:
+        texts = published_texts(decision)
+        if not texts:
+            continue
+        key = _texts_key(texts)
+        hits = known.get(key)
+        if hits is None:
+            hits = sorted({piece for text in texts for _, piece in candidates.iter(_reading(text))})
+        found_in[key] = hits
+        shared.update(hits)
+    return Distinct({piece: owner for piece, owner in owners.items() if piece not in shared}, candidates_key, found_in)
+
+
 class Withheld:
     """The distinctive pieces of withheld text: those found in no published item, no setting and
     no page of fixed wording (boilerplate a pending item may share with the site)."""
@@ -103,50 +144,31 @@ class Withheld:
         attachments: Callable[[], Iterable[tuple[str, str]]] | None = None,
         owners: dict[str, str] | None = None,
         found: Callable[[str], dict[str, list[str]] | None] | None = None,
+        distinct: Distinct | None = None,
     ):
         """``attachments``: yields (item path, text) of every published attachment; read only once a
         piece is found somewhere (attachments are published, reviewed text too, but slow to read).
         ``owners``: the pieces and their items as a Withheld of the same decisions and boilerplate
-        found them (``inputs_key``), so they are not looked for again. ``found``: given the digest
-        of the candidate pieces, what an earlier Withheld of the same candidates found in each
-        item's published texts (its ``found_in``), by their digest; those are not searched again."""
+        found them (``inputs_key``), so they are not looked for again. ``distinct``: the
+        decisions' `distinct_pieces` (then neither ``decisions`` nor ``found`` is read), else
+        found with ``found``; the pieces the boilerplate shows are taken out of them."""
         self._attachments = attachments
         self._in_attachments: dict[str, set[str]] | None = None
         self._line_hits: dict[str, tuple] = {}
         self._automaton = None
         self.candidates_key = ""  # the digest of the candidate pieces (found_in is valid for them)
         self.found_in: dict[str, list[str]] = {}  # digest of an item's published texts -> candidates in them
-        if owners is not None:
-            self.owners = owners
-            self._automaton = _automaton(owners) if owners else None
-            return
-        decisions = list(decisions)
-        owners = {}
-        for decision in decisions:
-            for text in withheld_texts(decision):
-                for piece in _pieces(_reading(text)):
-                    owners.setdefault(piece, decision.path)
+        if owners is None:
+            distinct = distinct or distinct_pieces(decisions, found)
+            self.candidates_key, self.found_in = distinct.candidates_key, distinct.found_in
+            owners = dict(distinct.owners)
+            if owners:
+                # Every piece is KEY characters of one line: those of the boilerplate, each once.
+                for text in boilerplate:
+                    reading = _reading(text)
+                    for start in range(len(reading) - KEY + 1):
+                        owners.pop(reading[start : start + KEY], None)
         self.owners = owners
-        if not owners:
-            return
-        candidates = _automaton(owners)
-        self.candidates_key = hashlib.sha256("\n".join(sorted(owners)).encode("utf-8", "surrogatepass")).hexdigest()
-        known = (found(self.candidates_key) if found is not None else None) or {}
-        shared: set[str] = set()
-        for decision in decisions:
-            texts = published_texts(decision)
-            if not texts:
-                continue
-            key = _texts_key(texts)
-            hits = known.get(key)
-            if hits is None:
-                hits = sorted({piece for text in texts for _, piece in candidates.iter(_reading(text))})
-            self.found_in[key] = hits
-            shared.update(hits)
-        for text in boilerplate:
-            shared.update(piece for _, piece in candidates.iter(_reading(text)))
-        for piece in shared:
-            del owners[piece]
         self._automaton = _automaton(owners) if owners else None
 
     def __bool__(self) -> bool:

@@ -3,6 +3,9 @@ against the text the gate withheld (gate.output does the judging; this is its wi
 from __future__ import annotations
 
 import os
+import pickle
+import signal
+import threading
 from pathlib import Path
 
 import cbor2
@@ -33,6 +36,22 @@ class OutputCheck:
         self.cache: BuildCache | None = None  # the portal's: attachment texts read by the gate already
         self.readings: dict[str, str] | None = None  # dest -> compact text of each page checked, when kept (glue.pagecache)
         self.identity = ""  # what the withheld-text findings depend on in this build (output_check.withheld_identity)
+        self._distinct: _Distinct | None = None  # the pieces of withheld text being found (start)
+
+    def start(self, portal: Portal, disk: DiskCache | None = None, fork: bool = False) -> None:
+        """Starts finding the pieces of withheld text no published item shows (every published
+        text is read: ~0.4 s per 1,000 items): from the cache on disk, else (``fork``) in a forked
+        process while this one makes the site's files, else when ``prepare`` asks."""
+        self.stop()
+        if not self.enabled:
+            return
+        self._distinct = _Distinct(portal, disk or DiskCache(None), fork)
+
+    def stop(self) -> None:
+        """Stops the process ``start`` forked, if it runs (the build failed)."""
+        if self._distinct is not None:
+            self._distinct.stop()
+            self._distinct = None
 
     def prepare(self, config, portal: Portal, files, from_docs, disk: DiskCache | None = None) -> None:
         """Collects what the output is checked against: the withheld text (minus what a published
@@ -43,12 +62,16 @@ class OutputCheck:
         if not self.enabled:
             self.withheld = None
             return
+        if self._distinct is None or self._distinct.portal is not portal:
+            self.start(portal, disk)
+        distinct, self._distinct = self._distinct, None
         # What the configuration says (reviewed like the trust roots) is in every page's chrome.
         boilerplate = [str(config.get(key) or "") for key in ("site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name")]
         boilerplate += visible.json_strings(dict(config.extra or {}))
         boilerplate += [f.content_string for f in files if f.generated_by and layout.is_guide(f.src_uri) and f.is_documentation_page()]
         self.cache = portal.cache
-        self.withheld = _withheld(portal, boilerplate, disk or DiskCache(None))
+        assert distinct is not None
+        self.withheld = output_check.Withheld((), boilerplate, lambda: _published_attachments(portal), distinct=distinct.result())
         self.identity = output_check.withheld_identity(self.withheld, _attachment_digests(portal))
         self.theme_files.clear()
         self.theme_files.update(f.dest_uri for f in files if not f.generated_by and not from_docs(f))
@@ -125,25 +148,77 @@ def _published_attachments(portal: Portal):
             yield decision.item.path, attachment_text_of(folder / name, digest, portal.cache).text or ""
 
 
-def _withheld(portal: Portal, boilerplate: list[str], disk: DiskCache) -> output_check.Withheld:
-    """Returns the withheld text of the portal, its pieces kept in the cache on disk under
-    everything they are made of (finding them reads every item's text: ~0.5 s per 1,000 items)."""
-    key = output_check.Withheld.inputs_key(portal.decisions, boilerplate) if disk.enabled else ""
-    data = disk.get("withheld", key) if key else None
-    if data is not None:
+class _Distinct:
+    """The `output_check.distinct_pieces` of a portal: from the cache on disk (keyed by every text
+    they are made of), or found in a forked process (``fork``), or here when asked."""
+
+    def __init__(self, portal: Portal, disk: DiskCache, fork: bool):
+        self.portal, self.disk = portal, disk
+        self.key = output_check.Withheld.inputs_key(portal.decisions, ()) if disk.enabled else ""
+        self.pid, self.fd = 0, -1
+        self.found = self._cached()
+        if self.found is None and fork and hasattr(os, "fork") and threading.active_count() == 1:
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: never returns
+                code = 1
+                try:
+                    os.close(read_fd)
+                    data = pickle.dumps(self._find())
+                    with os.fdopen(write_fd, "wb") as pipe:
+                        pipe.write(data)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write_fd)
+            self.pid, self.fd = pid, read_fd
+
+    def _cached(self) -> output_check.Distinct | None:
+        data = self.disk.get("withheld-distinct", self.key) if self.key else None
+        if data is None:
+            return None
         try:
             owners = cbor2.loads(data)
-            if isinstance(owners, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in owners.items()):
-                return output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal), owners=owners)
         except Exception:  # noqa: BLE001 - a garbled value is a miss
-            pass
-    withheld = output_check.Withheld(portal.decisions, boilerplate, lambda: _published_attachments(portal), found=lambda candidates: _found(disk, candidates))
-    if key:
-        disk.put("withheld", key, cbor2.dumps(withheld.owners))
-        if withheld.candidates_key:
-            # One value, replaced by every build that looks again: the next build reuses it.
-            disk.put("withheld-found", "last", cbor2.dumps([withheld.candidates_key, withheld.found_in]))
-    return withheld
+            return None
+        if isinstance(owners, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in owners.items()):
+            return output_check.Distinct(owners)
+        return None
+
+    def _find(self) -> output_check.Distinct:
+        return output_check.distinct_pieces(self.portal.decisions, found=lambda candidates: _found(self.disk, candidates))
+
+    def result(self) -> output_check.Distinct:
+        """Returns the pieces (waiting for the forked process; found here if it failed), kept in
+        the cache on disk when they were found anew."""
+        if self.found is not None:
+            return self.found
+        found = None
+        if self.pid:
+            with os.fdopen(self.fd, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = 0
+            if status == 0 and data:
+                found = pickle.loads(data)
+        self.found = found or self._find()
+        if self.key:
+            self.disk.put("withheld-distinct", self.key, cbor2.dumps(self.found.owners))
+            if self.found.candidates_key:
+                # One value, replaced by every build that looks again: the next build reuses it.
+                self.disk.put("withheld-found", "last", cbor2.dumps([self.found.candidates_key, self.found.found_in]))
+        return self.found
+
+    def stop(self) -> None:
+        """Kills and reaps the forked process, if any."""
+        if not self.pid:
+            return
+        for call in (lambda: os.kill(self.pid, signal.SIGKILL), lambda: os.waitpid(self.pid, 0), lambda: os.close(self.fd)):
+            try:
+                call()
+            except OSError:
+                pass
+        self.pid = 0
 
 
 def _found(disk: DiskCache, candidates: str) -> dict[str, list[str]] | None:

@@ -166,6 +166,9 @@ class GongkaiPlugin(BasePlugin):
             "gongkai: 发布 %d 条,依申请公开目录 %d 条,待发布 %d 条,不予公开 %d 条,拒绝 %d 条",
             counts[Verdict.PUBLISH], counts[Verdict.METADATA], counts[Verdict.HOLD], counts[Verdict.EXCLUDE], counts[Verdict.REFUSE],
         )
+        # What of the withheld text no published item shows is found on the other core meanwhile.
+        fork = self.session.parallel_render and not self.session.preview and len(portal.decisions) >= render.min_pages() and render.can_fork()
+        self.output.start(portal, self.disk, fork=fork)
         result = self._published_files(files, config, portal)
         docs_dir = Path(config.docs_dir).resolve()
         # Checked against the portal as the gate judged it, before the refusals of items whose
@@ -338,6 +341,7 @@ class GongkaiPlugin(BasePlugin):
 
     def on_build_error(self, *, error) -> None:
         """Stops what the build started: the render worker, Pagefind, the site's lock."""
+        self.output.stop()
         self._stop_worker()
         self._stop_search()
         self._release_lock()

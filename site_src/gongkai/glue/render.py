@@ -36,6 +36,11 @@ class Worker:
     files_all: object
 
 
+def min_pages() -> int:
+    """The fewest pages a second process renders (GONGKAI_PARALLEL_MIN_PAGES, for tests)."""
+    return int(os.environ.get("GONGKAI_PARALLEL_MIN_PAGES", PARALLEL_MIN_PAGES))
+
+
 def can_fork() -> bool:
     """Returns whether this process may fork a render worker."""
     # Not made to depend on the number of CPUs: a commit is built the same way on a 1-core and a
@@ -56,7 +61,7 @@ def start(nav, config, files, output, in_worker, kept=frozenset(), made=None) ->
         (f for f in files.documentation_pages() if f.page is not None and id(f.page) not in in_nav and f.src_uri not in kept),
         key=lambda f: f.src_uri,
     )
-    if len(candidates) < int(os.environ.get("GONGKAI_PARALLEL_MIN_PAGES", PARALLEL_MIN_PAGES)):
+    if len(candidates) < min_pages():
         return None
     mine = candidates[1::2]
     read_fd, write_fd = os.pipe()
