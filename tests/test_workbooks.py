@@ -50,11 +50,11 @@ def test_the_forked_process_makes_the_bytes_this_process_would(tmp_path, config,
         assert Path(file.abs_dest_path).read_bytes() == _expected(tmp_path, tables, title)
     assert batch.pid == 0  # collected with the first workbook copied
     batch.stop()
-    # The next build finds them on disk: nothing pending, nothing forked.
+    # The next build finds every one of them on disk: nothing pending, nothing forked.
     again = workbooks.Batch()
-    _, tables, title = _jobs()[0]
-    cached = again.file(config, "x.xlsx", tables, title, preview.Session(), disk)
-    assert not isinstance(cached, workbooks.WorkbookFile) and cached.content_bytes == _expected(tmp_path, tables, title)
+    for uri, tables, title in _jobs():
+        cached = again.file(config, uri, tables, title, preview.Session(), disk)
+        assert not isinstance(cached, workbooks.WorkbookFile) and cached.content_bytes == _expected(tmp_path, tables, title)
     again.start()
     assert again.pid == 0 and again.pending == {}
 

@@ -63,6 +63,7 @@ class Batch:
     def _reset(self) -> None:
         self.pending: dict[str, tuple] = {}  # key -> (tables, title)
         self.made: dict[str, bytes] = {}
+        self.kept: set[str] = set()  # the keys of the workbooks kept in the caches
         self.pid = 0
         self.fd = -1
         self.session: Session | None = None
@@ -107,14 +108,17 @@ class Batch:
         self.pid, self.fd = pid, read_fd
 
     def take(self, key: str) -> bytes:
-        """Returns the workbook of ``key``: from the forked process (waiting for it), else made here."""
+        """Returns the workbook of ``key``: from the forked process (waiting for it), else made
+        here; kept for the next build (each one: the first taken brings them all)."""
         if key not in self.made:
             self._collect()
             if key not in self.made:
                 tables, title = self.pending[key]
                 self.made[key] = make_xlsx(tables, title)
+        if key not in self.kept:
             assert self.session is not None  # set with the first pending workbook
             self.session.xlsx_keep(key, self.made[key], self.disk)
+            self.kept.add(key)
         return self.made[key]
 
     def _collect(self) -> None:
