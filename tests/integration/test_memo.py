@@ -36,13 +36,18 @@ def test_an_unchanged_rebuild_reuses_the_memo_and_is_the_clean_build(portal):
     assert _tree(portal.site) == _clean_twin(portal)
 
 
-def test_an_edited_title_leaves_no_byte_of_the_old_one(portal):
+def _titled_and_built_twice(portal):
+    """The items, one of them titled TITLE, committed and built twice (the second from the memo)."""
     _items(portal)
     portal.item("xzf/a2.md", "第2条信息的正文,关于道路养护。", index_no="11369999MB0000001A/2025-00003", title=TITLE)
     portal.sign("xzf/a2.md")
     _commit(portal.root)
     _build(portal, "site")
     _build(portal, "site")
+
+
+def test_an_edited_title_leaves_no_byte_of_the_old_one(portal):
+    _titled_and_built_twice(portal)
     shown = [name for name, text in _listed(portal).items() if TITLE in text]
     assert {"catalog.json", "catalog.csv", "feed.xml", "xxgk/index.html"} <= set(shown), shown  # the test could fail
     assert len([n for n in shown if "/gkml/" in n]) >= 3, shown  # by category, year, unit
@@ -56,12 +61,7 @@ def test_an_edited_title_leaves_no_byte_of_the_old_one(portal):
 
 
 def test_a_withdrawn_item_leaves_no_byte_of_its_title(portal):
-    _items(portal)
-    portal.item("xzf/a2.md", "第2条信息的正文,关于道路养护。", index_no="11369999MB0000001A/2025-00003", title=TITLE)
-    portal.sign("xzf/a2.md")
-    _commit(portal.root)
-    _build(portal, "site")
-    _build(portal, "site")
+    _titled_and_built_twice(portal)
     assert site_leaks(portal.site, TITLE), "the title must be in the cached build (the test could not fail otherwise)"
     (portal.root / "content/xzf/a2.md").unlink()
     _commit(portal.root, "withdraw")

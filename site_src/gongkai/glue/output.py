@@ -3,8 +3,6 @@ against the text the gate withheld (gate.output does the judging; this is its wi
 from __future__ import annotations
 
 import os
-import pickle
-import signal
 import threading
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from gongkai.diskcache import DiskCache
 from gongkai.gate import output as output_check
 from gongkai.gate import visible
 from gongkai.gate.decide import attachment_text_of
+from gongkai.glue import forked
 from gongkai.law import layout
 from gongkai.model import Verdict
 from gongkai.portal import Portal
@@ -155,23 +154,10 @@ class _Distinct:
     def __init__(self, portal: Portal, disk: DiskCache, fork: bool):
         self.portal, self.disk = portal, disk
         self.key = output_check.Withheld.inputs_key(portal.decisions, ()) if disk.enabled else ""
-        self.pid, self.fd = 0, -1
+        self.child: forked.Child | None = None
         self.found = self._cached()
         if self.found is None and fork and hasattr(os, "fork") and threading.active_count() == 1:
-            read_fd, write_fd = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: never returns
-                code = 1
-                try:
-                    os.close(read_fd)
-                    data = pickle.dumps(self._find())
-                    with os.fdopen(write_fd, "wb") as pipe:
-                        pipe.write(data)
-                    code = 0
-                finally:
-                    os._exit(code)
-            os.close(write_fd)
-            self.pid, self.fd = pid, read_fd
+            self.child = forked.start(self._find)
 
     def _cached(self) -> output_check.Distinct | None:
         data = self.disk.get("withheld-distinct", self.key) if self.key else None
@@ -194,13 +180,9 @@ class _Distinct:
         if self.found is not None:
             return self.found
         found = None
-        if self.pid:
-            with os.fdopen(self.fd, "rb") as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = 0
-            if status == 0 and data:
-                found = pickle.loads(data)
+        if self.child is not None:
+            child, self.child = self.child, None
+            found = child.result()[1]
         self.found = found or self._find()
         if self.key:
             self.disk.put("withheld-distinct", self.key, cbor2.dumps(self.found.owners))
@@ -211,14 +193,9 @@ class _Distinct:
 
     def stop(self) -> None:
         """Kills and reaps the forked process, if any."""
-        if not self.pid:
-            return
-        for call in (lambda: os.kill(self.pid, signal.SIGKILL), lambda: os.waitpid(self.pid, 0), lambda: os.close(self.fd)):
-            try:
-                call()
-            except OSError:
-                pass
-        self.pid = 0
+        if self.child is not None:
+            self.child.stop()
+            self.child = None
 
 
 def _found(disk: DiskCache, candidates: str) -> dict[str, list[str]] | None:

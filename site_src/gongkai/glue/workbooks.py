@@ -9,15 +9,12 @@ A workbook is a pure function of its tables and title: whichever process makes i
 the same."""
 from __future__ import annotations
 
-import gc
 import logging
-import os
-import pickle
-import signal
 
 from mkdocs.structure.files import File
 
 from gongkai.diskcache import DiskCache
+from gongkai.glue import forked
 from gongkai.glue.preview import Session, make_xlsx, xlsx_key
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
@@ -64,8 +61,7 @@ class Batch:
         self.pending: dict[str, tuple] = {}  # key -> (tables, title)
         self.made: dict[str, bytes] = {}
         self.kept: set[str] = set()  # the keys of the workbooks kept in the caches
-        self.pid = 0
-        self.fd = -1
+        self.child: forked.Child | None = None
         self.session: Session | None = None
         self.disk: DiskCache | None = None
 
@@ -87,25 +83,15 @@ class Batch:
     def start(self) -> None:
         """Forks the process that makes the missing workbooks, when there are enough of them. Call
         it where a fork is safe (no other thread: see render.can_fork)."""
-        if self.pid or len(self.pending) < FORK_MIN_WORKBOOKS:
+        if self.child is not None or len(self.pending) < FORK_MIN_WORKBOOKS:
             return
         jobs = sorted(self.pending.items())
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the workbooks' process: never returns
-            status = 1
-            try:
-                os.close(read_fd)
-                gc.disable()  # short-lived: the collector has no reason to walk the portal's objects
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                data = pickle.dumps({key: make_xlsx(tables, title) for key, (tables, title) in jobs})
-                with os.fdopen(write_fd, "wb") as out:
-                    out.write(data)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_fd)
-        self.pid, self.fd = pid, read_fd
+        self.child = forked.start(lambda: {key: make_xlsx(tables, title) for key, (tables, title) in jobs})
+
+    @property
+    def pid(self) -> int:
+        """The forked process's id while it runs or is not collected, else 0."""
+        return self.child.pid if self.child is not None else 0
 
     def take(self, key: str) -> bytes:
         """Returns the workbook of ``key``: from the forked process (waiting for it), else made
@@ -123,26 +109,17 @@ class Batch:
 
     def _collect(self) -> None:
         """Reads what the forked process made (nothing if it failed: the workbooks are then made here)."""
-        if not self.pid:
+        if self.child is None:
             return
-        chunks = []
-        with os.fdopen(self.fd, "rb") as pipe:
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
-        _, status = os.waitpid(self.pid, 0)
-        self.pid, self.fd = 0, -1
-        if status == 0:
-            self.made.update(pickle.loads(b"".join(chunks)))
+        child, self.child = self.child, None
+        done, made = child.result()
+        if done:
+            self.made.update(made)
         else:
-            log.debug("gongkai: 生成年度报告表格的进程异常结束(%s),改在本进程生成", status)
+            log.debug("gongkai: 生成年度报告表格的进程异常结束,改在本进程生成")
 
     def stop(self) -> None:
         """Ends this build's batch: stops its process if it still runs, forgets its workbooks."""
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.close(self.fd)
-            os.waitpid(self.pid, 0)
+        if self.child is not None:
+            self.child.stop()
         self._reset()
