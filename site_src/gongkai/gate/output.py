@@ -133,6 +133,19 @@ def distinct_pieces(decisions: Iterable[Decision], found: Callable[[str], dict[s
     return Distinct({piece: owner for piece, owner in owners.items() if piece not in shared}, candidates_key, found_in)
 
 
+def distinct_key(decisions: Iterable[Decision]) -> str:
+    """Returns the SHA-256 of everything `distinct_pieces` is made of: each item's path, withheld
+    texts and published texts."""
+    h = hashlib.sha256()
+    for decision in decisions:
+        h.update(f"\2{decision.path}\0".encode("utf-8"))
+        for text in withheld_texts(decision):
+            h.update(f"\3{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
+        for text in published_texts(decision):
+            h.update(f"\4{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
 class Withheld:
     """The distinctive pieces of withheld text: those found in no published item, no setting and
     no page of fixed wording (boilerplate a pending item may share with the site)."""
@@ -142,52 +155,31 @@ class Withheld:
         decisions: Iterable[Decision],
         boilerplate: Iterable[str] = (),
         attachments: Callable[[], Iterable[tuple[str, str]]] | None = None,
-        owners: dict[str, str] | None = None,
         found: Callable[[str], dict[str, list[str]] | None] | None = None,
         distinct: Distinct | None = None,
     ):
         """``attachments``: yields (item path, text) of every published attachment; read only once a
         piece is found somewhere (attachments are published, reviewed text too, but slow to read).
-        ``owners``: the pieces and their items as a Withheld of the same decisions and boilerplate
-        found them (``inputs_key``), so they are not looked for again. ``distinct``: the
-        decisions' `distinct_pieces` (then neither ``decisions`` nor ``found`` is read), else
-        found with ``found``; the pieces the boilerplate shows are taken out of them."""
+        ``distinct``: the decisions' `distinct_pieces` (then neither ``decisions`` nor ``found`` is
+        read), else found with ``found``; the pieces the boilerplate shows are taken out of them."""
         self._attachments = attachments
         self._in_attachments: dict[str, set[str]] | None = None
         self._line_hits: dict[str, tuple] = {}
-        self._automaton = None
-        self.candidates_key = ""  # the digest of the candidate pieces (found_in is valid for them)
-        self.found_in: dict[str, list[str]] = {}  # digest of an item's published texts -> candidates in them
-        if owners is None:
-            distinct = distinct or distinct_pieces(decisions, found)
-            self.candidates_key, self.found_in = distinct.candidates_key, distinct.found_in
-            owners = dict(distinct.owners)
-            if owners:
-                # Every piece is KEY characters of one line: those of the boilerplate, each once.
-                for text in boilerplate:
-                    reading = _reading(text)
-                    for start in range(len(reading) - KEY + 1):
-                        owners.pop(reading[start : start + KEY], None)
+        distinct = distinct or distinct_pieces(decisions, found)
+        self.candidates_key = distinct.candidates_key  # the digest of the candidate pieces (found_in is valid for them)
+        self.found_in = distinct.found_in  # digest of an item's published texts -> candidates in them
+        owners = dict(distinct.owners)
+        if owners:
+            # Every piece is KEY characters of one line: those of the boilerplate, each once.
+            for text in boilerplate:
+                reading = _reading(text)
+                for start in range(len(reading) - KEY + 1):
+                    owners.pop(reading[start : start + KEY], None)
         self.owners = owners
         self._automaton = _automaton(owners) if owners else None
 
     def __bool__(self) -> bool:
         return self._automaton is not None
-
-    @staticmethod
-    def inputs_key(decisions: Iterable[Decision], boilerplate: Iterable[str]) -> str:
-        """Returns the SHA-256 of everything the pieces and their owners are made of: each item's
-        withheld and published texts, and the boilerplate."""
-        h = hashlib.sha256()
-        for decision in decisions:
-            h.update(f"\2{decision.path}\0".encode("utf-8"))
-            for text in withheld_texts(decision):
-                h.update(f"\3{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
-            for text in published_texts(decision):
-                h.update(f"\4{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
-        for text in boilerplate:
-            h.update(f"\5{len(text)}\0{text}".encode("utf-8", "surrogatepass"))
-        return h.hexdigest()
 
     def find(self, compact: str) -> list[tuple[str, str]]:
         """Returns (piece, item path) for every distinctive withheld piece in compact text: not in

@@ -153,7 +153,7 @@ class _Distinct:
 
     def __init__(self, portal: Portal, disk: DiskCache, fork: bool):
         self.portal, self.disk = portal, disk
-        self.key = output_check.Withheld.inputs_key(portal.decisions, ()) if disk.enabled else ""
+        self.key = output_check.distinct_key(portal.decisions) if disk.enabled else ""
         self.child: forked.Child | None = None
         self.found = self._cached()
         if self.found is None and fork and hasattr(os, "fork") and threading.active_count() == 1:
