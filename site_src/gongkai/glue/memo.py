@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import marshal
 import sys
+from typing import Any, Callable
 
 from gongkai.cache import Memo
 from gongkai.diskcache import DiskCache
+from gongkai.glue import forked
 
 KIND = "memo"
 FORMAT = 1
@@ -44,3 +46,32 @@ def save(disk: DiskCache, memo: Memo) -> None:
     """Keeps the results this build used, when they are not what the cache holds already."""
     if disk.enabled and memo.changed:
         disk.put(KIND, _key(), marshal.dumps(memo.used))
+
+
+class Beside:
+    """What ``function`` returns, computed in a forked process (glue.forked) while this one goes
+    on; the results it kept in ``memo`` join this process's memo, as if made here. Should the
+    child fail, ``result`` calls ``function`` here: the same value, or the same error."""
+
+    def __init__(self, function: Callable[[], Any], memo: Memo | None) -> None:
+        self.function, self.memo = function, memo
+        self.child = forked.start(lambda: (function(), _kept(memo)))
+
+    def result(self) -> Any:
+        ok, value = self.child.result()
+        if not ok:
+            return self.function()
+        made, kept = value
+        if self.memo is not None and kept is not None:
+            used, count = kept
+            for name, results in used.items():
+                self.memo.used.setdefault(name, {}).update(results)
+            self.memo.made += count
+        return made
+
+    def stop(self) -> None:
+        self.child.stop()
+
+
+def _kept(memo: Memo | None) -> tuple[dict, int] | None:
+    return (memo.used, memo.made) if memo is not None else None

@@ -382,6 +382,45 @@ class GongkaiPlugin(BasePlugin):
         taken = result.src_uris  # every src below is a normalised POSIX path already
         links = pages.relations(portal.decisions)
         src_of = generated.page_sources(portal)
+        site = generated.Site(config.site_name, config.site_url, config.use_directory_urls, Path(config.config_file_path))
+        # The catalogs, guides and exports are made on the other core while this process makes the items' pages.
+        beside = None
+        if not state.preview and len(portal.decisions) >= render.min_pages() and render.can_fork():
+            beside = memo.Beside(lambda: list(generated.generated_files(portal, site)), portal.cache.memo)
+        try:
+            self._item_files(config, portal, result, links, src_of, docs_dir)
+            made = beside.result() if beside is not None else generated.generated_files(portal, site)
+        finally:
+            if beside is not None:
+                beside.stop()
+        if state.preview and state.drafts:
+            self._draft_files(config, portal, result, src_of)
+        for made_file in made:
+            src, content, blocks = made_file.src, made_file.content, made_file.blocks
+            if src in taken:
+                raise PluginError(f"{src}: 与系统生成的页面或文件重名,请改名")
+            if blocks:
+                content = state.stash_once(src, content, blocks, lambda blocks=blocks: blocks)
+            else:
+                state.stash.blocks.pop(src, None)
+            page = File.generated(config, src, content=content)
+            page.inclusion = InclusionLevel.NOT_IN_NAV
+            state.unless_changed(page, content)
+            result.append(page)
+        if state.preview:  # attachments too: a withdrawn item's files leave the preview with its page
+            for file in result:
+                state.current.setdefault(file.src_uri, ("", file.abs_dest_path))
+        state.gate_files = (config, guard.snapshot(result))
+        if portal.cache.memo is not None:
+            memo.save(self.disk, portal.cache.memo)
+            portal.cache.memo = None
+        return result
+
+    def _item_files(self, config, portal: Portal, result: Files, links, src_of, docs_dir: Path) -> None:
+        """Adds the page of each published item, and its attachments, to ``result``."""
+        state = self.session
+        sources = self.output.sources
+        taken = result.src_uris
         for decision in portal.by_verdict(Verdict.PUBLISH):
             item = decision.item
             src = src_of(item)
@@ -403,29 +442,6 @@ class GongkaiPlugin(BasePlugin):
                         copied = File.generated(config, uri, abs_src_path=str(docs_dir / uri))
                         sources[copied.dest_uri] = item
                         result.append(copied)
-        if state.preview and state.drafts:
-            self._draft_files(config, portal, result, src_of)
-        site = generated.Site(config.site_name, config.site_url, config.use_directory_urls, Path(config.config_file_path))
-        for made in generated.generated_files(portal, site):
-            src, content, blocks = made.src, made.content, made.blocks
-            if src in taken:
-                raise PluginError(f"{src}: 与系统生成的页面或文件重名,请改名")
-            if blocks:
-                content = state.stash_once(src, content, blocks, lambda blocks=blocks: blocks)
-            else:
-                state.stash.blocks.pop(src, None)
-            page = File.generated(config, src, content=content)
-            page.inclusion = InclusionLevel.NOT_IN_NAV
-            state.unless_changed(page, content)
-            result.append(page)
-        if state.preview:  # attachments too: a withdrawn item's files leave the preview with its page
-            for file in result:
-                state.current.setdefault(file.src_uri, ("", file.abs_dest_path))
-        state.gate_files = (config, guard.snapshot(result))
-        if portal.cache.memo is not None:
-            memo.save(self.disk, portal.cache.memo)
-            portal.cache.memo = None
-        return result
 
     def _draft_files(self, config, portal: Portal, result: Files, src_of) -> None:
         """Adds a page for each pending item (`gongkai serve --drafts` only): the reviewer sees the

@@ -9,9 +9,6 @@ from datetime import date
 from html import escape
 from typing import Callable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-
 from gongkai.escaping import put_cell, scroll_region
 from gongkai.law import layout, regulation
 from gongkai.law.layout import href
@@ -159,6 +156,11 @@ def apply_form_page(settings: Settings, url_of: Callable[[str], str], day: date)
 
 def apply_form_xlsx(settings: Settings) -> bytes:
     """Returns the 政府信息公开申请表 as an .xlsx (same bytes for the same settings)."""
+    # Imported here: openpyxl (and numpy, which it imports) takes a tenth of a second to load,
+    # and only the process that makes this one file needs it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side  # likewise
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = FORM_TITLE
