@@ -218,3 +218,28 @@ def test_a_pending_item_with_an_id_number_is_reported_before_anyone_signs(portal
     assert "content/xzf/a.md:" in result.stdout + result.stderr
     assert "待审信息正文中有未遮蔽的居民身份证号 110105********002X" in result.stdout + result.stderr
     assert portal.build("--strict").returncode == 1
+
+
+def test_fold_takes_full_width_punctuation_the_short_way_and_still_is_nfkc():
+    """fold replaces the characters whose NFKC is their compatibility decomposition alone by a
+    regex pass before it normalizes: every BMP character, alone and between others that compose
+    or combine with it, folds as NFKC of the text without what renders as nothing."""
+    import unicodedata
+
+    invisible = visible._tables()[0]
+
+    def reference(text: str) -> str:
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", invisible.sub("", text))
+        return visible._special()[0].sub(visible._replace, invisible.sub("", text))
+
+    checked = 0
+    for cp in range(0x20, 0x10000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        char = chr(cp)
+        for text in (char, "，" + char + "\u0301", "\u1100" + char + "\u1161", "Ａ" + char + "（１２）"):
+            assert visible.fold(text) == reference(text), hex(cp)
+            checked += 1
+    assert checked > 200_000
+    assert visible.fold("关于（二〇二四）第１号，见：附件") == "关于(二〇二四)第1号,见:附件"

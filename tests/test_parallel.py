@@ -115,6 +115,28 @@ def test_workers_decide_exactly_as_one_process(mixed):
 
 
 @linux_fork
+def test_this_process_reads_slices_beside_the_worker(sample, monkeypatch, tmp_path):
+    # The worker takes slices from the end, this process from the start: every file is read once,
+    # by one of the two, and the outcome is that of one process.
+    noted = tmp_path / "slices"
+    real = P._read_slice
+
+    def noting(paths):
+        with open(noted, "a", encoding="ascii") as handle:
+            handle.write(f"{os.getpid()} {len(paths)}\n")
+        return real(paths)
+
+    monkeypatch.setattr(P, "_read_slice", noting)
+    parallel = evaluated(sample, workers=2, min_files=1)
+    rows = [line.split() for line in noted.read_text(encoding="ascii").splitlines()]
+    assert {int(pid) for pid, _ in rows} - {os.getpid()} and os.getpid() in {int(pid) for pid, _ in rows}
+    root = sample[0]
+    assert sum(int(n) for _, n in rows) == len(P.content_files(root / "content", root)[0])
+    monkeypatch.setattr(P, "_read_slice", real)
+    assert outcome(parallel) == outcome(evaluated(sample, workers=1))
+
+
+@linux_fork
 def test_sample_reports_and_relations_are_computed_on_all_items(sample):
     parallel = evaluated(sample, workers=2, min_files=1)
     assert parallel.workers == 2

@@ -1,8 +1,9 @@
 """One portal, evaluated: settings, trust roots, every content file and the gate's decisions.
 
 Reading and deciding the content files (UTF-8, YAML, the schema, signatures, the scans) is most
-of a build. On a large portal worker processes share it: each reads and decides a slice of the
-files, and hands back what it found; everything that looks at more than one file (duplicate 索引号
+of a build. On a large portal worker processes share it with this one: the files are cut into
+slices, the workers take them from the end and this process from the start until they meet (what
+this process reads is not sent through a pipe); each worker hands back what it found; everything that looks at more than one file (duplicate 索引号
 and the decisions they change, relations between items, annual reports) then runs here on all of
 them, so the result is exactly that of reading every file here. The portal's BuildCache is filled
 here with what the workers read, decided and verified (`gongkai serve` rebuilds rely on it).
@@ -10,8 +11,8 @@ here with what the workers read, decided and verified (`gongkai serve` rebuilds 
 The files are read here, one by one, when:
 - there are fewer than PARALLEL_MIN_FILES of them (starting the workers would cost more);
 - only one CPU is available;
-- the environment variable GONGKAI_WORKERS is 1 (GONGKAI_WORKERS=N allows at most N worker
-  processes; anything but a positive integer means 1);
+- the environment variable GONGKAI_WORKERS is 1 (GONGKAI_WORKERS=N: at most N processes read,
+  this one and N-1 workers; anything but a positive integer means 1);
 - other threads are running (`gongkai serve`'s server: a forked child would inherit their locks
   mid-use) or the platform cannot fork safely;
 - the workers fail (one dies, a result cannot be sent back): everything is then read here again.
@@ -25,8 +26,8 @@ import os
 import signal
 import sys
 import threading
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -114,7 +115,7 @@ def evaluate(
 ) -> Portal:
     """Returns the evaluated portal; raises ConfigError when the settings are unusable.
 
-    `workers` asks for that many worker processes (default: one per CPU, at most MAX_WORKERS) and
+    `workers` asks for that many reading processes, this one included (default: one per CPU, at most MAX_WORKERS) and
     `min_files` is the fewest content files worth them (default PARALLEL_MIN_FILES); the rules of
     the module docstring (GONGKAI_WORKERS, threads) apply in any case. `cache` is what earlier
     evaluations found (the portal's `cache`, given back on a rebuild); a new one by default."""
@@ -177,7 +178,7 @@ _job: tuple[Path, Path, Settings, Gate] | None = None
 
 
 def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Settings, gate: Gate, count: int) -> list[Loaded] | None:
-    """Returns the files read by `count` worker processes, with their decisions, signature checks
+    """Returns the files read by `count` processes (this one and count-1 workers), with their decisions, signature checks
     and reads cached in the gate's cache; None when the workers failed (the cache then holds only
     correct results)."""
     global _job
@@ -186,7 +187,7 @@ def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Se
     files: list[Loaded] = []
     _job = (docs_dir, root, settings, gate)
     try:
-        executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_worker_started)
+        executor = ProcessPoolExecutor(count - 1, mp_context=multiprocessing.get_context("fork"), initializer=_worker_started)
     except (OSError, ValueError):
         _job = None
         return None
@@ -195,7 +196,7 @@ def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Se
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for chunk, (loaded, decisions, reads, verified) in zip(chunks, executor.map(_read_and_decide, chunks)):
+        for chunk, (loaded, decisions, reads, verified) in zip(chunks, _shared(chunks, executor, count - 1)):
             for path, entry in zip(chunk, reads):
                 put_cached(path, entry, gate.cache)
             remember(loaded, decisions, gate)
@@ -216,6 +217,27 @@ def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Se
             gc.enable()
     executor.shutdown(wait=True)
     return files
+
+
+def _shared(chunks: list[list[Path]], executor: ProcessPoolExecutor, workers: int) -> list[tuple]:
+    """Returns what `_read_and_decide` gives for each slice: the workers take slices from the end
+    (two each at a time, so that none waits for the next), this process from the start, until
+    none is left; then it waits for the workers' last ones."""
+    results: list[Any] = [None] * len(chunks)
+    left = deque(range(len(chunks)))
+    running: dict[Future, int] = {}
+    while left or running:
+        while left and len(running) < 2 * workers:
+            index = left.pop()
+            running[executor.submit(_read_and_decide, chunks[index])] = index
+        if left:
+            index = left.popleft()
+            results[index] = _read_slice(chunks[index])
+        else:
+            wait(running, return_when=FIRST_COMPLETED)
+        for future in [f for f in running if f.done()]:
+            results[running.pop(future)] = future.result()
+    return results
 
 
 def _age_all() -> None:
@@ -239,7 +261,12 @@ def _worker_started() -> None:
 
 
 def _read_and_decide(paths: list[Path]) -> tuple[list[Loaded], list[Decision], list[tuple | None], list]:
-    """In a worker: reads and decides some files; returns them with the cache entries they made."""
+    """In a worker: `_read_slice` (what the pool runs, by name)."""
+    return _read_slice(paths)
+
+
+def _read_slice(paths: list[Path]) -> tuple[list[Loaded], list[Decision], list[tuple | None], list]:
+    """Reads and decides some files; returns them with the cache entries they made."""
     assert _job is not None
     docs_dir, root, settings, gate = _job
     cache = gate.cache

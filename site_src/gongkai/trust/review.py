@@ -340,6 +340,18 @@ class Verifier:
         roots = tuple((rid, reviewer, tuple(self.trust.blobs.get(rid, []))) for rid, reviewer in self.trust.reviewers.items())
         return roots, self.cache.signing_times.epoch_at(self.now + CLOCK_SKEW)
 
+    def _signing_key(self, review: Review) -> tuple | None:
+        """Returns the identity of the key a verified review was signed with: the reviewer's one
+        registered key when he has one (a signature verifies only with a key of ``allowed``, and
+        a cached check is of these very keys), else the key the signature carries."""
+        allowed = self.trust.blobs.get(review.by, [])
+        if len(allowed) == 1:
+            try:
+                return sshsig.key_identity(allowed[0])
+            except sshsig.SignatureError:
+                return None
+        return _signing_key(review.sig)
+
     def is_stale(self, item: Item, review: Review, digest: str) -> bool:
         """Returns True when a review that does not verify was made over an earlier version of the
         item: everything about it is admissible (reviewer, role, unit, signing time) and it is a
@@ -423,7 +435,7 @@ class Verifier:
                     refused.append(Problem(item.path, line, f"{people[person]}和{stage}不能由同一人({person})完成:三审须由三位不同的审核人签名"))
                 people.setdefault(person, stage)
                 # load_trust gives no key to two reviewers; this holds even if that ever changed.
-                identity = _signing_key(review.sig)
+                identity = self._signing_key(review)
                 first = keys.setdefault(identity, (stage, person)) if identity is not None else (stage, person)
                 if first[0] != stage and first[1] != person:
                     refused.append(
