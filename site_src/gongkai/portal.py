@@ -3,9 +3,10 @@
 Reading and deciding the content files (UTF-8, YAML, the schema, signatures, the scans) is most
 of a build. On a large portal worker processes share it with this one: the files are cut into
 slices, the workers take them from the end and this process from the start until they meet (what
-this process reads is not sent through a pipe); each worker hands back what it found; everything that looks at more than one file (duplicate 索引号
-and the decisions they change, relations between items, annual reports) then runs here on all of
-them, so the result is exactly that of reading every file here. The portal's BuildCache is filled
+this process reads is not sent through a pipe); each worker hands back what it found. Everything
+that looks at more than one file (duplicate 索引号 and the decisions they change, relations
+between items, annual reports) then runs here on all of them, so the result is exactly that of
+reading every file here. The portal's BuildCache is filled
 here with what the workers read, decided and verified (`gongkai serve` rebuilds rely on it).
 
 The files are read here, one by one, when:
@@ -115,8 +116,8 @@ def evaluate(
 ) -> Portal:
     """Returns the evaluated portal; raises ConfigError when the settings are unusable.
 
-    `workers` asks for that many reading processes, this one included (default: one per CPU, at most MAX_WORKERS) and
-    `min_files` is the fewest content files worth them (default PARALLEL_MIN_FILES); the rules of
+    `workers` asks for that many reading processes, this one included (default: one per CPU, at
+    most MAX_WORKERS) and `min_files` is the fewest content files worth them (default PARALLEL_MIN_FILES); the rules of
     the module docstring (GONGKAI_WORKERS, threads) apply in any case. `cache` is what earlier
     evaluations found (the portal's `cache`, given back on a rebuild); a new one by default."""
     root, docs_dir = Path(root).resolve(), Path(docs_dir).resolve()
@@ -178,8 +179,8 @@ _job: tuple[Path, Path, Settings, Gate] | None = None
 
 
 def _read_in_workers(paths: list[Path], docs_dir: Path, root: Path, settings: Settings, gate: Gate, count: int) -> list[Loaded] | None:
-    """Returns the files read by `count` processes (this one and count-1 workers), with their decisions, signature checks
-    and reads cached in the gate's cache; None when the workers failed (the cache then holds only
+    """Returns the files read by `count` processes (this one and count-1 workers), with their
+    decisions, signature checks and reads cached in the gate's cache; None when the workers failed (the cache then holds only
     correct results)."""
     global _job
     size = -(-len(paths) // (count * CHUNKS_PER_WORKER))
