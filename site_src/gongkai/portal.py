@@ -6,8 +6,8 @@ slices, the workers take them from the end and this process from the start until
 this process reads is not sent through a pipe); each worker hands back what it found. Everything
 that looks at more than one file (duplicate 索引号 and the decisions they change, relations
 between items, annual reports) then runs here on all of them, so the result is exactly that of
-reading every file here. The portal's BuildCache is filled
-here with what the workers read, decided and verified (`gongkai serve` rebuilds rely on it).
+reading every file here. The portal's BuildCache is filled here with what the workers read,
+decided and verified (`gongkai serve` rebuilds rely on it).
 
 The files are read here, one by one, when:
 - there are fewer than PARALLEL_MIN_FILES of them (starting the workers would cost more);
@@ -117,8 +117,9 @@ def evaluate(
     """Returns the evaluated portal; raises ConfigError when the settings are unusable.
 
     `workers` asks for that many reading processes, this one included (default: one per CPU, at
-    most MAX_WORKERS) and `min_files` is the fewest content files worth them (default PARALLEL_MIN_FILES); the rules of
-    the module docstring (GONGKAI_WORKERS, threads) apply in any case. `cache` is what earlier
+    most MAX_WORKERS) and `min_files` is the fewest content files worth them (default
+    PARALLEL_MIN_FILES); the rules of the module docstring (GONGKAI_WORKERS, threads) apply in
+    any case. `cache` is what earlier
     evaluations found (the portal's `cache`, given back on a rebuild); a new one by default."""
     root, docs_dir = Path(root).resolve(), Path(docs_dir).resolve()
     cache = cache if cache is not None else BuildCache()
