@@ -119,8 +119,8 @@ def evaluate(
     `workers` asks for that many reading processes, this one included (default: one per CPU, at
     most MAX_WORKERS) and `min_files` is the fewest content files worth them (default
     PARALLEL_MIN_FILES); the rules of the module docstring (GONGKAI_WORKERS, threads) apply in
-    any case. `cache` is what earlier
-    evaluations found (the portal's `cache`, given back on a rebuild); a new one by default."""
+    any case. `cache` is what earlier evaluations found (the portal's `cache`, given back on a
+    rebuild); a new one by default."""
     root, docs_dir = Path(root).resolve(), Path(docs_dir).resolve()
     cache = cache if cache is not None else BuildCache()
     settings, trust = load_context(root, extra, site_name)
